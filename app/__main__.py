@@ -1,0 +1,5 @@
+"""Run the prepdeck command: python -m app."""
+
+from app.cli import main
+
+main()

@@ -1,0 +1,131 @@
+"""Shapes of the JSON API's answers, built from the content models."""
+
+from pydantic import BaseModel
+
+from app.content.models import Card, CheatSheet, Deck, Difficulty, Topic
+
+
+class CardSummary(BaseModel):
+    """A card as listed in a deck."""
+
+    id: str
+    deck: str
+    number: int
+    question: str
+    difficulty: Difficulty
+    topics: list[str]
+    demo: str | None
+    url: str
+    api_url: str
+
+    @classmethod
+    def of(cls, card: Card) -> "CardSummary":
+        """Summarize a card."""
+        return cls(
+            id=card.id,
+            deck=card.deck_id,
+            number=card.number,
+            question=card.question,
+            difficulty=card.difficulty,
+            topics=list(card.topics),
+            demo=card.demo,
+            url=f"/decks/{card.deck_id}/cards/{card.id}",
+            api_url=f"/api/v1/decks/{card.deck_id}/cards/{card.id}",
+        )
+
+
+class CardDetail(CardSummary):
+    """A card with all of its text, raw (markdown, LaTeX) and rendered (HTML, MathML)."""
+
+    answer: str
+    answer_html: str
+    formula: list[str]
+    formula_mathml: list[str]
+    code: str | None
+    code_language: str
+    pros: list[str]
+    cons: list[str]
+    chips: list[str]
+    note: str | None
+    note_html: str | None
+    previous: str | None
+    next: str | None
+
+    @classmethod
+    def of_card(cls, deck: Deck, card: Card) -> "CardDetail":
+        """Describe a card in full, with its neighbours in the deck."""
+        before, after = deck.neighbours(card)
+        return cls(
+            **CardSummary.of(card).model_dump(),
+            answer=card.answer,
+            answer_html=card.answer_html,
+            formula=list(card.formula),
+            formula_mathml=list(card.formula_html),
+            code=card.code,
+            code_language=card.code_language,
+            pros=list(card.pros),
+            cons=list(card.cons),
+            chips=list(card.chips),
+            note=card.note,
+            note_html=card.note_html,
+            previous=before.id if before else None,
+            next=after.id if after else None,
+        )
+
+
+class DeckSummary(BaseModel):
+    """A deck as listed on the home page."""
+
+    id: str
+    title: str
+    short_title: str | None
+    tagline: str | None
+    subtitle: str
+    topics: list[Topic]
+    card_count: int
+    url: str
+    api_url: str
+    cards_url: str
+
+    @classmethod
+    def of(cls, deck: Deck) -> "DeckSummary":
+        """Summarize a deck."""
+        return cls(
+            id=deck.id,
+            title=deck.title,
+            short_title=deck.short_title,
+            tagline=deck.tagline,
+            subtitle=deck.subtitle,
+            topics=list(deck.topics),
+            card_count=len(deck.cards),
+            url=f"/decks/{deck.id}",
+            api_url=f"/api/v1/decks/{deck.id}",
+            cards_url=f"/api/v1/decks/{deck.id}/cards",
+        )
+
+
+class DeckDetail(DeckSummary):
+    """A deck with its cheat sheet, verdict and card list."""
+
+    cheatsheet: CheatSheet | None
+    verdict: str | None
+    cards: list[CardSummary]
+
+    @classmethod
+    def of_deck(cls, deck: Deck) -> "DeckDetail":
+        """Describe a deck in full."""
+        return cls(
+            **DeckSummary.of(deck).model_dump(),
+            cheatsheet=deck.cheatsheet,
+            verdict=deck.verdict,
+            cards=[CardSummary.of(card) for card in deck.cards],
+        )
+
+
+class CardList(BaseModel):
+    """The cards of a deck that pass the filters."""
+
+    deck: str
+    total: int
+    count: int
+    cards: list[CardSummary]

@@ -1,0 +1,1 @@
+"""Decks and cards: YAML in, validated immutable models with pre-rendered HTML out."""

@@ -1,0 +1,140 @@
+"""Validated, immutable decks and cards, as authors write them in YAML."""
+
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Difficulty(StrEnum):
+    """How hard a card is, as the source marks it."""
+
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Topic(_Strict):
+    """One of the deck's topic chips."""
+
+    id: Slug
+    label: Text
+
+
+class CheatItem(_Strict):
+    """One line of the cheat sheet: a term, what it means, and optionally its card."""
+
+    term: Text
+    text: Text
+    card: Slug | None = None
+
+
+class CheatGroup(_Strict):
+    """A titled group of cheat-sheet items."""
+
+    name: Text
+    items: tuple[CheatItem, ...] = Field(min_length=1)
+
+
+class CheatSheet(_Strict):
+    """A one-page summary of the deck."""
+
+    title: Text
+    groups: tuple[CheatGroup, ...] = Field(min_length=1)
+
+
+class DeckSource(_Strict):
+    """A deck.yaml file."""
+
+    id: Slug
+    title: Text
+    short_title: Text | None = None
+    tagline: Text | None = None
+    subtitle: Text
+    topics: tuple[Topic, ...] = Field(min_length=1)
+    cheatsheet: CheatSheet | None = None
+    verdict: Text | None = None
+
+
+class CardSource(_Strict):
+    """A card file, cards/NN-<id>.yaml."""
+
+    id: Slug
+    number: int = Field(ge=1, le=10_000)
+    question: Text
+    difficulty: Difficulty
+    topics: tuple[Slug, ...] = Field(min_length=1)
+    answer: Text
+    formula: tuple[Text, ...] = ()
+    code: Text | None = None
+    code_language: Text = "python"
+    pros: tuple[Text, ...] = ()
+    cons: tuple[Text, ...] = ()
+    chips: tuple[Text, ...] = ()
+    demo: Slug | None = None
+    note: Text | None = None
+
+
+class Card(CardSource):
+    """A card with its text rendered to HTML, ready to serve."""
+
+    deck_id: str
+    answer_html: str
+    formula_html: tuple[str, ...]
+    code_html: str | None
+    note_html: str | None
+    search_text: str
+
+
+class Deck(DeckSource):
+    """A deck with its cards in order."""
+
+    subtitle_html: str
+    verdict_html: str | None
+    cards: tuple[Card, ...]
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {card.id: index for index, card in enumerate(self.cards)}
+
+    def card(self, card_id: str) -> Card | None:
+        """Return the card with this id, or None."""
+        index = self._index.get(card_id)
+        return None if index is None else self.cards[index]
+
+    def neighbours(self, card: Card) -> tuple[Card | None, Card | None]:
+        """Return the cards before and after this one."""
+        index = self._index[card.id]
+        before = self.cards[index - 1] if index > 0 else None
+        after = self.cards[index + 1] if index + 1 < len(self.cards) else None
+        return before, after
+
+    def topic_label(self, topic_id: str) -> str:
+        """Return the label of one of the deck's topics."""
+        return next(topic.label for topic in self.topics if topic.id == topic_id)
+
+
+class Library(BaseModel):
+    """All decks of the content folder, by id, in title order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decks: tuple[Deck, ...]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Deck]:
+        return {deck.id: deck for deck in self.decks}
+
+    def deck(self, deck_id: str) -> Deck | None:
+        """Return the deck with this id, or None."""
+        return self._by_id.get(deck_id)

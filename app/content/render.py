@@ -1,0 +1,105 @@
+"""Turn card text into HTML once, at load: markdown, LaTeX (as MathML) and code."""
+
+import re
+from typing import Any
+
+import latex2mathml.converter
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+# An unknown command comes out of latex2mathml as text that still holds its backslash.
+_LEFTOVER_COMMAND = re.compile(r">\\([A-Za-z]+)<")
+
+
+class RenderError(ValueError):
+    """Content that cannot be rendered; the message says what and how to mend it."""
+
+
+def check_braces(latex: str) -> None:
+    """Raise RenderError when the braces of a LaTeX string do not balance."""
+    depth = 0
+    i = 0
+    while i < len(latex):
+        char = latex[i]
+        if char == "\\":
+            i += 2  # an escaped character, such as \{ or \\, is not a group
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                raise RenderError(f"bad LaTeX {latex!r}: a '}}' at position {i} closes no '{{'")
+        i += 1
+    if depth:
+        raise RenderError(f"bad LaTeX {latex!r}: {depth} '{{' never closed")
+
+
+def latex_to_mathml(latex: str, *, display: bool) -> str:
+    """Convert LaTeX to a MathML element, rejecting what latex2mathml would render wrong."""
+    check_braces(latex)
+    try:
+        mathml: str = latex2mathml.converter.convert(
+            latex, display="block" if display else "inline"
+        )
+    except Exception as exc:  # latex2mathml raises many unrelated exception types
+        name = type(exc).__name__
+        raise RenderError(f"bad LaTeX {latex!r}: {name} {exc}".rstrip()) from exc
+    leftover = _LEFTOVER_COMMAND.search(mathml)
+    if leftover:
+        raise RenderError(f"bad LaTeX {latex!r}: unknown command \\{leftover.group(1)}")
+    return mathml
+
+
+def _render_math(content: str, options: dict[str, Any]) -> str:
+    return latex_to_mathml(content, display=bool(options.get("display_mode")))
+
+
+def _make_markdown() -> MarkdownIt:
+    # "commonmark" with html off: raw HTML in a card is shown as text, never run.
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.enable("table")
+    dollarmath_plugin(md, allow_digits=False, allow_space=False, renderer=_render_math)
+    return md
+
+
+_MARKDOWN = _make_markdown()
+_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
+def markdown_to_html(text: str) -> str:
+    """Render markdown with $inline$ and $$display$$ math to HTML."""
+    return str(_MARKDOWN.render(text))
+
+
+def markdown_inline_to_html(text: str) -> str:
+    """Render one line of markdown without the surrounding paragraph."""
+    return str(_MARKDOWN.renderInline(text))
+
+
+def code_to_html(code: str, language: str) -> str:
+    """Highlight code with Pygments."""
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound as exc:
+        raise RenderError(
+            f"unknown code_language {language!r}: use a Pygments lexer name such as 'python'"
+        ) from exc
+    return highlight(code, lexer, _FORMATTER)
+
+
+def _style_defs(formatter: HtmlFormatter[str], selector: str) -> str:
+    return str(formatter.get_style_defs(selector))  # type: ignore[no-untyped-call]
+
+
+def pygments_css() -> str:
+    """Return the highlighting CSS for the light theme and the dark one (chosen or system)."""
+    light = _style_defs(HtmlFormatter(style="default"), ".highlight")
+    dark = HtmlFormatter(style="monokai")
+    chosen = _style_defs(dark, ":root[data-theme='dark'] .highlight")
+    system = _style_defs(dark, ":root:not([data-theme='light']) .highlight")
+    return f"{light}\n{chosen}\n@media (prefers-color-scheme: dark) {{\n{system}\n}}\n"

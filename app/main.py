@@ -1,0 +1,64 @@
+"""The FastAPI application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+
+from app import __version__, errors, paths
+from app.api import cards as api_cards
+from app.api import decks as api_decks
+from app.api import health
+from app.config import Settings, get_settings
+from app.content.loader import load_library
+from app.db import make_engine, make_sessionmaker
+from app.web import assets
+from app.web import cards as web_cards
+from app.web import decks as web_decks
+from app.web.templating import make_templates
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: load and check the content, open the database, mount the routes.
+
+    Raise ContentError when the content is invalid.
+    """
+    settings = settings or get_settings()
+    library = load_library(settings.content_dir)
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    # FastAPIOffline serves the Swagger UI files itself: /docs loads nothing from a CDN.
+    app = FastAPIOffline(
+        title="prepdeck",
+        version=__version__,
+        summary="Interview-prep decks with spaced repetition and live demos.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        static_url="/docs-assets",
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+    app.state.settings = settings
+    app.state.library = library
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.templates = make_templates()
+    errors.install(app)
+    for router in (
+        web_decks.router,
+        web_cards.router,
+        assets.router,
+        api_decks.router,
+        api_cards.router,
+        health.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=paths.STATIC_DIR), name="static")
+    return app

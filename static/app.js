@@ -1,0 +1,43 @@
+// Keyboard shortcuts on card pages: Space/Enter reveal, arrows move, Esc goes to the deck.
+// Every shortcut has a plain link or <details> behind it, so the page works without JS.
+(function () {
+  "use strict";
+
+  function typing(target) {
+    if (!(target instanceof Element)) return false;
+    return target.closest("input, textarea, select, [contenteditable='true']") !== null;
+  }
+
+  function follow(selector) {
+    var link = document.querySelector(selector);
+    if (link) window.location.href = link.href;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (typing(event.target)) return;
+    var reveal = document.querySelector("[data-reveal]");
+    if (!reveal) return;
+    var onSummary = event.target instanceof Element && event.target.closest("summary");
+    switch (event.key) {
+      case " ":
+      case "Enter":
+        if (onSummary || (event.target instanceof Element && event.target.closest("a, button"))) return;
+        event.preventDefault();
+        reveal.open = !reveal.open;
+        if (reveal.open) reveal.querySelector("summary").focus();
+        break;
+      case "ArrowLeft":
+        follow("[data-key-prev]");
+        break;
+      case "ArrowRight":
+        follow("[data-key-next]");
+        break;
+      case "Escape": {
+        var crumbs = document.querySelectorAll(".breadcrumbs a");
+        if (crumbs.length) window.location.href = crumbs[crumbs.length - 1].href;
+        break;
+      }
+    }
+  });
+})();

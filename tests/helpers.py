@@ -1,0 +1,36 @@
+"""Helpers shared by the tests."""
+
+import httpx2
+from bs4 import BeautifulSoup, Tag
+
+
+def soup(response: httpx2.Response) -> BeautifulSoup:
+    """Parse an HTML response for CSS-selector checks."""
+    assert response.headers["content-type"].startswith("text/html")
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def text_of(page: Tag, selector: str) -> str:
+    """Return the whitespace-normalized text of the one element matching selector."""
+    element = page.select_one(selector)
+    assert element is not None, f"no element matches {selector!r}"
+    return " ".join(element.get_text(" ").split())
+
+
+def attr(page: Tag, selector: str, name: str) -> str:
+    """Return one attribute of the one element matching selector."""
+    element = page.select_one(selector)
+    assert element is not None, f"no element matches {selector!r}"
+    value = element.get(name)
+    assert isinstance(value, str), f"{selector!r} has no {name!r} attribute"
+    return value
+
+
+def urls_of(page: Tag, selector: str) -> list[str]:
+    """Return the src or href of every element matching selector."""
+    urls = []
+    for element in page.select(selector):
+        url = element.get("src") or element.get("href")
+        assert isinstance(url, str), element
+        urls.append(url)
+    return urls
