@@ -1,17 +1,24 @@
-"""The prepdeck command: serve, check-content, db upgrade."""
+"""The prepdeck command: serve, check-content, db upgrade, user, export, import."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app import migrate
+from app.accounts.service import AccountError, create_user, get_user, set_password
 from app.config import Settings, get_settings
 from app.content.loader import ContentError, load_library
 from app.content.models import Library
-from app.db import make_engine
+from app.db import make_engine, make_sessionmaker
+from app.models import User, utcnow
+from app.study.transfer import Export, export_progress, import_progress, reviews_csv
 
 
 def _settings() -> Settings:
@@ -103,6 +110,118 @@ def check_content(path: Path | None) -> None:
     cards = sum(len(deck.cards) for deck in library.decks)
     decks = len(library.decks)
     click.echo(f"ok: {decks} deck{'s' if decks != 1 else ''}, {cards} cards")
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    """Open a Session on the migrated database."""
+    _upgrade(settings)
+    engine = make_engine(settings)
+    try:
+        with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _user(session: Session, username: str) -> User:
+    user = get_user(session, username)
+    if user is None:
+        raise click.ClickException(f"no user '{username}': see `prepdeck user list`")
+    return user
+
+
+def _password(value: str | None) -> str:
+    if value is not None:
+        return value
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@main.group("user")
+def user_group() -> None:
+    """Manage users."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--password", help="The password (asked for when left out).")
+@click.option("--admin/--no-admin", default=None, help="Make an admin (default: the first user).")
+def user_create(username: str, password: str | None, admin: bool | None) -> None:
+    """Create a user."""
+    with _session(_settings()) as session:
+        try:
+            user = create_user(
+                session=session, username=username, password=_password(password), is_admin=admin
+            )
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        role = "admin" if user.is_admin else "user"
+        click.echo(f"created {role} '{user.username}'")
+
+
+@user_group.command("set-password")
+@click.argument("username")
+@click.option("--password", help="The new password (asked for when left out).")
+def user_set_password(username: str, password: str | None) -> None:
+    """Set a user's password and end their sessions."""
+    with _session(_settings()) as session:
+        user = _user(session, username)
+        try:
+            set_password(session=session, user=user, password=_password(password))
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"password of '{user.username}' changed; their sessions are ended")
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """List the users."""
+    with _session(_settings()) as session:
+        users = session.scalars(select(User).order_by(User.username)).all()
+        if not users:
+            click.echo("no users yet: `prepdeck user create NAME`")
+        for user in users:
+            role = "admin" if user.is_admin else "user"
+            click.echo(f"{user.username}\t{role}\tcreated {user.created_at:%Y-%m-%d}")
+
+
+@main.command("export")
+@click.option("--user", "username", required=True, help="Whose progress to export.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+def export_command(username: str, fmt: str, output: Path | None) -> None:
+    """Export a user's progress (JSON) or review log (CSV) to a file or standard output."""
+    with _session(_settings()) as session:
+        export = export_progress(session=session, user=_user(session, username), now=utcnow())
+    text = export.model_dump_json(indent=2) + "\n" if fmt == "json" else reviews_csv(export)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(export.reviews)} reviews to {output}", err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "username", help="Into whose account (default: the file's username).")
+def import_command(file: Path, username: str | None) -> None:
+    """Merge an exported progress file into a user's progress (twice adds nothing twice)."""
+    try:
+        data = Export.model_validate_json(file.read_bytes())
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_url=False)[:10]
+        ]
+        raise click.ClickException(
+            f"{file} is not a prepdeck progress export:\n" + "\n".join(lines)
+        ) from exc
+    with _session(_settings()) as session:
+        user = _user(session, username or data.username)
+        added, rebuilt = import_progress(session=session, user=user, data=data, now=utcnow())
+    click.echo(f"imported into '{user.username}': {added} new reviews, {rebuilt} cards rebuilt")
 
 
 @main.group()

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
         default=paths.CONTENT_DIR,
         description="Folder of decks (one sub-folder per deck); default the shipped content/.",
     )
+    allow_signup: bool = Field(
+        default=True,
+        description="Whether anyone may sign up; the first user can always be created.",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark cookies Secure (sent over HTTPS only); set it when served over TLS.",
+    )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
         default="info", description="Log level of the app and the server."
     )

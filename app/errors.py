@@ -2,21 +2,29 @@
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.accounts.deps import CsrfFailed, LoginRequired
+from app.accounts.service import AccountError, Throttled
 from app.content.queries import BadFilter
+from app.study.reviews import StudyError
 from app.web.templating import render
 
 log = logging.getLogger(__name__)
 
 TITLES = {
     400: "Bad request",
+    401: "Log in first",
+    403: "Forbidden",
+    409: "Conflict",
+    429: "Too many attempts",
     404: "Not found",
     405: "Method not allowed",
     422: "Invalid parameter",
@@ -79,6 +87,54 @@ async def _bad_filter(request: Request, exc: Exception) -> Response:
     return error_page(request, 422, [f"{exc.parameter}: {exc}"])
 
 
+async def _login_required(request: Request, exc: Exception) -> Response:
+    if wants_json(request):
+        message = "Log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login."
+        return JSONResponse(
+            {"detail": message},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+
+
+async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    if wants_json(request):
+        message = (
+            "CSRF check failed: with cookie login, send the header X-CSRF-Token with the value "
+            "of the prepdeck_csrf cookie (or use a Bearer token)."
+        )
+        return JSONResponse({"detail": message}, status_code=403)
+    message = "This form was sent from elsewhere or has expired. Reload the page and try again."
+    return error_page(request, 403, [message])
+
+
+async def _study_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StudyError)
+    if wants_json(request):
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+    return error_page(request, exc.status, [str(exc)])
+
+
+async def _account_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AccountError)
+    if exc.status == 422:
+        error = {"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}
+        return JSONResponse({"detail": [error]}, status_code=422)
+    return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+
+async def _throttled(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Throttled)
+    headers = {"Retry-After": str(exc.retry_after)}
+    if wants_json(request):
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
+    response = error_page(request, 429, [str(exc)])
+    response.headers.update(headers)
+    return response
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "The server failed to answer; the error is in its log."
@@ -92,4 +148,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(BadFilter, _bad_filter)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(CsrfFailed, _csrf_failed)
+    app.add_exception_handler(StudyError, _study_error)
+    app.add_exception_handler(AccountError, _account_error)
+    app.add_exception_handler(Throttled, _throttled)
     app.add_exception_handler(Exception, _server_error)

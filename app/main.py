@@ -8,15 +8,22 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app import __version__, errors, paths
+from app.accounts.deps import CsrfCookieMiddleware
+from app.api import auth as api_auth
 from app.api import cards as api_cards
 from app.api import decks as api_decks
 from app.api import health
+from app.api import me as api_me
+from app.api import study as api_study
 from app.config import Settings, get_settings
 from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
+from app.web import accounts as web_accounts
 from app.web import assets
 from app.web import cards as web_cards
 from app.web import decks as web_decks
+from app.web import progress as web_progress
+from app.web import study as web_study
 from app.web.templating import make_templates
 
 
@@ -51,12 +58,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
     errors.install(app)
+    app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
     for router in (
         web_decks.router,
         web_cards.router,
+        web_accounts.router,
+        web_study.router,
+        web_progress.router,
         assets.router,
         api_decks.router,
         api_cards.router,
+        api_auth.router,
+        api_study.router,
+        api_me.router,
         health.router,
     ):
         app.include_router(router)

@@ -2,7 +2,18 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -55,3 +66,88 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
+    new_per_day: Mapped[int] = mapped_column(default=20)
+    reviews_per_day: Mapped[int] = mapped_column(default=200)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    day_starts_at: Mapped[int] = mapped_column(SmallInteger, default=4)
+
+
+class AuthToken(Base):
+    """A login: a browser session (cookie) or a personal API token (Bearer); only its hash."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """A failed login, counted per username and per client address to throttle guessing."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CardState(Base):
+    """One user's scheduling state of one card (FSRS), plus bury and suspend.
+
+    state 0 marks a card never reviewed that has a row only because it was buried or
+    suspended; 1-3 are fsrs.State (learning, review, relearning).
+    """
+
+    __tablename__ = "card_states"
+    __table_args__ = (Index("ix_card_states_user_id_due", "user_id", "due"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    card_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    deck_id: Mapped[str] = mapped_column(String(80))
+    state: Mapped[int] = mapped_column(SmallInteger)
+    step: Mapped[int | None]
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reps: Mapped[int] = mapped_column(default=0)
+    lapses: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=0)
+    buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspended: Mapped[bool] = mapped_column(default=False)
+
+    # Every UPDATE checks the version it read: of two tabs grading one card, one wins.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ReviewLog(Base):
+    """One review: the rating, when, how long, and the card's state just before it."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (
+        UniqueConstraint("user_id", "review_id"),
+        Index("ix_review_logs_user_id_reviewed_at", "user_id", "reviewed_at"),
+        Index("ix_review_logs_user_id_card_id", "user_id", "card_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    review_id: Mapped[str] = mapped_column(String(36))
+    card_id: Mapped[str] = mapped_column(String(80))
+    deck_id: Mapped[str] = mapped_column(String(80))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    # The card's state before the review: 0 new, 1 learning, 2 review, 3 relearning.
+    kind: Mapped[int] = mapped_column(SmallInteger)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[int | None]
+    desired_retention: Mapped[float] = mapped_column(Float)
+    # The card state before the review as JSON (null for a card's first review): undo
+    # restores it exactly, and the progress figures read the state a review started from.
+    state_before: Mapped[str | None] = mapped_column(Text)

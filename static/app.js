@@ -16,6 +16,7 @@
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (typing(event.target)) return;
+    if (!document.body.classList.contains("page-card")) return;
     var reveal = document.querySelector("[data-reveal]");
     if (!reveal) return;
     var onSummary = event.target instanceof Element && event.target.closest("summary");

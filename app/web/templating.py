@@ -6,9 +6,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__, paths
+from app.accounts.deps import CSRF_FIELD, SESSION_COOKIE, csrf_token
+from app.accounts.service import user_for_token
 from app.content.render import pygments_css
+from app.models import User
 
 
 def _short_hash(data: bytes) -> str:
@@ -30,10 +34,25 @@ def make_templates() -> Jinja2Templates:
 
     templates.env.globals.update(
         static_url=static_url,
+        csrf_token=csrf_token,
+        csrf_field=CSRF_FIELD,
         highlight_url=f"/assets/highlight.css?v={_short_hash(pygments_css().encode())}",
         version=__version__,
     )
     return templates
+
+
+def _user_of(request: Request) -> User | None:
+    """Return the logged-in user for the page header, looking it up if no route did."""
+    if "user" in request.scope.get("state", {}):
+        user: User | None = request.state.user
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with factory() as session:
+        return user_for_token(session, cookie)
 
 
 def render(
@@ -41,6 +60,7 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the app's templates."""
     templates: Jinja2Templates = request.app.state.templates
+    context.setdefault("user", _user_of(request))
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     assert isinstance(response, HTMLResponse)
     return response

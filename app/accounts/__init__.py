@@ -1,0 +1,1 @@
+"""Users, password hashing, login sessions and API tokens, CSRF, login throttling."""

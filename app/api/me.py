@@ -1,0 +1,128 @@
+"""JSON API: the user's progress, settings, and export/import of their progress."""
+
+from datetime import date
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from app.accounts.deps import CsrfProtected, CurrentUser
+from app.db import SessionDep
+from app.deps import LibraryDep
+from app.models import utcnow
+from app.study.progress import compute_progress
+from app.study.settings import StudySettings
+from app.study.transfer import Export, export_progress, import_progress, reviews_csv
+
+router = APIRouter(prefix="/api/v1", tags=["progress"])
+
+
+class RetentionOut(BaseModel):
+    """True retention over a window of days."""
+
+    days: int
+    reviews: int
+    passed: int
+    rate: float | None
+
+
+class TopicOut(BaseModel):
+    """Mastery of one topic: the mean predicted recall of its cards."""
+
+    deck: str
+    topic: str
+    label: str
+    cards: int
+    studied: int
+    mastery: float
+
+
+class ForecastDay(BaseModel):
+    """Cards due on one day."""
+
+    date: date
+    due: int
+
+
+class ProgressOut(BaseModel):
+    """The user's progress."""
+
+    today: date
+    cards: dict[str, int]
+    hidden_cards: int
+    reviews_today: int
+    total_reviews: int
+    streak_days: int
+    retention_7d: RetentionOut
+    retention_30d: RetentionOut
+    topics: list[TopicOut]
+    forecast: list[ForecastDay]
+    calendar: dict[date, int]
+
+
+@router.get("/progress")
+def read_progress(user: CurrentUser, session: SessionDep, library: LibraryDep) -> ProgressOut:
+    """Return cards by state, reviews, retention, streak, mastery per topic and forecast."""
+    progress = compute_progress(session=session, user=user, library=library, now=utcnow())
+    week, month = progress.retention
+    return ProgressOut(
+        today=progress.today,
+        cards=progress.by_state,
+        hidden_cards=progress.hidden,
+        reviews_today=progress.reviews_today,
+        total_reviews=progress.total_reviews,
+        streak_days=progress.streak,
+        retention_7d=RetentionOut(
+            days=week.days, reviews=week.reviews, passed=week.passed, rate=week.rate
+        ),
+        retention_30d=RetentionOut(
+            days=month.days, reviews=month.reviews, passed=month.passed, rate=month.rate
+        ),
+        topics=[TopicOut(**topic.__dict__) for topic in progress.topics],
+        forecast=[ForecastDay(date=day, due=due) for day, due in progress.forecast],
+        calendar=progress.calendar,
+    )
+
+
+@router.get("/me/settings")
+def read_settings(user: CurrentUser) -> StudySettings:
+    """Return the user's study settings."""
+    return StudySettings.of(user)
+
+
+@router.put("/me/settings", dependencies=[CsrfProtected])
+def update_settings(body: StudySettings, user: CurrentUser, session: SessionDep) -> StudySettings:
+    """Replace the user's study settings."""
+    body.save(session=session, user=user)
+    return StudySettings.of(user)
+
+
+@router.get("/me/export")
+def export_json(user: CurrentUser, session: SessionDep) -> Export:
+    """Export the user's settings, card flags and whole review log."""
+    return export_progress(session=session, user=user, now=utcnow())
+
+
+@router.get("/me/export.csv", response_class=PlainTextResponse)
+def export_csv(user: CurrentUser, session: SessionDep) -> PlainTextResponse:
+    """Export the review log as CSV."""
+    text = reviews_csv(export_progress(session=session, user=user, now=utcnow()))
+    return PlainTextResponse(
+        text,
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="prepdeck-reviews.csv"'},
+    )
+
+
+class ImportOut(BaseModel):
+    """What an import changed."""
+
+    reviews_added: int
+    cards_rebuilt: int
+
+
+@router.post("/me/import", dependencies=[CsrfProtected])
+def import_json(body: Export, user: CurrentUser, session: SessionDep) -> ImportOut:
+    """Merge an export into the user's progress; reviews already present are skipped."""
+    added, rebuilt = import_progress(session=session, user=user, data=body, now=utcnow())
+    return ImportOut(reviews_added=added, cards_rebuilt=rebuilt)

@@ -1,0 +1,1 @@
+"""Spaced-repetition study on the fsrs package: scheduling, queue, reviews, progress."""

@@ -1,0 +1,48 @@
+"""The user's day: it starts at their chosen hour (default 4 AM, as Anki) in their timezone."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+class BadTimezone(ValueError):
+    """A timezone name the system does not know."""
+
+
+def zone(name: str) -> ZoneInfo:
+    """Return the timezone of an IANA name such as 'Europe/Berlin'."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BadTimezone(
+            f"unknown timezone {name!r}: use an IANA name such as 'Europe/Berlin' or 'UTC'"
+        ) from exc
+
+
+def timezone_names() -> list[str]:
+    """Return every IANA timezone name, sorted."""
+    return sorted(available_timezones())
+
+
+@dataclass(frozen=True)
+class Day:
+    """One study day of a user: its date and the UTC instants it starts and ends."""
+
+    date: date
+    start: datetime
+    end: datetime
+
+
+def study_day(now: datetime, timezone: str, starts_at: int) -> Day:
+    """Return the study day that now falls in."""
+    tz = zone(timezone)
+    local = now.astimezone(tz)
+    day = (local - timedelta(hours=starts_at)).date()
+    return Day(
+        day, _start_of(day, tz, starts_at), _start_of(day + timedelta(days=1), tz, starts_at)
+    )
+
+
+def _start_of(day: date, tz: ZoneInfo, starts_at: int) -> datetime:
+    # Wall-clock time on that date; across a DST change a day lasts 23 or 25 hours.
+    return datetime.combine(day, time(starts_at), tzinfo=tz).astimezone(UTC)

@@ -1,0 +1,164 @@
+"""What to study now: due learning cards, due reviews, then new cards within today's limits."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.content.models import Card, Deck, Difficulty, Library
+from app.content.queries import BadFilter
+from app.models import CardState, ReviewLog, User
+from app.study.day import Day, study_day
+from app.study.scheduling import NEW, Memory
+
+LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card this close to due is shown
+LEARNING, REVIEW, RELEARNING = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class StudyFilter:
+    """Which cards to study: all, or one deck, topic or difficulty."""
+
+    deck: str | None = None
+    topic: str | None = None
+    difficulty: Difficulty | None = None
+
+    def query(self) -> dict[str, str]:
+        """Return the filter as query parameters."""
+        pairs = {"deck": self.deck, "topic": self.topic, "difficulty": self.difficulty}
+        return {key: str(value) for key, value in pairs.items() if value}
+
+
+def eligible_cards(library: Library, study_filter: StudyFilter) -> list[tuple[Deck, Card]]:
+    """Return the cards in content that pass the filter, in deck order."""
+    decks: Sequence[Deck] = library.decks
+    if study_filter.deck is not None:
+        deck = library.deck(study_filter.deck)
+        if deck is None:
+            known = ", ".join(deck.id for deck in library.decks)
+            raise BadFilter("deck", f"unknown deck '{study_filter.deck}': use one of {known}")
+        decks = [deck]
+    if study_filter.topic is not None:
+        topics = {topic.id for deck in decks for topic in deck.topics}
+        if study_filter.topic not in topics:
+            raise BadFilter(
+                "topic",
+                f"unknown topic '{study_filter.topic}': use one of {', '.join(sorted(topics))}",
+            )
+    return [
+        (deck, card)
+        for deck in decks
+        for card in deck.cards
+        if (study_filter.topic is None or study_filter.topic in card.topics)
+        and (study_filter.difficulty is None or card.difficulty == study_filter.difficulty)
+    ]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Cards left today: new, learning, review."""
+
+    new: int
+    learning: int
+    review: int
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A card to study with its scheduling state."""
+
+    deck: Deck
+    card: Card
+    memory: Memory
+    version: int
+    kind: str  # new, learning or review
+
+
+@dataclass
+class Queue:
+    """Today's queue for one user and filter."""
+
+    day: Day
+    counts: Counts
+    items: list[QueueItem] = field(default_factory=list)
+    next_learning_due: datetime | None = None
+
+    @property
+    def next(self) -> QueueItem | None:
+        """Return the card to study now, or None."""
+        return self.items[0] if self.items else None
+
+
+def done_today(session: Session, user: User, day: Day) -> dict[int, int]:
+    """Return how many reviews the user made today, by the kind of card (0 new .. 3)."""
+    rows = session.execute(
+        select(ReviewLog.kind, func.count())
+        .where(ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= day.start)
+        .group_by(ReviewLog.kind)
+    ).all()
+    return {int(kind): int(count) for kind, count in rows}
+
+
+def user_states(session: Session, user: User) -> dict[str, CardState]:
+    """Return the user's card states by card id."""
+    rows = session.scalars(select(CardState).where(CardState.user_id == user.id))
+    return {row.card_id: row for row in rows}
+
+
+def build_queue(
+    *,
+    session: Session,
+    user: User,
+    library: Library,
+    study_filter: StudyFilter,
+    now: datetime,
+) -> Queue:
+    """Return what the user studies next and how much is left today."""
+    day = study_day(now, user.timezone, user.day_starts_at)
+    done = done_today(session, user, day)
+    new_left = max(0, user.new_per_day - done.get(NEW, 0))
+    reviews_left = max(0, user.reviews_per_day - done.get(REVIEW, 0))
+    states = user_states(session, user)
+    new: list[QueueItem] = []
+    learning: list[QueueItem] = []
+    reviews: list[QueueItem] = []
+    for deck, card in eligible_cards(library, study_filter):
+        row = states.get(card.id)
+        if row is not None and (
+            row.suspended or (row.buried_until is not None and row.buried_until > now)
+        ):
+            continue
+        if row is None or row.state == NEW:
+            new.append(QueueItem(deck, card, Memory.new(now), row.version if row else 0, "new"))
+        elif row.due < day.end:
+            kind = "review" if row.state == REVIEW else "learning"
+            item = QueueItem(deck, card, Memory.of(row), row.version, kind)
+            (reviews if kind == "review" else learning).append(item)
+    learning.sort(key=lambda item: item.memory.due)
+    reviews.sort(key=lambda item: item.memory.due)
+    learning_now = [item for item in learning if item.memory.due <= now + LEARN_AHEAD]
+    later = [item.memory.due for item in learning if item.memory.due > now + LEARN_AHEAD]
+    return Queue(
+        day=day,
+        counts=Counts(
+            new=min(len(new), new_left),
+            learning=len(learning),
+            review=min(len(reviews), reviews_left),
+        ),
+        items=learning_now + reviews[:reviews_left] + new[:new_left],
+        next_learning_due=min(later) if later else None,
+    )
+
+
+def practice_card(
+    library: Library, study_filter: StudyFilter, after: str | None
+) -> tuple[Deck, Card] | None:
+    """Return the card after `after` in deck order (wrapping), for practice that is not graded."""
+    cards = eligible_cards(library, study_filter)
+    if not cards:
+        return None
+    ids = [card.id for _deck, card in cards]
+    index = ids.index(after) + 1 if after in ids else 0
+    return cards[index % len(cards)]

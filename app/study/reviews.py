@@ -1,0 +1,191 @@
+"""Record reviews (idempotent, one winner per card version), undo, bury and suspend."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.content.models import Card, Deck, Library
+from app.models import CardState, ReviewLog, User
+from app.study.day import study_day
+from app.study.scheduling import NEW, Memory
+
+
+class StudyError(Exception):
+    """A study action that cannot be done; status is the HTTP status to answer with."""
+
+    status = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class Conflict(StudyError):
+    """The card changed since the client saw it, or the request repeats an id for other data."""
+
+
+class UnknownCard(StudyError):
+    """No card of that id in the content."""
+
+    status = 404
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """A recorded review and the card's state right after it."""
+
+    log: ReviewLog
+    memory: Memory
+    version: int
+
+
+def find_card(library: Library, card_id: str) -> tuple[Deck, Card]:
+    """Return the deck and card of a card id, or raise UnknownCard."""
+    for deck in library.decks:
+        card = deck.card(card_id)
+        if card is not None:
+            return deck, card
+    raise UnknownCard(f"There is no card '{card_id}' in the content.")
+
+
+STALE = (
+    "This card was graded in another tab or device since you opened it; "
+    "your grade was not recorded. Load the next card to go on."
+)
+
+
+def _existing(session: Session, user: User, review_id: str) -> ReviewLog | None:
+    return session.scalar(
+        select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.review_id == review_id)
+    )
+
+
+def _result(
+    session: Session, user: User, log: ReviewLog, card_id: str, rating: int
+) -> ReviewResult:
+    if log.card_id != card_id or log.rating != rating:
+        raise Conflict(
+            f"review_id {log.review_id} was already used for another review "
+            f"(card '{log.card_id}', rating {log.rating}): send a new review_id."
+        )
+    row = session.get(CardState, (user.id, log.card_id))
+    assert row is not None
+    return ReviewResult(log=log, memory=Memory.of(row), version=row.version)
+
+
+def record_review(
+    *,
+    session: Session,
+    user: User,
+    library: Library,
+    card_id: str,
+    rating: int,
+    review_id: str,
+    now: datetime,
+    duration_ms: int | None = None,
+    expected_version: int | None = None,
+) -> tuple[ReviewResult, bool]:
+    """Record one review and return it with whether it is new (False: a repeat of review_id).
+
+    Raise Conflict when expected_version is not the card's version (graded elsewhere).
+    """
+    existing = _existing(session, user, review_id)
+    if existing is not None:
+        return _result(session, user, existing, card_id, rating), False
+    deck, _card = find_card(library, card_id)
+    row = session.get(CardState, (user.id, card_id))
+    version = row.version if row is not None else 0
+    if expected_version is not None and expected_version != version:
+        raise Conflict(STALE)
+    if row is not None and row.suspended:
+        raise Conflict(f"Card '{card_id}' is suspended: unsuspend it to review it.")
+    before = Memory.of(row) if row is not None else Memory.new(now)
+    after = before.review(
+        card_id=card_id,
+        rating=rating,
+        when=now,
+        desired_retention=user.desired_retention,
+        duration_ms=duration_ms,
+    )
+    if row is None:
+        row = CardState(user_id=user.id, card_id=card_id, deck_id=deck.id, suspended=False)
+        session.add(row)
+    after.store(row)
+    row.deck_id = deck.id
+    row.buried_until = None
+    log = ReviewLog(
+        user_id=user.id,
+        review_id=review_id,
+        card_id=card_id,
+        deck_id=deck.id,
+        rating=rating,
+        kind=before.state,
+        reviewed_at=now,
+        duration_ms=duration_ms,
+        desired_retention=user.desired_retention,
+        state_before=None if before.state == NEW else before.to_json(),
+    )
+    session.add(log)
+    try:
+        session.commit()
+    except (IntegrityError, StaleDataError) as exc:
+        # Another request got there first: the same review_id (a retry), or another grade.
+        session.rollback()
+        existing = _existing(session, user, review_id)
+        if existing is not None:
+            return _result(session, user, existing, card_id, rating), False
+        raise Conflict(STALE) from exc
+    return ReviewResult(log=log, memory=after, version=row.version), True
+
+
+def undo_last_review(*, session: Session, user: User) -> ReviewLog:
+    """Undo the user's latest review, restoring the card's state exactly; return the log row."""
+    log = session.scalar(
+        select(ReviewLog).where(ReviewLog.user_id == user.id).order_by(ReviewLog.id.desc()).limit(1)
+    )
+    if log is None:
+        raise Conflict("There is no review to undo.")
+    row = session.get(CardState, (user.id, log.card_id))
+    if row is not None:
+        if log.state_before is not None:
+            Memory.from_json(log.state_before).store(row)
+        elif row.suspended or row.buried_until is not None:
+            Memory.new(log.reviewed_at).store(row)  # keep the row for its flags
+        else:
+            session.delete(row)
+    session.execute(delete(ReviewLog).where(ReviewLog.id == log.id))
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("The card changed while undoing; try again.") from exc
+    return log
+
+
+def set_flag(
+    *, session: Session, user: User, library: Library, card_id: str, action: str, now: datetime
+) -> CardState:
+    """Bury a card until the user's next day, or suspend or unsuspend it."""
+    deck, _card = find_card(library, card_id)
+    row = session.get(CardState, (user.id, card_id))
+    if row is None:
+        row = CardState(user_id=user.id, card_id=card_id, deck_id=deck.id, suspended=False)
+        Memory.new(now).store(row)
+        session.add(row)
+    if action == "bury":
+        row.buried_until = study_day(now, user.timezone, user.day_starts_at).end
+    elif action == "suspend":
+        row.suspended = True
+    elif action == "unsuspend":
+        row.suspended = False
+    else:
+        raise ValueError(f"unknown action {action!r}")
+    try:
+        session.commit()
+    except (IntegrityError, StaleDataError) as exc:
+        session.rollback()
+        raise Conflict("The card changed meanwhile; try again.") from exc
+    return row
