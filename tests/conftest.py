@@ -8,9 +8,13 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from app import paths
+from app import migrate, paths
 from app.config import Settings, get_settings
+from app.content.loader import load_library
+from app.content.models import Library
+from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 
 
@@ -22,8 +26,10 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> FastAPI:
-    """The app on the shipped content and a fresh database."""
-    return create_app(settings)
+    """The app on the shipped content and a fresh, migrated database."""
+    app = create_app(settings)
+    migrate.upgrade(app.state.engine)
+    return app
 
 
 @pytest.fixture
@@ -51,3 +57,19 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Session]:
+    """A Session on a fresh, migrated database."""
+    engine = make_engine(settings)
+    migrate.upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    """The shipped content (immutable, so shared by every test)."""
+    return load_library(paths.CONTENT_DIR)

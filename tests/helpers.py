@@ -2,6 +2,9 @@
 
 import httpx2
 from bs4 import BeautifulSoup, Tag
+from sqlalchemy.orm import Session
+
+from app.models import User
 
 
 def soup(response: httpx2.Response) -> BeautifulSoup:
@@ -34,3 +37,11 @@ def urls_of(page: Tag, selector: str) -> list[str]:
         assert isinstance(url, str), element
         urls.append(url)
     return urls
+
+
+def add_user(session: Session, username: str = "ada", **settings: object) -> User:
+    """Add a user quickly (a placeholder hash instead of argon2) with some study settings."""
+    user = User(username=username, password_hash="unused", is_admin=False, **settings)
+    session.add(user)
+    session.commit()
+    return user

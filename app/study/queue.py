@@ -138,7 +138,10 @@ def build_queue(
             (reviews if kind == "review" else learning).append(item)
     learning.sort(key=lambda item: item.memory.due)
     reviews.sort(key=lambda item: item.memory.due)
-    learning_now = [item for item in learning if item.memory.due <= now + LEARN_AHEAD]
+    # Learning cards due now go first; those due within LEARN_AHEAD only when nothing else
+    # is left, as Anki does, so a card failed a moment ago is not shown straight back.
+    due_now = [item for item in learning if item.memory.due <= now]
+    ahead = [item for item in learning if now < item.memory.due <= now + LEARN_AHEAD]
     later = [item.memory.due for item in learning if item.memory.due > now + LEARN_AHEAD]
     return Queue(
         day=day,
@@ -147,7 +150,7 @@ def build_queue(
             learning=len(learning),
             review=min(len(reviews), reviews_left),
         ),
-        items=learning_now + reviews[:reviews_left] + new[:new_left],
+        items=due_now + reviews[:reviews_left] + new[:new_left] + ahead,
         next_learning_due=min(later) if later else None,
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.content.models import Card, Deck, Library
 from app.models import CardState, ReviewLog, User
 from app.study.day import study_day
-from app.study.scheduling import NEW, Memory
+from app.study.scheduling import NEW, LoggedReview, Memory, replay
 
 
 class StudyError(Exception):
@@ -142,9 +142,12 @@ def record_review(
 
 
 def undo_last_review(*, session: Session, user: User) -> ReviewLog:
-    """Undo the user's latest review, restoring the card's state exactly; return the log row."""
+    """Undo the user's latest review (in time), restoring the card's state exactly."""
     log = session.scalar(
-        select(ReviewLog).where(ReviewLog.user_id == user.id).order_by(ReviewLog.id.desc()).limit(1)
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user.id)
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
+        .limit(1)
     )
     if log is None:
         raise Conflict("There is no review to undo.")
@@ -189,3 +192,37 @@ def set_flag(
         session.rollback()
         raise Conflict("The card changed meanwhile; try again.") from exc
     return row
+
+
+def replay_mismatches(session: Session, user: User) -> list[str]:
+    """Return the cards whose stored state differs from the replay of the user's review log.
+
+    The log is replayed in time order (imports may add reviews older than existing ones).
+    """
+    logs = session.scalars(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user.id)
+        .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+    ).all()
+    by_card: dict[str, list[ReviewLog]] = {}
+    for log in logs:
+        by_card.setdefault(log.card_id, []).append(log)
+    rows = {
+        row.card_id: row
+        for row in session.scalars(select(CardState).where(CardState.user_id == user.id))
+    }
+    mismatches = []
+    for card_id in sorted(set(by_card) | set(rows)):
+        reviews = [
+            LoggedReview(log.rating, log.reviewed_at, log.desired_retention, log.duration_ms)
+            for log in by_card.get(card_id, [])
+        ]
+        row = rows.get(card_id)
+        if not reviews:
+            if row is not None and row.state != NEW:
+                mismatches.append(f"{card_id}: reviewed state without any review")
+            continue
+        expected = replay(card_id, reviews, reviews[0].reviewed_at)
+        if row is None or Memory.of(row) != expected:
+            mismatches.append(f"{card_id}: stored {row and Memory.of(row)} != replayed {expected}")
+    return mismatches
