@@ -1,9 +1,5 @@
 """The prepdeck command, with good and bad input."""
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx2
@@ -13,6 +9,7 @@ from sqlalchemy import create_engine, inspect
 
 from app import migrate
 from app.cli import main
+from tests.server import running_server
 
 CARD = "regularization/cards/03-l1-vs-l2.yaml"
 
@@ -131,45 +128,14 @@ def test_bad_arguments(runner: CliRunner, args: list[str], message: str) -> None
     assert message in result.output
 
 
-def free_port() -> int:
-    """Return a TCP port that is free on loopback now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_serve_migrates_and_serves_every_card(tmp_path: Path) -> None:
-    port = free_port()
     data = tmp_path / "data"
-    env = {"PATH": str(Path(sys.executable).parent), "PREPDECK_DATA_DIR": str(data)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx2.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx2.TransportError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "server did not start in 30 s"
-                time.sleep(0.2)
-        assert health.json()["status"] == "ok"
+    with running_server(data) as (base, _server):
+        assert httpx2.get(f"{base}/healthz").json()["status"] == "ok"
         cards = httpx2.get(f"{base}/api/v1/decks/regularization/cards").json()["cards"]
         assert len(cards) == 20
         for card in cards:
             assert httpx2.get(base + card["url"]).status_code == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
-        if server.stdout:
-            server.stdout.close()
     engine = create_engine(f"sqlite:///{data / 'prepdeck.sqlite3'}")
     assert migrate.current_revision(engine) == migrate.head_revision()
     engine.dispose()

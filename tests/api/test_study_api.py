@@ -1,0 +1,229 @@
+"""The study API: next card, reviews, undo, bury and suspend, progress, settings, export."""
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def auth(client: TestClient) -> dict[str, str]:
+    """Register and log in a user; return the Bearer header."""
+    client.post("/api/v1/auth/register", json={"username": "ada", "password": PASSWORD})
+    token = client.post(
+        "/api/v1/auth/login", json={"username": "ada", "password": PASSWORD}
+    ).json()["token"]
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def grade(
+    client: TestClient, auth: dict[str, str], card_id: str, rating: int = 3, **extra: object
+) -> object:
+    """Post a review with a fresh review_id."""
+    body = {"card_id": card_id, "rating": rating, "review_id": str(uuid.uuid4()), **extra}
+    return client.post("/api/v1/reviews", json=body, headers=auth)
+
+
+def test_next_card_with_previews_and_counts(client: TestClient, auth: dict[str, str]) -> None:
+    body = client.get("/api/v1/study/next", headers=auth).json()
+    assert body["card"]["id"] == "what-is-regularization"
+    assert body["card"]["version"] == 0
+    assert body["card"]["kind"] == "new"
+    assert body["counts"] == {"new": 20, "learning": 0, "review": 0}
+    assert list(body["previews"]) == ["again", "hard", "good", "easy"]
+    assert body["previews"]["again"]["interval"] == "1m"
+    assert body["previews"]["good"]["interval"] == "10m"
+    seconds = [body["previews"][name]["seconds"] for name in ("again", "hard", "good", "easy")]
+    assert seconds == sorted(seconds)
+    assert body["practice"] is False
+
+
+def test_review_then_the_next_card(client: TestClient, auth: dict[str, str]) -> None:
+    response = grade(client, auth, "what-is-regularization", 4, version=0, duration_ms=5000)
+    assert response.status_code == 201  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert body["card"]["state"] == "review"
+    assert body["card"]["version"] == 1
+    assert body["rating_name"] == "easy"
+    assert body["duration_ms"] == 5000
+    following = client.get("/api/v1/study/next", headers=auth).json()
+    assert following["card"]["id"] == "l2-weight-decay"
+    assert following["counts"] == {"new": 19, "learning": 0, "review": 0}
+
+
+def test_repeated_review_id_records_once(client: TestClient, auth: dict[str, str]) -> None:
+    body = {"card_id": "dropout", "rating": 3, "review_id": str(uuid.uuid4())}
+    first = client.post("/api/v1/reviews", json=body, headers=auth)
+    second = client.post("/api/v1/reviews", json=body, headers=auth)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json() == second.json()
+    assert client.get("/api/v1/progress", headers=auth).json()["total_reviews"] == 1
+
+
+def test_two_tabs_one_wins(client: TestClient, auth: dict[str, str]) -> None:
+    version = client.get("/api/v1/study/next", headers=auth).json()["card"]["version"]
+    first = grade(client, auth, "what-is-regularization", 3, version=version)
+    second = grade(client, auth, "what-is-regularization", 1, version=version)
+    assert first.status_code == 201  # type: ignore[attr-defined]
+    assert second.status_code == 409  # type: ignore[attr-defined]
+    assert "graded in another tab" in second.json()["detail"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"card_id": "dropout", "rating": 5}, ["body", "rating"]),
+        ({"card_id": "dropout", "rating": 0}, ["body", "rating"]),
+        ({"card_id": "dropout", "rating": 3, "review_id": "not-a-uuid"}, ["body", "review_id"]),
+        ({"card_id": "dropout", "rating": 3, "duration_ms": -1}, ["body", "duration_ms"]),
+        ({"rating": 3}, ["body", "card_id"]),
+        ({"card_id": "dropout", "rating": 3, "version": -2}, ["body", "version"]),
+    ],
+)
+def test_bad_reviews_are_422(
+    client: TestClient, auth: dict[str, str], body: dict[str, object], loc: list[str]
+) -> None:
+    body.setdefault("review_id", str(uuid.uuid4()))
+    response = client.post("/api/v1/reviews", json=body, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == loc
+
+
+def test_review_of_unknown_card_is_404(client: TestClient, auth: dict[str, str]) -> None:
+    response = grade(client, auth, "nope")
+    assert response.status_code == 404  # type: ignore[attr-defined]
+    assert response.json() == {"detail": "There is no card 'nope' in the content."}  # type: ignore[attr-defined]
+
+
+def test_undo(client: TestClient, auth: dict[str, str]) -> None:
+    assert client.post("/api/v1/reviews/undo", headers=auth).status_code == 409
+    grade(client, auth, "what-is-regularization", 4)
+    response = client.post("/api/v1/reviews/undo", headers=auth)
+    assert response.status_code == 200
+    assert response.json()["card_id"] == "what-is-regularization"
+    body = client.get("/api/v1/study/next", headers=auth).json()
+    assert body["card"]["id"] == "what-is-regularization"
+    assert body["counts"]["new"] == 20
+
+
+def test_bury_suspend_unsuspend(client: TestClient, auth: dict[str, str]) -> None:
+    response = client.post(
+        "/api/v1/study/bury", json={"card_id": "what-is-regularization"}, headers=auth
+    )
+    assert response.status_code == 200
+    assert response.json()["buried_until"] is not None
+    assert client.get("/api/v1/study/next", headers=auth).json()["card"]["id"] == "l2-weight-decay"
+    response = client.post(
+        "/api/v1/study/suspend", json={"card_id": "l2-weight-decay"}, headers=auth
+    )
+    assert response.json()["suspended"] is True
+    assert client.get("/api/v1/study/next", headers=auth).json()["card"]["id"] == "l1-vs-l2"
+    client.post("/api/v1/study/unsuspend", json={"card_id": "l2-weight-decay"}, headers=auth)
+    assert client.get("/api/v1/study/next", headers=auth).json()["card"]["id"] == "l2-weight-decay"
+    assert (
+        client.post("/api/v1/study/explode", json={"card_id": "dropout"}, headers=auth).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/v1/study/bury", json={"card_id": "nope"}, headers=auth).status_code == 404
+    )
+
+
+def test_filters_and_their_errors(client: TestClient, auth: dict[str, str]) -> None:
+    body = client.get("/api/v1/study/next?topic=batch-norm&difficulty=hard", headers=auth).json()
+    assert body["card"]["id"] == "bn-ln-in"
+    assert body["counts"]["new"] == 1
+    response = client.get("/api/v1/study/next?deck=nope", headers=auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "deck"]
+    response = client.get("/api/v1/study/next?difficulty=brutal", headers=auth)
+    assert response.status_code == 422
+
+
+def test_nothing_due_and_practice(client: TestClient, auth: dict[str, str]) -> None:
+    client.put(
+        "/api/v1/me/settings",
+        json={
+            "desired_retention": 0.9,
+            "new_per_day": 0,
+            "reviews_per_day": 200,
+            "timezone": "UTC",
+            "day_starts_at": 4,
+        },
+        headers=auth,
+    )
+    body = client.get("/api/v1/study/next", headers=auth).json()
+    assert body["card"] is None
+    assert body["counts"] == {"new": 0, "learning": 0, "review": 0}
+    practice = client.get("/api/v1/study/next?practice=true", headers=auth).json()
+    assert practice["practice"] is True
+    assert practice["card"]["id"] == "what-is-regularization"
+    following = client.get(
+        "/api/v1/study/next?practice=true&after=what-is-regularization", headers=auth
+    ).json()
+    assert following["card"]["id"] == "l2-weight-decay"
+    assert client.get("/api/v1/progress", headers=auth).json()["total_reviews"] == 0
+
+
+def test_settings_round_trip_and_errors(client: TestClient, auth: dict[str, str]) -> None:
+    assert client.get("/api/v1/me/settings", headers=auth).json() == {
+        "desired_retention": 0.9,
+        "new_per_day": 20,
+        "reviews_per_day": 200,
+        "timezone": "UTC",
+        "day_starts_at": 4,
+    }
+    new = {
+        "desired_retention": 0.85,
+        "new_per_day": 10,
+        "reviews_per_day": 100,
+        "timezone": "Europe/Berlin",
+        "day_starts_at": 3,
+    }
+    assert client.put("/api/v1/me/settings", json=new, headers=auth).json() == new
+    assert client.get("/api/v1/me/settings", headers=auth).json() == new
+    for bad, field in [
+        ({**new, "desired_retention": 0.99}, "desired_retention"),
+        ({**new, "timezone": "Mars/Olympus"}, "timezone"),
+        ({**new, "day_starts_at": 24}, "day_starts_at"),
+        ({**new, "new_per_day": -1}, "new_per_day"),
+        ({**new, "colour": "blue"}, "colour"),
+    ]:
+        response = client.put("/api/v1/me/settings", json=bad, headers=auth)
+        assert response.status_code == 422, bad
+        assert response.json()["detail"][0]["loc"][-1] == field
+    assert client.get("/api/v1/me/settings", headers=auth).json() == new
+
+
+def test_progress(client: TestClient, auth: dict[str, str]) -> None:
+    grade(client, auth, "dropout", 4)
+    body = client.get("/api/v1/progress", headers=auth).json()
+    assert body["cards"] == {"new": 19, "learning": 0, "review": 1, "relearning": 0, "suspended": 0}
+    assert body["reviews_today"] == 1
+    assert body["streak_days"] == 1
+    assert len(body["forecast"]) == 30
+    assert len(body["topics"]) == 6
+
+
+def test_export_import_round_trip(client: TestClient, auth: dict[str, str]) -> None:
+    grade(client, auth, "dropout", 4)
+    grade(client, auth, "adamw", 1)
+    exported = client.get("/api/v1/me/export", headers=auth).json()
+    assert len(exported["reviews"]) == 2
+    response = client.post("/api/v1/me/import", json=exported, headers=auth)
+    assert response.json() == {"reviews_added": 0, "cards_rebuilt": 2}
+    csv_text = client.get("/api/v1/me/export.csv", headers=auth).text
+    assert (
+        csv_text.splitlines()[0]
+        == "review_id,card_id,deck_id,rating,reviewed_at,duration_ms,desired_retention"
+    )
+    assert len(csv_text.splitlines()) == 3
+    bad = {**exported, "reviews": [{**exported["reviews"][0], "rating": 9}]}
+    response = client.post("/api/v1/me/import", json=bad, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "reviews", 0, "rating"]
+    response = client.post("/api/v1/me/import", json={"format": "other"}, headers=auth)
+    assert response.status_code == 422

@@ -1,0 +1,128 @@
+"""The user, export and import commands, with good and bad input."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner on a fresh data folder."""
+    monkeypatch.setenv("PREPDECK_DATA_DIR", str(tmp_path / "data"))
+    return CliRunner()
+
+
+def test_user_create_list_set_password(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["user", "create", "Ada", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert result.output == "created admin 'ada'\n"
+    result = runner.invoke(main, ["user", "create", "bob"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "created user 'bob'" in result.output
+    result = runner.invoke(main, ["user", "list"])
+    assert [line.split("\t")[:2] for line in result.output.splitlines()] == [
+        ["ada", "admin"],
+        ["bob", "user"],
+    ]
+    result = runner.invoke(main, ["user", "set-password", "bob", "--password", "another one!"])
+    assert result.exit_code == 0
+    assert "password of 'bob' changed" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["user", "create", "a", "--password", PASSWORD], "A username has 3 to 32 characters"),
+        (["user", "create", "ada", "--password", "short"], "at least 8 characters"),
+        (["user", "set-password", "nobody", "--password", PASSWORD], "no user 'nobody'"),
+        (["export", "--user", "nobody"], "no user 'nobody'"),
+        (["export"], "Missing option '--user'"),
+    ],
+)
+def test_user_commands_bad_input(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(main, args)
+    assert result.exit_code in (1, 2)
+    assert message in result.output
+
+
+def test_taken_username(runner: CliRunner) -> None:
+    runner.invoke(main, ["user", "create", "ada", "--password", PASSWORD])
+    result = runner.invoke(main, ["user", "create", "ADA", "--password", PASSWORD])
+    assert result.exit_code == 1
+    assert "The username 'ada' is taken." in result.output
+
+
+def test_user_list_when_empty(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["user", "list"])
+    assert result.output == "no users yet: `prepdeck user create NAME`\n"
+
+
+def test_export_and_import(runner: CliRunner, tmp_path: Path) -> None:
+    runner.invoke(main, ["user", "create", "ada", "--password", PASSWORD])
+    runner.invoke(main, ["user", "create", "bob", "--password", PASSWORD])
+    review: dict[str, object] = {
+        "review_id": str(uuid.uuid4()),
+        "card_id": "dropout",
+        "deck_id": "regularization",
+        "rating": 3,
+        "reviewed_at": datetime(2026, 6, 9, 12, tzinfo=UTC).isoformat(),
+        "duration_ms": 3000,
+        "desired_retention": 0.9,
+    }
+    export = {
+        "format": "prepdeck-progress",
+        "version": 1,
+        "exported_at": datetime(2026, 6, 10, tzinfo=UTC).isoformat(),
+        "username": "ada",
+        "settings": {
+            "desired_retention": 0.9,
+            "new_per_day": 20,
+            "reviews_per_day": 200,
+            "timezone": "UTC",
+            "day_starts_at": 4,
+        },
+        "cards": [],
+        "reviews": [review],
+    }
+    path = tmp_path / "ada.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    result = runner.invoke(main, ["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "imported into 'ada': 1 new reviews, 1 cards rebuilt\n"
+    result = runner.invoke(main, ["import", str(path)])
+    assert "0 new reviews" in result.output
+    result = runner.invoke(main, ["import", str(path), "--user", "bob"])
+    assert "imported into 'bob': 1 new reviews" in result.output
+    out = tmp_path / "out.json"
+    result = runner.invoke(main, ["export", "--user", "ada", "-o", str(out)])
+    assert result.exit_code == 0
+    (written,) = json.loads(out.read_text(encoding="utf-8"))["reviews"]
+    assert datetime.fromisoformat(written.pop("reviewed_at")) == datetime.fromisoformat(
+        str(review.pop("reviewed_at"))
+    )
+    assert written == review
+    result = runner.invoke(main, ["export", "--user", "ada", "--format", "csv"])
+    assert result.output.splitlines()[1].startswith(written["review_id"])
+
+
+def test_import_bad_file(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"format": "prepdeck-progress", "version": 2}', encoding="utf-8")
+    result = runner.invoke(main, ["import", str(path)])
+    assert result.exit_code == 1
+    assert "is not a prepdeck progress export" in result.output
+    assert "version: Input should be 1" in result.output
+    path.write_text("not json", encoding="utf-8")
+    result = runner.invoke(main, ["import", str(path)])
+    assert result.exit_code == 1
+    assert "Invalid JSON" in result.output
+    result = runner.invoke(main, ["import", str(tmp_path / "missing.json")])
+    assert result.exit_code == 2

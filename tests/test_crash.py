@@ -1,0 +1,50 @@
+"""A review acknowledged with a 2xx is in the database after the server is killed."""
+
+import signal
+import sqlite3
+import uuid
+from pathlib import Path
+
+import httpx2
+
+from tests.server import running_server
+
+PASSWORD = "correct horse battery"
+
+
+def test_acknowledged_reviews_survive_kill_9(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    acknowledged: list[str] = []
+    with running_server(data) as (base, server):
+        with httpx2.Client(base_url=base, timeout=10) as client:
+            client.post("/api/v1/auth/register", json={"username": "ada", "password": PASSWORD})
+            token = client.post(
+                "/api/v1/auth/login", json={"username": "ada", "password": PASSWORD}
+            ).json()["token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            cards = [
+                c["id"] for c in client.get("/api/v1/decks/regularization/cards").json()["cards"]
+            ]
+            for index in range(40):
+                review_id = str(uuid.uuid4())
+                response = client.post(
+                    "/api/v1/reviews",
+                    json={
+                        "card_id": cards[index % 20],
+                        "rating": 1 + index % 4,
+                        "review_id": review_id,
+                    },
+                    headers=headers,
+                )
+                if response.status_code == 201:
+                    acknowledged.append(review_id)
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+    assert len(acknowledged) == 40
+    connection = sqlite3.connect(data / "prepdeck.sqlite3")
+    try:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        stored = {row[0] for row in connection.execute("SELECT review_id FROM review_logs")}
+    finally:
+        connection.close()
+    assert stored == set(acknowledged)

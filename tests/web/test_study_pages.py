@@ -1,0 +1,174 @@
+"""The study, progress and settings pages, driven as plain HTML forms (no JavaScript)."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.accounts.test_accounts import signup
+from tests.helpers import attr, soup, text_of
+
+
+@pytest.fixture
+def user_client(client: TestClient) -> TestClient:
+    """A client logged in through the sign-up form."""
+    signup(client)
+    return client
+
+
+def grade_form(client: TestClient, rating: int) -> tuple[str, dict[str, str]]:
+    """Return the card shown and the form data that grades it."""
+    page = soup(client.get("/study"))
+    form = page.select_one("form[data-grade-form]")
+    assert form is not None
+    data = {
+        str(field["name"]): str(field.get("value", ""))
+        for field in form.select("input[type=hidden]")
+    }
+    data["rating"] = str(rating)
+    return attr(page, "article.flashcard", "data-card"), data
+
+
+def test_study_page_shows_question_and_grades(user_client: TestClient) -> None:
+    page = soup(user_client.get("/study"))
+    assert text_of(page, ".flashcard__question") == (
+        "What is regularization in deep learning? Why is it needed?"
+    )
+    assert not page.select_one("details.reveal").has_attr("open")  # type: ignore[union-attr]
+    buttons = page.select("form[data-grade-form] button[name=rating]")
+    assert [button["value"] for button in buttons] == ["1", "2", "3", "4"]
+    assert [text_of(button, ".grade__interval") for button in buttons][:3] == ["1m", "6m", "10m"]
+    assert text_of(page, "[data-count=new]") == "20"
+
+
+def test_grading_moves_to_the_next_card(user_client: TestClient) -> None:
+    card_id, data = grade_form(user_client, 4)
+    response = user_client.post("/study/review", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    page = soup(user_client.get(response.headers["location"]))
+    assert attr(page, "article.flashcard", "data-card") == "l2-weight-decay"
+    assert text_of(page, "[data-count=new]") == "19"
+    # The same form again (a double submit) records nothing more.
+    assert user_client.post("/study/review", data=data).status_code == 200
+    progress = soup(user_client.get("/progress"))
+    assert text_of(progress, "[data-stat=reviews-today]") == "1"
+    assert card_id == "what-is-regularization"
+
+
+def test_a_stale_form_gets_409_and_a_clear_message(user_client: TestClient) -> None:
+    _card, data = grade_form(user_client, 3)
+    user_client.post("/study/review", data=data)
+    stale = {**data, "review_id": "0b0b5a4c-2d3e-4f50-8a6b-7c8d9e0f1a2b"}
+    response = user_client.post("/study/review", data=stale)
+    assert response.status_code == 409
+    assert "graded in another tab" in text_of(soup(response), "[data-notice]")
+
+
+def test_undo_form(user_client: TestClient) -> None:
+    _card, data = grade_form(user_client, 4)
+    user_client.post("/study/review", data=data)
+    token = user_client.cookies["prepdeck_csrf"]
+    response = user_client.post("/study/undo", data={"csrf_token": token}, follow_redirects=False)
+    assert response.headers["location"] == "/study?undone=what-is-regularization"
+    page = soup(user_client.get(response.headers["location"]))
+    assert "Undone" in text_of(page, "[data-notice]")
+    assert attr(page, "article.flashcard", "data-card") == "what-is-regularization"
+
+
+def test_bury_and_suspend_forms(user_client: TestClient) -> None:
+    token = user_client.cookies["prepdeck_csrf"]
+    user_client.post("/study/bury", data={"csrf_token": token, "card_id": "what-is-regularization"})
+    user_client.post("/study/suspend", data={"csrf_token": token, "card_id": "l2-weight-decay"})
+    page = soup(user_client.get("/study"))
+    assert attr(page, "article.flashcard", "data-card") == "l1-vs-l2"
+    assert text_of(soup(user_client.get("/progress")), "[data-state=suspended] dd") == "1"
+
+
+def test_filters_on_the_study_page(user_client: TestClient) -> None:
+    page = soup(user_client.get("/study?topic=batch-norm&difficulty=hard"))
+    assert attr(page, "article.flashcard", "data-card") == "bn-ln-in"
+    assert attr(page, "form[data-grade-form] input[name=topic]", "value") == "batch-norm"
+    response = user_client.get("/study?topic=nope")
+    assert response.status_code == 422
+    assert "unknown topic 'nope'" in text_of(soup(response), ".error-page__messages")
+
+
+def test_practice_mode_changes_nothing(user_client: TestClient) -> None:
+    page = soup(user_client.get("/study?practice=true"))
+    assert "never changes your schedule" in page.get_text()
+    link = attr(page, "a[data-practice-next]", "href")
+    assert link.endswith("practice=true&after=what-is-regularization")
+    page = soup(user_client.get(link))
+    assert attr(page, "article.flashcard", "data-card") == "l2-weight-decay"
+    assert text_of(soup(user_client.get("/progress")), "[data-stat=total]") == "0"
+
+
+def test_progress_page(user_client: TestClient) -> None:
+    page = soup(user_client.get("/progress"))
+    assert text_of(page, "h1") == "Your progress"
+    assert text_of(page, "[data-state=new] dd") == "20"
+    assert len(page.select(".mastery tbody tr")) == 6
+    for image in page.select("img.chart"):
+        response = user_client.get(str(image["src"]))
+        assert response.headers["content-type"] == "image/png"
+        assert image["alt"]
+    assert attr(page, 'link[rel="alternate"]', "href") == "/api/v1/progress"
+
+
+def test_settings_page_saves_and_rejects(user_client: TestClient) -> None:
+    token = user_client.cookies["prepdeck_csrf"]
+    good = {
+        "csrf_token": token,
+        "desired_retention": "0.85",
+        "new_per_day": "5",
+        "reviews_per_day": "50",
+        "timezone": "Asia/Tokyo",
+        "day_starts_at": "5",
+    }
+    response = user_client.post("/settings", data=good, follow_redirects=False)
+    assert response.headers["location"] == "/settings?saved=true"
+    page = soup(user_client.get("/settings?saved=true"))
+    assert text_of(page, ".alert--info") == "Settings saved."
+    assert attr(page, "#timezone", "value") == "Asia/Tokyo"
+    bad = {**good, "desired_retention": "2", "timezone": "Nowhere/Else"}
+    response = user_client.post("/settings", data=bad)
+    assert response.status_code == 422
+    errors = text_of(soup(response), ".alert--error")
+    assert "desired_retention: Input should be less than or equal to 0.97" in errors
+    assert "unknown timezone 'Nowhere/Else'" in errors
+    assert attr(soup(user_client.get("/settings")), "#timezone", "value") == "Asia/Tokyo"
+
+
+def test_export_and_import_from_the_settings_page(user_client: TestClient) -> None:
+    _card, data = grade_form(user_client, 4)
+    user_client.post("/study/review", data=data)
+    exported = user_client.get("/settings/export.json")
+    assert exported.headers["content-disposition"].startswith("attachment")
+    assert len(exported.json()["reviews"]) == 1
+    assert user_client.get("/settings/export.csv").text.count("\n") == 2
+    token = user_client.cookies["prepdeck_csrf"]
+    response = user_client.post(
+        "/settings/import",
+        data={"csrf_token": token},
+        files={"file": ("progress.json", exported.content, "application/json")},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/settings?imported=0"
+    for content, message in [
+        (b"not json", "not a prepdeck progress export"),
+        (json.dumps({"format": "x"}).encode(), "file: format"),
+    ]:
+        response = user_client.post(
+            "/settings/import",
+            data={"csrf_token": token},
+            files={"file": ("bad.json", content, "application/json")},
+        )
+        assert response.status_code == 422
+        assert message in text_of(soup(response), ".alert--error")
+
+
+def test_nav_shows_the_users_links(user_client: TestClient) -> None:
+    page = soup(user_client.get("/decks/regularization"))
+    links = [a.get_text(strip=True) for a in page.select(".site-nav a")]
+    assert links == ["Decks", "Study", "Progress", "Settings"]
+    assert attr(page, 'meta[name="csrf-token"]', "content") == user_client.cookies["prepdeck_csrf"]
