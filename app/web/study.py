@@ -109,6 +109,26 @@ def read_study(
     )
 
 
+def _conflict_page(
+    request: Request,
+    session: Session,
+    user: User,
+    library: Library,
+    study_filter: StudyFilter,
+    exc: Conflict,
+) -> HTMLResponse:
+    """Show the study page again with the reason the action was refused (409)."""
+    return study_page(
+        request,
+        session=session,
+        user=user,
+        library=library,
+        study_filter=study_filter,
+        notice=str(exc),
+        status_code=409,
+    )
+
+
 def _back(study_filter: StudyFilter, **extra: str) -> RedirectResponse:
     query = urlencode({**study_filter.query(), **extra})
     return RedirectResponse(f"/study?{query}" if query else "/study", status_code=303)
@@ -147,15 +167,7 @@ def submit_review(
             expected_version=version,
         )
     except Conflict as exc:
-        return study_page(
-            request,
-            session=session,
-            user=user,
-            library=library,
-            study_filter=study_filter,
-            notice=str(exc),
-            status_code=409,
-        )
+        return _conflict_page(request, session, user, library, study_filter, exc)
     return _back(study_filter)
 
 
@@ -174,15 +186,7 @@ def submit_undo(
     try:
         log = undo_last_review(session=session, user=user)
     except Conflict as exc:
-        return study_page(
-            request,
-            session=session,
-            user=user,
-            library=library,
-            study_filter=study_filter,
-            notice=str(exc),
-            status_code=409,
-        )
+        return _conflict_page(request, session, user, library, study_filter, exc)
     return _back(study_filter, undone=log.card_id)
 
 
