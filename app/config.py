@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         default=False,
         description="Mark cookies Secure (sent over HTTPS only); set it when served over TLS.",
     )
+    warm_demos: bool = Field(
+        default=True,
+        description="Render every demo's default figure in the background at start.",
+    )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
         default="info", description="Log level of the app and the server."
     )

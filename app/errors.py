@@ -14,6 +14,7 @@ from starlette.responses import Response
 from app.accounts.deps import CsrfFailed, LoginRequired
 from app.accounts.service import AccountError, Throttled
 from app.content.queries import BadFilter
+from app.demos.params import BadParams
 from app.study.reviews import StudyError
 from app.web.templating import render
 
@@ -87,6 +88,13 @@ async def _bad_filter(request: Request, exc: Exception) -> Response:
     return error_page(request, 422, [f"{exc.parameter}: {exc}"])
 
 
+async def _bad_demo_params(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadParams)
+    if wants_json(request):
+        return JSONResponse({"detail": jsonable_encoder(exc.errors)}, status_code=422)
+    return error_page(request, 422, [str(error["msg"]) for error in exc.errors])
+
+
 async def _login_required(request: Request, exc: Exception) -> Response:
     if wants_json(request):
         message = "Log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login."
@@ -148,6 +156,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(BadFilter, _bad_filter)
+    app.add_exception_handler(BadParams, _bad_demo_params)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.add_exception_handler(StudyError, _study_error)

@@ -1,5 +1,6 @@
 """The FastAPI application factory."""
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,12 +13,14 @@ from app.accounts.deps import CsrfCookieMiddleware
 from app.api import auth as api_auth
 from app.api import cards as api_cards
 from app.api import decks as api_decks
+from app.api import demos as api_demos
 from app.api import health
 from app.api import me as api_me
 from app.api import study as api_study
 from app.config import Settings, get_settings
 from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
+from app.demos.render import RenderCache, warm_defaults
 from app.web import accounts as web_accounts
 from app.web import assets
 from app.web import cards as web_cards
@@ -36,8 +39,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     library = load_library(settings.content_dir)
     engine = make_engine(settings)
 
+    demo_cache = RenderCache()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_demos:
+            # Daemon thread: readiness does not wait, and shutdown does not either.
+            threading.Thread(
+                target=warm_defaults, args=(demo_cache,), name="warm-demos", daemon=True
+            ).start()
         yield
         engine.dispose()
 
@@ -57,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
+    app.state.demo_cache = demo_cache
     errors.install(app)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
     for router in (
@@ -68,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assets.router,
         api_decks.router,
         api_cards.router,
+        api_demos.router,
         api_auth.router,
         api_study.router,
         api_me.router,

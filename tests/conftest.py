@@ -21,7 +21,7 @@ from app.main import create_app
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings with a fresh data folder (and so a fresh SQLite file) for one test."""
-    return Settings(data_dir=tmp_path / "data", _env_file=None)
+    return Settings(data_dir=tmp_path / "data", warm_demos=False, _env_file=None)
 
 
 @pytest.fixture

@@ -1,18 +1,67 @@
-"""HTML page of one card."""
+"""HTML page of one card, with its live demo."""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.demos.base import Demo, DemoParams
+from app.demos.params import BadParams, ParamInfo, describe, parse, query_of
+from app.demos.registry import demos
+from app.demos.render import RenderCache
 from app.deps import CardDep, DeckDep
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
+@dataclass(frozen=True)
+class DemoPanel:
+    """What the card page shows of a demo: controls, current values, image URLs, alt text."""
+
+    demo: Demo[Any, Any]
+    params: tuple[ParamInfo, ...]
+    values: dict[str, str]
+    query: str
+    alt: str
+    errors: list[str]
+
+    def image(self, theme: str, fmt: str = "png") -> str:
+        """Return the image URL for a theme."""
+        return f"/api/v1/demos/{self.demo.id}.{fmt}?{self.query}&theme={theme}"
+
+
+def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
+    """Read the demo's parameters from the page's query string and render its figure."""
+    demo = demos().get(demo_id) if demo_id else None
+    if demo is None:
+        return None
+    errors: list[str] = []
+    try:
+        params: DemoParams = parse(demo.params, request.query_params.multi_items())
+    except BadParams as exc:
+        errors = [str(error["msg"]) for error in exc.errors]
+        params = demo.params()
+    cache: RenderCache = request.app.state.demo_cache
+    rendered = cache.render(demo, params, "png", "light")  # sync route: runs in a worker thread
+    values = query_of(params)
+    return DemoPanel(
+        demo=demo,
+        params=describe(demo.params),
+        values=values,
+        query=urlencode(values),
+        alt=rendered.alt,
+        errors=errors,
+    )
+
+
 @router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
 def read_card(request: Request, deck: DeckDep, card: CardDep) -> HTMLResponse:
-    """Show one card: question, answer behind a reveal, formula, code, pros and cons."""
+    """Show one card: question, answer behind a reveal, formula, code, pros and cons, demo."""
     before, after = deck.neighbours(card)
+    panel = demo_panel(request, card.demo)
     return render(
         request,
         "card.html",
@@ -21,6 +70,8 @@ def read_card(request: Request, deck: DeckDep, card: CardDep) -> HTMLResponse:
             "card": card,
             "before": before,
             "after": after,
+            "demo": panel,
             "json_url": f"/api/v1/decks/{deck.id}/cards/{card.id}",
         },
+        status_code=422 if panel and panel.errors else 200,
     )

@@ -1,0 +1,173 @@
+"""JSON API: the live demos, their parameters, data and images (PNG, SVG)."""
+
+import dataclasses
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from app.demos.base import Demo, DemoParams
+from app.demos.params import THEME, BadParams, describe, parse, query_of
+from app.demos.registry import demos
+from app.demos.render import Format, RenderCache, Theme
+
+router = APIRouter(prefix="/api/v1/demos", tags=["demos"])
+
+CACHE_CONTROL = "public, max-age=86400"
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such demo"},
+    422: {"description": "A parameter is unknown or out of its range"},
+}
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    200: {"content": {"image/png": {}, "image/svg+xml": {}}, "description": "The figure"},
+    304: {"description": "Not modified (If-None-Match)"},
+}
+
+
+class ParamOut(BaseModel):
+    """One parameter of a demo."""
+
+    name: str
+    label: str
+    type: str
+    min: float
+    max: float
+    step: float
+    default: float
+    log: bool
+
+
+class DemoOut(BaseModel):
+    """A demo and its parameters."""
+
+    id: str
+    title: str
+    params: list[ParamOut]
+    image_url: str
+    svg_url: str
+    data_url: str
+
+
+def get_demo(demo_id: str) -> Demo[Any, Any]:
+    """Return the demo named in the path, or answer 404."""
+    demo = demos().get(demo_id)
+    if demo is None:
+        raise HTTPException(404, f"There is no demo '{demo_id}'. Demos: {', '.join(demos())}.")
+    return demo
+
+
+DemoDep = Annotated[Demo[Any, Any], Depends(get_demo)]
+
+
+def describe_demo(demo: Demo[Any, Any]) -> DemoOut:
+    """Describe a demo for the API."""
+    return DemoOut(
+        id=demo.id,
+        title=demo.title,
+        params=[
+            ParamOut(
+                name=info.name,
+                label=info.label,
+                type=info.kind,
+                min=info.minimum,
+                max=info.maximum,
+                step=info.step,
+                default=info.default,
+                log=info.log,
+            )
+            for info in describe(demo.params)
+        ],
+        image_url=f"/api/v1/demos/{demo.id}.png",
+        svg_url=f"/api/v1/demos/{demo.id}.svg",
+        data_url=f"/api/v1/demos/{demo.id}/data",
+    )
+
+
+def demo_params(request: Request, demo: Demo[Any, Any]) -> DemoParams:
+    """Read the demo's parameters from the query string (422 naming what is wrong)."""
+    return parse(demo.params, request.query_params.multi_items(), ignore=(THEME,))
+
+
+def _theme(request: Request) -> Theme:
+    theme = request.query_params.get(THEME, "light")
+    if theme not in ("light", "dark"):
+        error = {
+            "type": "literal_error",
+            "loc": ["query", THEME],
+            "msg": "theme: use light or dark",
+            "input": theme,
+        }
+        raise BadParams([error])
+    return "light" if theme == "light" else "dark"
+
+
+@router.get("")
+def list_demos() -> list[DemoOut]:
+    """List every demo with its parameters and their ranges."""
+    return [describe_demo(demo) for demo in demos().values()]
+
+
+async def _image(request: Request, demo: Demo[Any, Any], fmt: Format) -> Response:
+    params = demo_params(request, demo)
+    theme = _theme(request)
+    cache: RenderCache = request.app.state.demo_cache
+    rendered = cache.get((demo.id, params, fmt, theme))
+    if rendered is None:
+        rendered = await run_in_threadpool(cache.render, demo, params, fmt, theme)
+    headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
+    if request.headers.get("if-none-match") == rendered.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+@router.get("/{demo_id}.png", response_class=Response, responses=IMAGE_RESPONSES)
+async def read_demo_png(request: Request, demo: DemoDep) -> Response:
+    """Draw the demo as PNG; every query parameter is one of the demo's (or theme)."""
+    return await _image(request, demo, "png")
+
+
+@router.get("/{demo_id}.svg", response_class=Response, responses=IMAGE_RESPONSES)
+async def read_demo_svg(request: Request, demo: DemoDep) -> Response:
+    """Draw the demo as SVG."""
+    return await _image(request, demo, "svg")
+
+
+@router.get("/{demo_id}", responses=NOT_FOUND)
+def read_demo(demo: DemoDep) -> DemoOut:
+    """Describe one demo and its parameters."""
+    return describe_demo(demo)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return np.round(value, 6).tolist() if value.dtype.kind == "f" else value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+@router.get("/{demo_id}/data", responses=NOT_FOUND)
+async def read_demo_data(request: Request, demo: DemoDep) -> JSONResponse:
+    """Return the demo's computed numbers and summary for these parameters."""
+    params = demo_params(request, demo)
+    data = await run_in_threadpool(demo.compute, params)
+    fields = {field.name: _plain(getattr(data, field.name)) for field in dataclasses.fields(data)}
+    return JSONResponse(
+        {
+            "demo": demo.id,
+            "params": query_of(params),
+            "summary": demo.summary(data),
+            "data": fields,
+        },
+        headers={"Cache-Control": CACHE_CONTROL},
+    )

@@ -1,0 +1,106 @@
+"""The site's palette for figures, light and dark, and helpers that apply it."""
+
+from dataclasses import dataclass
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colours of one theme, matching static/style.css."""
+
+    name: str
+    background: str
+    surface: str
+    text: str
+    muted: str
+    grid: str
+    series: tuple[str, ...]
+    accent: str
+    good: str
+    warn: str
+    bad: str
+    colormap: str
+
+
+LIGHT = Palette(
+    name="light",
+    background="#ffffff",
+    surface="#f9fafc",
+    text="#151827",
+    muted="#4a5068",
+    grid="#e2e5ef",
+    series=("#4f46e5", "#0f8a5f", "#b25e00", "#c42b4f", "#0e7490", "#7c3aed"),
+    accent="#4f46e5",
+    good="#0f8a5f",
+    warn="#b25e00",
+    bad="#c42b4f",
+    colormap="viridis",
+)
+
+DARK = Palette(
+    name="dark",
+    background="#181b27",
+    surface="#1d2130",
+    text="#e8eaf3",
+    muted="#b3b8cc",
+    grid="#2a2f42",
+    series=("#8b87ff", "#4fd1a1", "#f5b35c", "#ff7b98", "#67d4ef", "#c4a5ff"),
+    accent="#8b87ff",
+    good="#4fd1a1",
+    warn="#f5b35c",
+    bad="#ff7b98",
+    colormap="magma",
+)
+
+THEMES = {"light": LIGHT, "dark": DARK}
+
+
+def new_figure(
+    palette: Palette, figsize: tuple[float, float], nrows: int = 1, ncols: int = 1
+) -> tuple[Figure, list[Axes]]:
+    """Return a figure in the theme's colours with a grid of styled axes."""
+    figure = Figure(figsize=figsize, facecolor=palette.background, layout="constrained")
+    axes_grid = figure.subplots(nrows, ncols, squeeze=False)
+    axes = [ax for row in axes_grid for ax in row]
+    for ax in axes:
+        style_axes(ax, palette)
+    return figure, axes
+
+
+def style_axes(ax: Axes, palette: Palette) -> None:
+    """Colour an axes' background, spines, ticks, labels and grid."""
+    ax.set_facecolor(palette.background)
+    for name, spine in ax.spines.items():
+        spine.set_visible(name in ("left", "bottom"))
+        spine.set_color(palette.grid)
+    ax.tick_params(colors=palette.muted, labelsize=9)
+    ax.xaxis.label.set_color(palette.muted)
+    ax.yaxis.label.set_color(palette.muted)
+    ax.title.set_color(palette.text)
+    ax.grid(True, color=palette.grid, linewidth=0.7)
+    ax.set_axisbelow(True)
+
+
+def finish(
+    ax: Axes,
+    palette: Palette,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    legend: bool = True,
+) -> None:
+    """Set an axes' title and labels, and a legend in the theme's colours."""
+    ax.set_title(title, color=palette.text, fontsize=11, loc="left")
+    ax.set_xlabel(xlabel, fontsize=9.5)
+    ax.set_ylabel(ylabel, fontsize=9.5)
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            fontsize=8.5,
+            facecolor=palette.surface,
+            edgecolor=palette.grid,
+            labelcolor=palette.text,
+            framealpha=0.9,
+        )

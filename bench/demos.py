@@ -1,0 +1,90 @@
+"""Benchmark the demos: cold compute+render and cached serving, as ratios to baselines.
+
+For each demo it prints the median time of a cold render (compute + plot + PNG) beside a
+bare matplotlib figure of the same size (one axes, one line) rendered in the same run, and
+the median time to serve the cached PNG through the app beside a static file.
+
+Usage: python bench/demos.py [--demo ID ...] [--repeat N]
+"""
+
+import argparse
+import io
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from fastapi.testclient import TestClient
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from app import migrate
+from app.config import Settings
+from app.demos.registry import demos
+from app.demos.render import DPI, draw
+from app.main import create_app
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    """Return the median wall time of repeat runs of action."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bare_figure(figsize: tuple[float, float]) -> bytes:
+    """Render a bare figure of this size: one axes with one line."""
+    figure = Figure(figsize=figsize)
+    ax = figure.add_subplot()
+    ax.plot(np.linspace(0, 1, 100))
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure).print_figure(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    """Run the benchmark and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--demo", action="append", help="only these demo ids")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    selected = {key: demo for key, demo in demos().items() if not args.demo or key in args.demo}
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(Settings(data_dir=Path(folder), _env_file=None))
+        migrate.upgrade(app.state.engine)
+        with TestClient(app) as client:
+            static = median_seconds(lambda: client.get("/static/favicon.svg"), args.repeat * 5)
+            print(
+                f"{'demo':28} {'bare ms':>8} {'cold ms':>8} {'ratio':>6} "
+                f"{'cached ms':>10} {'vs static':>9}"
+            )
+            worst = 0.0
+            for key, demo in selected.items():
+                bare_figure(demo.figsize)  # warm the font cache for this size
+                bare = median_seconds(lambda demo=demo: bare_figure(demo.figsize), args.repeat)
+                seeds = iter(range(1, 10_000))  # a new seed each time: never a cached figure
+                cold = median_seconds(
+                    lambda demo=demo, seeds=seeds: draw(
+                        demo, demo.params(seed=next(seeds)), "png", "light"
+                    ),
+                    args.repeat,
+                )
+                url = f"/api/v1/demos/{key}.png"
+                client.get(url)
+                cached = median_seconds(lambda url=url: client.get(url), args.repeat * 5)
+                ratio = cold / bare
+                worst = max(worst, ratio)
+                print(
+                    f"{key:28} {bare * 1000:8.1f} {cold * 1000:8.1f} {ratio:6.2f} "
+                    f"{cached * 1000:10.2f} {cached / static:9.2f}"
+                )
+            print(f"static file: {static * 1000:.2f} ms; worst cold/bare ratio {worst:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+// Live demo on a card page: moving a control redraws the figure (debounced) without a page
+// reload, keeps the URL shareable (it names every parameter), and follows the theme.
+// Without JS the controls are a plain GET form that reloads the page with the new figure.
+(function () {
+  "use strict";
+  var DELAY = 180;
+
+  function theme() {
+    var chosen = document.documentElement.getAttribute("data-theme");
+    if (chosen) return chosen;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  function setup(section) {
+    var form = section.querySelector("[data-demo-form]");
+    var image = section.querySelector("[data-demo-image]");
+    var source = section.querySelector("[data-demo-source]");
+    var summary = section.querySelector("[data-demo-summary]");
+    var id = section.getAttribute("data-demo");
+    if (!form || !image || !id) return;
+    if (source) source.remove();  // JS picks the theme itself, also when chosen by hand
+    var timer = null;
+    var latest = 0;
+
+    function query() {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, key) { params.set(key, String(value)); });
+      return params.toString();
+    }
+
+    function draw() {
+      var q = query();
+      var ticket = ++latest;
+      image.src = "/api/v1/demos/" + id + ".png?" + q + "&theme=" + theme();
+      section.querySelector("[data-demo-share]").href = form.getAttribute("action").split("#")[0] + "?" + q + "#demo";
+      section.querySelector("[data-demo-svg]").href = "/api/v1/demos/" + id + ".svg?" + q + "&theme=" + theme();
+      section.querySelector("[data-demo-data]").href = "/api/v1/demos/" + id + "/data?" + q;
+      history.replaceState(null, "", window.location.pathname + "?" + q + "#demo");
+      fetch("/api/v1/demos/" + id + "/data?" + q)
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          if (!body || ticket !== latest) return;
+          summary.textContent = body.summary;
+          image.alt = body.summary;
+        })
+        .catch(function () { /* the image still updates */ });
+    }
+
+    form.addEventListener("input", function (event) {
+      var target = event.target;
+      if (target && target.name) {
+        var output = form.querySelector('[data-output="' + target.name + '"]');
+        if (output) output.textContent = target.value;
+      }
+      clearTimeout(timer);
+      timer = setTimeout(draw, DELAY);
+    });
+    form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); draw(); });
+    section.querySelector("[data-demo-apply]").hidden = true;  // changes apply by themselves
+    document.addEventListener("click", function (event) {
+      if (event.target instanceof Element && event.target.closest("[data-theme-toggle]")) {
+        setTimeout(draw, 0);
+      }
+    });
+    if (theme() === "dark") draw();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-demo]").forEach(setup);
+  });
+})();

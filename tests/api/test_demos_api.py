@@ -1,0 +1,106 @@
+"""The demo API: list, describe, images with caching headers, data, and bad parameters."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.demos.registry import demos
+
+URL = "/api/v1/demos/dropout-mask"
+
+
+def test_list_demos_with_parameter_ranges(client: TestClient) -> None:
+    body = client.get("/api/v1/demos").json()
+    assert [demo["id"] for demo in body] == list(demos())
+    dropout = next(demo for demo in body if demo["id"] == "dropout-mask")
+    assert dropout["params"][0] == {
+        "name": "p",
+        "label": "Drop probability p",
+        "type": "float",
+        "min": 0.0,
+        "max": 0.9,
+        "step": 0.05,
+        "default": 0.5,
+        "log": False,
+    }
+    assert dropout["params"][-1]["name"] == "seed"
+    assert dropout["image_url"] == "/api/v1/demos/dropout-mask.png"
+
+
+def test_describe_one_demo(client: TestClient) -> None:
+    body = client.get(URL).json()
+    assert body["title"] == "Inverted dropout mask"
+    assert [param["name"] for param in body["params"]] == ["p", "units", "batch", "seed"]
+
+
+def test_png_with_etag_and_cache_control(client: TestClient) -> None:
+    response = client.get(f"{URL}.png?p=0.3&theme=dark")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.content.startswith(b"\x89PNG")
+    assert response.headers["cache-control"] == "public, max-age=86400"
+    etag = response.headers["etag"]
+    again = client.get(f"{URL}.png?p=0.3&theme=dark", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    other = client.get(f"{URL}.png?p=0.3&theme=light")
+    assert other.headers["etag"] != etag
+    assert client.app.state.demo_cache.hits >= 1  # type: ignore[attr-defined]
+
+
+def test_defaults_and_explicit_defaults_are_the_same_figure(client: TestClient) -> None:
+    implicit = client.get(f"{URL}.png")
+    explicit = client.get(f"{URL}.png?p=0.5&units=32&batch=8&seed=0&theme=light")
+    assert implicit.headers["etag"] == explicit.headers["etag"]
+
+
+def test_svg(client: TestClient) -> None:
+    response = client.get(f"{URL}.svg?units=8")
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in response.content[:500]
+
+
+def test_data(client: TestClient) -> None:
+    body = client.get(f"{URL}/data?p=0.25&units=8&batch=2&seed=3").json()
+    assert body["params"] == {"seed": "3", "p": "0.25", "units": "8", "batch": "2"}
+    assert body["summary"].startswith("With drop probability p = 0.25")
+    assert len(body["data"]["activations"]) == 2
+    assert len(body["data"]["activations"][0]) == 8
+    assert body["data"]["test_output"] == body["data"]["activations"]
+
+
+@pytest.mark.parametrize(
+    ("query", "loc", "message"),
+    [
+        (
+            "p=2",
+            "p",
+            "p: Input should be less than or equal to 0.9; allowed a number from 0 to 0.9",
+        ),
+        ("p=-1", "p", "allowed a number from 0 to 0.9"),
+        ("p=nan", "p", "allowed a number from 0 to 0.9"),
+        ("units=1000", "units", "allowed an integer from 4 to 64"),
+        ("units=8.5", "units", "allowed an integer from 4 to 64"),
+        ("seed=99999999", "seed", "allowed an integer from 0 to 9999"),
+        ("colour=red", "colour", "unknown parameter 'colour': use p, units, batch, seed"),
+        ("p=0.1&p=0.2", "p", "parameter 'p' is given twice"),
+        ("theme=pink", "theme", "theme: use light or dark"),
+    ],
+)
+def test_bad_parameters_are_422_naming_them(
+    client: TestClient, query: str, loc: str, message: str
+) -> None:
+    for suffix in (".png", ".svg", "/data"):
+        if loc == "theme" and suffix == "/data":
+            continue
+        response = client.get(f"{URL}{suffix}?{query}")
+        assert response.status_code == 422, suffix
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["query", loc]
+        assert message in error["msg"]
+
+
+def test_unknown_demo_is_404(client: TestClient) -> None:
+    for path in ("/api/v1/demos/nope", "/api/v1/demos/nope.png", "/api/v1/demos/nope/data"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["detail"].startswith("There is no demo 'nope'.")
