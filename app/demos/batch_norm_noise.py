@@ -1,0 +1,234 @@
+"""Batch norm's regularizing noise: a sample's normalized value depends on its batch-mates.
+
+In training, BatchNorm normalizes with the mean and the biased variance of the current
+mini-batch (x - mean) / sqrt(var + eps), as torch.nn.BatchNorm1d does. The same example,
+put in a different batch, comes out different: that noise, which shrinks like 1/sqrt(B), is
+the (mild) regularizing effect attributed to batch norm.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from app.demos.base import Demo, DemoParams, param
+from app.demos.style import Palette, finish, new_figure
+
+MEANS = np.array([4.0, -2.0])  # the two features' population means
+STDS = np.array([1.5, 0.6])  # and standard deviations
+Z = 1.0  # the fixed sample sits one standard deviation above the mean of feature 1
+RESAMPLES = 400  # batches drawn per batch size for the spread
+SHOWN = 40  # of which this many are drawn as dots
+SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
+
+
+class Params(DemoParams):
+    """The batch size shown (and marked) and BatchNorm's eps."""
+
+    batch: int = param(16, ge=2, le=256, step=1, label="Batch size B")
+    eps: float = param(1e-5, ge=1e-5, le=0.1, step=1e-5, label="BatchNorm eps", log=True)
+
+
+@dataclass(frozen=True)
+class Data:
+    """One batch before and after BN; the fixed sample's normalized value across batches."""
+
+    batch: int
+    eps: float
+    before: np.ndarray  # (B, 2); row 0 is the fixed sample
+    after: np.ndarray  # (B, 2)
+    sizes: np.ndarray  # batch sizes of the sweep (powers of two and B)
+    spread: np.ndarray  # std of the fixed sample's normalized value over resampled batches
+    center: np.ndarray  # its mean over resampled batches
+    shown: np.ndarray  # (len(sizes), SHOWN) some of those values, for dots
+    batch_spread: float
+    population_value: float  # the value with the population statistics (eval mode)
+
+
+def batch_norm(x: np.ndarray, eps: float) -> np.ndarray:
+    """Normalize over the batch axis (-2) with the biased variance, as BN in training."""
+    mean = x.mean(axis=-2, keepdims=True)
+    var = x.var(axis=-2, keepdims=True)
+    normalized: np.ndarray = (x - mean) / np.sqrt(var + eps)
+    return normalized
+
+
+def compute(params: Params) -> Data:
+    """Draw one batch to show, then resample the batch-mates of one fixed sample many times."""
+    rng = np.random.default_rng(params.seed)
+    fixed = MEANS + np.array([Z, 0.5]) * STDS
+    others = MEANS + STDS * rng.standard_normal((params.batch - 1, 2))
+    before = np.vstack([fixed, others])
+    after = batch_norm(before, params.eps)
+
+    sizes = np.array(sorted({*SIZES, params.batch}))
+    spread = np.empty(len(sizes))
+    center = np.empty(len(sizes))
+    shown = np.empty((len(sizes), SHOWN))
+    for index, size in enumerate(sizes):
+        # Feature 1 only: RESAMPLES batches of the fixed sample plus size-1 fresh ones.
+        mates = MEANS[0] + STDS[0] * rng.standard_normal((RESAMPLES, size - 1))
+        batches = np.concatenate([np.full((RESAMPLES, 1), fixed[0]), mates], axis=1)
+        values = batch_norm(batches[:, :, None], params.eps)[:, 0, 0]
+        spread[index] = values.std()
+        center[index] = values.mean()
+        shown[index] = values[:SHOWN]
+    marked = int(np.searchsorted(sizes, params.batch))
+    return Data(
+        batch=params.batch,
+        eps=params.eps,
+        before=before,
+        after=after,
+        sizes=sizes,
+        spread=spread,
+        center=center,
+        shown=shown,
+        batch_spread=float(spread[marked]),
+        population_value=float(Z * STDS[0] / np.sqrt(STDS[0] ** 2 + params.eps)),
+    )
+
+
+def _num(value: float) -> str:
+    """Two decimals, without a minus sign on a rounded zero."""
+    return f"{value:.2f}".replace("-0.00", "0.00")
+
+
+def _legend(ax: Axes, palette: Palette, loc: Literal["upper right", "lower right"]) -> None:
+    """A legend in the theme's colours at a fixed place (no costly 'best' search)."""
+    ax.legend(
+        loc=loc,
+        fontsize=8.5,
+        facecolor=palette.surface,
+        edgecolor=palette.grid,
+        labelcolor=palette.text,
+        framealpha=0.9,
+    )
+
+
+def plot(data: Data, palette: Palette) -> Figure:
+    """Left: one batch before and after BN. Right: the fixed sample's value against B."""
+    figure, (left, right) = new_figure(palette, (8.0, 4.2), ncols=2)
+    size = 14 if data.batch <= 64 else 7
+    left.scatter(
+        data.before[1:, 0],
+        data.before[1:, 1],
+        s=size,
+        color=palette.series[2],
+        alpha=0.8,
+        label="before BN",
+    )
+    left.scatter(
+        data.after[1:, 0],
+        data.after[1:, 1],
+        s=size,
+        color=palette.series[0],
+        alpha=0.8,
+        label="after BN",
+    )
+    left.plot(*data.before[0], "*", ms=13, color=palette.accent, mec=palette.text, mew=0.6)
+    left.plot(
+        *data.after[0],
+        "*",
+        ms=13,
+        color=palette.accent,
+        mec=palette.text,
+        mew=0.6,
+    )
+    left.annotate(
+        "",
+        xy=tuple(data.after[0]),
+        xytext=tuple(data.before[0]),
+        arrowprops={"arrowstyle": "->", "color": palette.muted, "lw": 1.0},
+    )
+    left.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
+    left.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
+    right.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
+    mean, var = data.after.mean(axis=0), data.after.var(axis=0)
+    finish(
+        left,
+        palette,
+        title=f"One batch of B = {data.batch} (★ = fixed sample)",
+        xlabel=f"feature 1   (after: mean {_num(mean[0])}, {_num(mean[1])}; "
+        f"var {_num(var[0])}, {_num(var[1])})",
+        ylabel="feature 2",
+        legend=False,
+    )
+    _legend(left, palette, "upper right")
+
+    x = np.repeat(np.log2(data.sizes), data.shown.shape[1])
+    jitter = np.tile(np.linspace(-0.18, 0.18, data.shown.shape[1]), len(data.sizes))
+    right.scatter(x + jitter, data.shown.ravel(), s=5, color=palette.muted, alpha=0.5, lw=0)
+    log_sizes = np.log2(data.sizes)
+    right.fill_between(
+        log_sizes,
+        data.center - data.spread,
+        data.center + data.spread,
+        color=palette.series[0],
+        alpha=0.22,
+        lw=0,
+        label=f"mean ± std, {RESAMPLES} batches",
+    )
+    right.axhline(
+        data.population_value, color=palette.good, lw=1.2, ls="--", label="population value"
+    )
+    # Asymptotically std = sqrt((1 + z^2/2) / B) for a sample z standard deviations out.
+    grid = np.linspace(1.0, 8.0, 50)
+    shrink = data.population_value / Z  # sigma / sqrt(sigma^2 + eps), about 1
+    theory = shrink * np.sqrt((1.0 + Z**2 / 2.0) / 2.0**grid)
+    right.plot(
+        np.concatenate([grid, [np.nan], grid]),
+        data.population_value + np.concatenate([theory, [np.nan], -theory]),
+        color=palette.series[0],
+        lw=1.0,
+        ls="--",
+        label=f"± √({1 + Z**2 / 2:g}/B)",
+    )
+    marked = np.log2(data.batch)
+    right.axvline(marked, color=palette.accent, lw=1.0, ls=":")
+    right.text(
+        marked + (0.1 if marked < 6 else -0.1),
+        2.4,
+        f"B = {data.batch}: std {data.batch_spread:.2f}",
+        ha="left" if marked < 6 else "right",
+        va="top",
+        color=palette.accent,
+        fontsize=9,
+    )
+    ticks = np.log2(np.array([2, 8, 32, 128]))
+    right.set_xticks(ticks, [str(int(2**t)) for t in ticks])
+    right.set_ylim(-1.5, 2.6)
+    finish(
+        right,
+        palette,
+        title="Same sample, new batch-mates",
+        xlabel="batch size B (log scale)",
+        ylabel="its BN output (feature 1)",
+        legend=False,
+    )
+    _legend(right, palette, "lower right")
+    return figure
+
+
+def summary(data: Data) -> str:
+    """Say how noisy the fixed sample's normalized value is at B, at 2 and at 256."""
+    var = data.after.var(axis=0)
+    return (
+        f"After BN each feature of the batch has mean 0 and variance "
+        f"{_num(var[0])} and {_num(var[1])}; the fixed sample's "
+        f"normalized value varies with its batch-mates by std {data.batch_spread:.2f} at "
+        f"B = {data.batch}, from {data.spread[0]:.2f} at B = 2 down to "
+        f"{data.spread[-1]:.2f} at B = 256 (about 1/sqrt(B))."
+    )
+
+
+DEMO = Demo(
+    id="batch-norm-noise",
+    title="Does batch normalization regularize?",
+    params=Params,
+    compute=compute,
+    plot=plot,
+    summary=summary,
+)

@@ -1,0 +1,245 @@
+"""Bias and variance of ridge over many resampled training sets, across a λ sweep.
+
+Each training set draws n new points x ~ U[-1, 1] with noisy labels y = f(x) + ε. Ridge on
+the Legendre polynomials P_0..P_8 (scikit-learn's ‖y - Φw‖² + λ‖w‖² with fit_intercept=False,
+so a huge λ shrinks every prediction to 0) is fit to every set for every λ. On a grid of test
+points: bias² = mean over x of (average fit - f)², variance = mean over x of the variance of
+the fits across sets, and the measured test error uses fresh noisy labels, so it comes out
+near bias² + variance + σ².
+
+The average fit averages each set's fit to its noise-free labels f(x): ridge is linear in
+the labels, so that is the set's fit averaged over the label noise, and the average carries
+no noise of its own (the plain average of the noisy fits inflates bias² by variance / sets).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from numpy.polynomial import legendre
+
+from app.demos.base import Demo, DemoParams, param
+from app.demos.style import Palette, finish, new_figure
+
+DEGREE = 8
+SWEEP = np.logspace(-2.0, 3.0, 22)
+GRID = np.linspace(-1.0, 1.0, 100)
+SHOWN_FITS = 20
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class Params(DemoParams):
+    """Penalty (the marked point), number of training sets, their size, noise."""
+
+    lam: float = param(1.0, ge=1e-2, le=1e3, step=0.1, label="Penalty λ", log=True)
+    sets: int = param(100, ge=50, le=200, step=10, label="Training sets")
+    n: int = param(20, ge=15, le=60, step=5, label="Points per set")
+    noise: float = param(0.4, ge=0.25, le=0.6, step=0.05, label="Noise std σ")
+
+
+@dataclass(frozen=True)
+class Data:
+    """Bias², variance and test error over the sweep and at λ; some fits at λ on the grid."""
+
+    lam: float
+    sets: int
+    noise: float
+    lambdas: np.ndarray
+    bias2: np.ndarray
+    variance: np.ndarray
+    test_mse: np.ndarray
+    bias2_at: float
+    variance_at: float
+    test_at: float
+    x_grid: np.ndarray
+    true_grid: np.ndarray
+    fits: np.ndarray
+    mean_fit: np.ndarray
+
+
+def target(x: np.ndarray) -> np.ndarray:
+    """The function every training set comes from."""
+    return 1.5 * np.sin(np.pi * x) + 0.5 * np.cos(2.5 * np.pi * x)
+
+
+def features(x: np.ndarray) -> np.ndarray:
+    """Legendre polynomials P_0..P_8 of x (any shape), scaled to mean square 1 on [-1, 1]."""
+    scale = np.sqrt(2.0 * np.arange(DEGREE + 1) + 1.0)
+    result: np.ndarray = legendre.legvander(x, DEGREE) * scale
+    return result
+
+
+def ridge_predictions(
+    x: np.ndarray, labels: np.ndarray, lambdas: np.ndarray, x_test: np.ndarray
+) -> np.ndarray:
+    """Fit ridge to every training set for every λ and every label column; predict at x_test.
+
+    x is (sets, n), labels (sets, n, columns). One eigendecomposition of each set's Gram matrix
+    ΦᵀΦ = V diag(s) Vᵀ serves every λ: w(λ) = V diag(1/(s + λ)) Vᵀ Φᵀy.
+    Returns predictions of shape (sets, columns, len(x_test), len(lambdas)).
+    """
+    phi = features(x)  # (sets, n, features)
+    spectrum, basis = np.linalg.eigh(np.swapaxes(phi, 1, 2) @ phi)
+    rotated = np.einsum("snd,snc,sdk->sck", phi, labels, basis, optimize=True)
+    shrink = 1.0 / (np.maximum(spectrum, 0.0)[:, None, :, None] + lambdas)
+    test_phi = features(x_test)[None] @ basis  # (sets, tests, features)
+    result: np.ndarray = test_phi[:, None] @ (rotated[..., None] * shrink)
+    return result
+
+
+def compute(params: Params) -> Data:
+    """Resample training sets, fit ridge for every λ, and decompose the test error."""
+    rng = np.random.default_rng(params.seed)
+    shape = (params.sets, params.n)
+    x = rng.uniform(-1.0, 1.0, shape)
+    clean = target(x)
+    y = clean + params.noise * rng.standard_normal(shape)
+    truth = target(GRID)
+    y_test = truth + params.noise * rng.standard_normal((params.sets, len(GRID)))
+    lambdas = np.append(SWEEP, params.lam)
+    both = ridge_predictions(x, np.stack([y, clean], axis=2), lambdas, GRID)
+    predictions, expected = both[:, 0], both[:, 1]  # (sets, grid, λs) each
+    mean_fit = expected.mean(axis=0)
+    bias2 = ((mean_fit - truth[:, None]) ** 2).mean(axis=0)
+    variance = predictions.var(axis=0, ddof=1).mean(axis=0)
+    test_mse = ((predictions - y_test[:, :, None]) ** 2).mean(axis=(0, 1))
+    return Data(
+        lam=params.lam,
+        sets=params.sets,
+        noise=params.noise,
+        lambdas=SWEEP.copy(),
+        bias2=bias2[:-1],
+        variance=variance[:-1],
+        test_mse=test_mse[:-1],
+        bias2_at=float(bias2[-1]),
+        variance_at=float(variance[-1]),
+        test_at=float(test_mse[-1]),
+        x_grid=GRID.copy(),
+        true_grid=truth,
+        fits=predictions[:SHOWN_FITS, :, -1],
+        mean_fit=mean_fit[:, -1],
+    )
+
+
+def plot(data: Data, palette: Palette) -> Figure:
+    """Draw some fits at the chosen λ, and the decomposition of the test error over λ."""
+    figure, (fit_ax, error_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    fit_ax.plot(data.x_grid, data.fits.T, color=palette.accent, lw=0.8, alpha=0.35)
+    fit_ax.lines[0].set_label(f"{len(data.fits)} fits")
+    fit_ax.plot(data.x_grid, data.mean_fit, color=palette.warn, lw=2.4, label="average fit")
+    fit_ax.plot(data.x_grid, data.true_grid, color=palette.text, lw=1.5, ls="--", label="true f")
+    low, high = float(data.true_grid.min()), float(data.true_grid.max())
+    fit_ax.set_ylim(low - 0.35 * (high - low), high + 0.55 * (high - low))
+    fit_ax.set_xlim(-1.0, 1.0)
+    finish(
+        fit_ax,
+        palette,
+        title=f"{len(data.fits)} of {data.sets} fits at λ = {data.lam:g}",
+        xlabel="x",
+        ylabel="prediction",
+        legend=False,
+    )
+    fit_ax.legend(
+        fontsize=8.5,
+        facecolor=palette.surface,
+        edgecolor=palette.grid,
+        labelcolor=palette.text,
+        framealpha=0.9,
+        loc="upper center",
+        ncol=3,
+        handlelength=1.2,
+        handletextpad=0.4,
+        columnspacing=0.8,
+    )
+
+    noise2 = data.noise**2
+    total = data.bias2 + data.variance + noise2
+    error_ax.semilogx(data.lambdas, data.bias2, color=palette.warn, lw=2.2, label="bias²")
+    error_ax.semilogx(data.lambdas, data.variance, color=palette.accent, lw=2.2, label="variance")
+    error_ax.axhline(noise2, color=palette.muted, lw=1.2, ls=":", label="noise σ²")
+    error_ax.semilogx(
+        data.lambdas, total, color=palette.text, lw=1.4, ls="--", label="bias² + var + σ²"
+    )
+    error_ax.semilogx(
+        data.lambdas, data.test_mse, "o", ms=4, color=palette.bad, label="measured test MSE"
+    )
+    error_ax.axvline(data.lam, color=palette.text, lw=1, ls="--", alpha=0.5)
+    error_ax.plot(
+        [data.lam] * 3,
+        [data.bias2_at, data.variance_at, data.test_at],
+        "o",
+        ms=6,
+        mfc="none",
+        mew=1.5,
+        color=palette.text,
+    )
+    top = 1.3 * max(float(total[-1]), float(data.bias2.max()) + noise2)
+    error_ax.set_ylim(0.0, top)  # variance at small λ runs off the top
+    error_ax.set_xlim(data.lambdas[0], data.lambdas[-1])
+    finish(
+        error_ax,
+        palette,
+        title="Test error = bias² + variance + σ²",
+        xlabel="penalty λ (log)",
+        ylabel="squared error",
+        legend=False,
+    )
+    error_ax.legend(
+        fontsize=8.5,
+        facecolor=palette.surface,
+        edgecolor=palette.grid,
+        labelcolor=palette.text,
+        framealpha=0.9,
+        loc="upper center",  # the total error is U-shaped: its top middle is free
+    )
+    light_log_ticks(error_ax)
+    return figure
+
+
+def power_of_ten(value: float) -> str:
+    """Write 10^k as 10 with a superscript exponent (plain text, no mathtext to parse)."""
+    exponent = round(float(np.log10(value)))
+    return "1" if exponent == 0 else "10" + str(exponent).translate(SUPERSCRIPT)
+
+
+def light_log_ticks(ax: Axes) -> None:
+    """Keep log axes cheap and legible: no minor ticks on x; on y plain labels, few minor ticks."""
+    if ax.get_xscale() == "log":
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: power_of_ten(value)))
+    if ax.get_yscale() != "log":
+        return
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.yaxis.set_major_formatter(plain)
+    low, high = ax.get_ylim()
+    if high > 300 * low:
+        ax.yaxis.set_minor_locator(NullLocator())
+        return
+    subs = [2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0] if high < 12 * low else [2.0, 5.0]
+    ax.yaxis.set_minor_locator(LogLocator(subs=subs))
+    ax.yaxis.set_minor_formatter(plain)
+    ax.tick_params(axis="y", which="minor", labelsize=8.5)
+
+
+def summary(data: Data) -> str:
+    """State bias², variance and test error at the chosen λ and at both ends of the sweep."""
+    return (
+        f"Over {data.sets} training sets, ridge with λ = {data.lam:g} has bias² "
+        f"{data.bias2_at:.3f}, variance {data.variance_at:.3f} and test MSE {data.test_at:.3f} "
+        f"(noise σ² = {data.noise**2:.3f}). From λ = {data.lambdas[0]:g} to "
+        f"{data.lambdas[-1]:g}, bias² rises from {data.bias2[0]:.3f} to {data.bias2[-1]:.3f} "
+        f"while variance falls from {data.variance[0]:.3g} to {data.variance[-1]:.2g}."
+    )
+
+
+DEMO = Demo(
+    id="bias-variance",
+    title="Regularization trades variance for bias",
+    params=Params,
+    compute=compute,
+    plot=plot,
+    summary=summary,
+)

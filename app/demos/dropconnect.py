@@ -1,0 +1,154 @@
+"""Dropout vs DropConnect on one weight matrix: drop whole input units or single weights.
+
+A layer y = W x with W of shape (outputs, inputs). Dropout on the inputs zeroes x_j, which is
+the same as zeroing column j of W: every weight leaving a dropped unit goes at once. DropConnect
+(Wan et al. 2013) draws an independent Bernoulli mask for every single weight instead. Both
+drop with probability p; the figure shows the masked matrix W ⊙ M (before any 1/(1-p) scaling).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from app.demos.base import Demo, DemoParams, param
+from app.demos.style import Palette, finish, new_figure
+
+
+class Params(DemoParams):
+    """Drop probability and the shape of W."""
+
+    p: float = param(0.5, ge=0.0, le=0.9, step=0.05, label="Drop probability p")
+    inputs: int = param(12, ge=4, le=24, step=1, label="Input units (columns of W)")
+    outputs: int = param(8, ge=4, le=16, step=1, label="Output units (rows of W)")
+
+
+@dataclass(frozen=True)
+class Data:
+    """The weights, both masks (1 = kept) and the masked weights."""
+
+    p: float
+    weights: np.ndarray
+    dropout_mask: np.ndarray
+    dropconnect_mask: np.ndarray
+    dropout_weights: np.ndarray
+    dropconnect_weights: np.ndarray
+    dropout_zero_rate: float
+    dropconnect_zero_rate: float
+    dropped_units: int
+    mixed_columns: int
+
+
+def compute(params: Params) -> Data:
+    """Draw W, a per-input-unit dropout mask and a per-weight DropConnect mask."""
+    rng = np.random.default_rng(params.seed)
+    shape = (params.outputs, params.inputs)
+    weights = rng.normal(0.0, 1.0 / np.sqrt(params.inputs), size=shape)
+    unit_kept = rng.random(params.inputs) >= params.p
+    dropout_mask = np.broadcast_to(unit_kept, shape).astype(float)
+    dropconnect_mask = (rng.random(shape) >= params.p).astype(float)
+    column_kept = dropconnect_mask.sum(axis=0)
+    return Data(
+        p=params.p,
+        weights=weights,
+        dropout_mask=dropout_mask,
+        dropconnect_mask=dropconnect_mask,
+        dropout_weights=weights * dropout_mask,
+        dropconnect_weights=weights * dropconnect_mask,
+        dropout_zero_rate=float(1.0 - dropout_mask.mean()),
+        dropconnect_zero_rate=float(1.0 - dropconnect_mask.mean()),
+        dropped_units=int(np.sum(~unit_kept)),
+        mixed_columns=int(np.sum((column_kept > 0) & (column_kept < params.outputs))),
+    )
+
+
+def _draw_matrix(
+    ax: Axes, weights: np.ndarray, mask: np.ndarray, norm: Normalize, palette: Palette
+) -> None:
+    """Draw kept weights in the colormap, dropped ones as empty cells with a cross."""
+    rows, cols = weights.shape
+    image = np.ma.masked_where(mask == 0.0, weights)
+    ax.imshow(
+        image,
+        cmap=palette.colormap,
+        norm=norm,
+        aspect="auto",
+        interpolation="nearest",
+        extent=(-0.5, cols - 0.5, rows - 0.5, -0.5),
+    )
+    ax.set_facecolor(palette.surface)
+    dropped_rows, dropped_cols = np.nonzero(mask == 0.0)
+    ax.scatter(
+        dropped_cols,
+        dropped_rows,
+        marker="x",
+        s=22.0 * min(1.0, 12.0 / cols, 8.0 / rows) ** 0.7,
+        linewidths=1.2,
+        color=palette.bad,
+        label="dropped weight",
+    )
+    # Thin cell borders in the background colour make the matrix read as a grid.
+    ax.grid(False)
+    ax.vlines(np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, color=palette.background, lw=1.0)
+    ax.hlines(np.arange(rows + 1) - 0.5, -0.5, cols - 0.5, color=palette.background, lw=1.0)
+    ax.set_xlim(-0.5, cols - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)
+    step = 1 if cols <= 12 else 2
+    ax.set_xticks(np.arange(0, cols, step))
+    ax.set_yticks(np.arange(0, rows, 1 if rows <= 8 else 2))
+
+
+def plot(data: Data, palette: Palette) -> Figure:
+    """Draw the masked W for dropout (left) and DropConnect (right) side by side."""
+    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2)
+    top = float(np.abs(data.weights).max())
+    # Start the colormap a third of the way in so no kept weight looks like an empty cell.
+    norm = Normalize(vmin=-2.0 * top, vmax=top)
+    rows, cols = data.weights.shape
+    _draw_matrix(axes[0], data.dropout_weights, data.dropout_mask, norm, palette)
+    finish(
+        axes[0],
+        palette,
+        title=f"Dropout: {data.dropped_units}/{cols} units → {data.dropout_zero_rate:.0%} zeroed",
+        xlabel="input unit j (column)",
+        ylabel="output unit i (row)",
+        legend=False,
+    )
+    _draw_matrix(axes[1], data.dropconnect_weights, data.dropconnect_mask, norm, palette)
+    finish(
+        axes[1],
+        palette,
+        title=f"DropConnect: {data.dropconnect_zero_rate:.0%} of weights zeroed",
+        xlabel="input unit j (column)",
+        ylabel="",
+        legend=False,
+    )
+    figure.suptitle(
+        f"W ⊙ M for the same W ({rows}×{cols}), p = {data.p:.2f}; colour = weight, × = dropped",
+        color=palette.muted,
+        fontsize=9.5,
+    )
+    return figure
+
+
+def summary(data: Data) -> str:
+    """Say how many weights each scheme zeroed and how."""
+    cols = data.weights.shape[1]
+    return (
+        f"With p = {data.p:.2f}, dropout dropped {data.dropped_units} of {cols} input units, "
+        f"zeroing whole columns of W ({data.dropout_zero_rate:.0%} of weights); DropConnect "
+        f"zeroed {data.dropconnect_zero_rate:.0%} of the weights one by one, leaving "
+        f"{data.mixed_columns} of {cols} columns partly kept."
+    )
+
+
+DEMO = Demo(
+    id="dropconnect",
+    title="Dropout vs DropConnect",
+    params=Params,
+    compute=compute,
+    plot=plot,
+    summary=summary,
+)

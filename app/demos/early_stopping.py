@@ -1,0 +1,250 @@
+"""Early stopping: train and validation loss of an over-parameterized model, patience, restore.
+
+A linear model on 30 cosine features is fitted to 20 noisy points by full-batch gradient
+descent from w = 0. Gradient descent fits the smooth, large-curvature directions (the signal)
+first and the small-curvature ones (the noise) later, so the validation loss falls, then rises.
+Early stopping as in Keras' ``EarlyStopping(patience=..., restore_best_weights=True)``: after
+each epoch, if the validation loss is below the best so far, remember the epoch and its
+weights; after ``patience`` epochs without improvement, stop and restore the best weights.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from app.demos.base import Demo, DemoParams, param
+from app.demos.style import Palette, finish, new_figure
+
+N_TRAIN = 20
+N_VAL = 100
+N_FEATURES = 30  # more features than training points: the model can interpolate the noise
+N_GRID = 200
+N_SMOOTH = 6
+WIGGLY_SCALE = 0.2
+
+
+class Params(DemoParams):
+    """Patience, training length, step size and label noise."""
+
+    patience: int = param(20, ge=1, le=50, step=1, label="Patience (epochs)")
+    epochs: int = param(300, ge=50, le=600, step=10, label="Epochs")
+    lr: float = param(0.2, ge=0.02, le=1.5, step=0.02, label="Learning rate η")
+    noise: float = param(0.3, ge=0.05, le=1.0, step=0.05, label="Label noise σ")
+
+
+@dataclass(frozen=True)
+class Data:
+    """Loss curves, every epoch's weights, the early-stopping decision and the fits."""
+
+    patience: int
+    epochs: np.ndarray
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    weights: np.ndarray  # (epochs + 1, features): row e holds the weights after e epochs
+    best_epoch: int
+    stop_epoch: int
+    stopped_early: bool
+    restored_weights: np.ndarray
+    restored_val_loss: float
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_grid: np.ndarray
+    y_true: np.ndarray
+    fit_restored: np.ndarray
+    fit_end: np.ndarray
+
+
+def target(x: np.ndarray) -> np.ndarray:
+    """The noiseless function the data come from."""
+    return np.sin(2 * np.pi * x)
+
+
+def features(x: np.ndarray) -> np.ndarray:
+    """Cosine features cos(pi k x), k = 0 .. 29: the smooth ones (k < 6) large, the rest small.
+
+    The small scale of the wiggly features makes their curvature small, so gradient descent
+    fits them (and with them the noise) only after the smooth ones.
+    """
+    k = np.arange(N_FEATURES)
+    scale = np.where(k < N_SMOOTH, 1.0, WIGGLY_SCALE)
+    out: np.ndarray = np.cos(np.pi * k * x[:, None]) * scale
+    return out
+
+
+def early_stopping(
+    val_loss: np.ndarray, weights: np.ndarray, patience: int
+) -> tuple[int, int, np.ndarray]:
+    """Return (best epoch, stop epoch, restored weights) as Keras' EarlyStopping does.
+
+    After each epoch 1, 2, ...: if its validation loss is strictly below the best so far, keep
+    a copy of its weights; stop at the first epoch that ends ``patience`` epochs without
+    improvement (or at the last epoch) and restore the copy.
+    """
+    best_epoch, best_loss, wait = 0, np.inf, 0
+    restored = weights[0].copy()
+    last = len(val_loss) - 1
+    for epoch in range(1, last + 1):
+        if val_loss[epoch] < best_loss:
+            best_epoch, best_loss, wait = epoch, float(val_loss[epoch]), 0
+            restored = weights[epoch].copy()
+        else:
+            wait += 1
+            if wait >= patience:
+                return best_epoch, epoch, restored
+    return best_epoch, last, restored
+
+
+def compute(params: Params) -> Data:
+    """Train by full-batch gradient descent on the mean squared error and apply early stopping."""
+    rng = np.random.default_rng(params.seed)
+    x_train = (np.arange(N_TRAIN) + rng.uniform(0.0, 1.0, N_TRAIN)) / N_TRAIN  # jittered grid
+    y_train = target(x_train) + params.noise * rng.normal(size=N_TRAIN)
+    x_val = rng.uniform(0.0, 1.0, N_VAL)
+    y_val = target(x_val) + params.noise * rng.normal(size=N_VAL)
+
+    # Scale the features so the largest curvature of the loss is 1: GD is stable for lr < 2.
+    raw = features(x_train)
+    scale = float(np.sqrt(np.linalg.eigvalsh(2.0 / N_TRAIN * raw.T @ raw)[-1]))
+    train_x = raw / scale
+    val_x = features(x_val) / scale
+
+    weights = np.zeros((params.epochs + 1, N_FEATURES))
+    w = np.zeros(N_FEATURES)
+    step = params.lr * 2.0 / N_TRAIN
+    for epoch in range(1, params.epochs + 1):
+        w = w - step * (train_x.T @ (train_x @ w - y_train))
+        weights[epoch] = w
+    train_loss = np.mean((weights @ train_x.T - y_train) ** 2, axis=1)
+    val_loss = np.mean((weights @ val_x.T - y_val) ** 2, axis=1)
+
+    best_epoch, stop_epoch, restored = early_stopping(val_loss, weights, params.patience)
+    x_grid = np.linspace(0.0, 1.0, N_GRID)
+    grid_x = features(x_grid) / scale
+    return Data(
+        patience=params.patience,
+        epochs=np.arange(params.epochs + 1),
+        train_loss=train_loss,
+        val_loss=val_loss,
+        weights=weights,
+        best_epoch=best_epoch,
+        stop_epoch=stop_epoch,
+        stopped_early=stop_epoch < params.epochs,
+        restored_weights=restored,
+        restored_val_loss=float(np.mean((val_x @ restored - y_val) ** 2)),
+        x_train=x_train,
+        y_train=y_train,
+        x_grid=x_grid,
+        y_true=target(x_grid),
+        fit_restored=grid_x @ restored,
+        fit_end=grid_x @ weights[-1],
+    )
+
+
+Corner = Literal["upper right", "upper left", "lower left", "lower right"]
+
+
+def _legend(ax: Axes, palette: Palette, loc: Corner) -> None:
+    """A legend in the theme's colours at a fixed place (cheaper than loc="best")."""
+    ax.legend(
+        fontsize=8.5,
+        facecolor=palette.surface,
+        edgecolor=palette.grid,
+        labelcolor=palette.text,
+        framealpha=0.9,
+        loc=loc,
+    )
+
+
+def plot(data: Data, palette: Palette) -> Figure:
+    """Draw the loss curves with the best and stop epochs, and the restored fit beside the end."""
+    figure, (loss_ax, fit_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    last = int(data.epochs[-1])
+    stop = data.stop_epoch
+    run = slice(0, stop + 1)
+    after = slice(stop, last + 1)
+    train_colour, val_colour = palette.series[0], palette.series[2]
+    loss_ax.plot(data.epochs[run], data.train_loss[run], color=train_colour, lw=2, label="train")
+    loss_ax.plot(data.epochs[run], data.val_loss[run], color=val_colour, lw=2, label="validation")
+    if stop < last:
+        loss_ax.plot(data.epochs[after], data.train_loss[after], color=train_colour, lw=1.2, ls=":")
+        loss_ax.plot(
+            data.epochs[after],
+            data.val_loss[after],
+            color=val_colour,
+            lw=1.2,
+            ls=":",
+            label="if not stopped",
+        )
+        loss_ax.axvspan(stop, last, color=palette.grid, alpha=0.45, lw=0)
+    loss_ax.axvline(data.best_epoch, color=palette.good, lw=1.6, label=f"best {data.best_epoch}")
+    if data.stopped_early:
+        stop_label = f"stop {stop} = best + {data.patience}"
+        loss_ax.axvspan(data.best_epoch, stop, color=palette.accent, alpha=0.12, lw=0)
+    else:
+        stop_label = f"end {stop}: no stop"
+    loss_ax.axvline(stop, color=palette.bad, lw=1.6, ls="--", label=stop_label)
+    best_val = float(data.val_loss[data.best_epoch])
+    top = max(float(data.val_loss[data.best_epoch :].max()), best_val) * 1.75
+    loss_ax.set_ylim(0.0, top)
+    loss_ax.set_xlim(0, last)
+    finish(
+        loss_ax,
+        palette,
+        title="Loss per epoch (full-batch GD)",
+        xlabel="epoch",
+        ylabel="mean squared error",
+        legend=False,
+    )
+    _legend(loss_ax, palette, "upper right")
+
+    fit_ax.plot(data.x_grid, data.y_true, color=palette.muted, lw=1.2, ls="--", label="true f(x)")
+    fit_ax.plot(
+        data.x_grid,
+        data.fit_end,
+        color=palette.bad,
+        lw=1.3,
+        label=f"end, epoch {last}: val {data.val_loss[-1]:.3f}",
+    )
+    fit_ax.plot(
+        data.x_grid,
+        data.fit_restored,
+        color=palette.good,
+        lw=2.2,
+        label=f"restored, epoch {data.best_epoch}: val {data.restored_val_loss:.3f}",
+    )
+    fit_ax.plot(data.x_train, data.y_train, "o", color=palette.text, ms=4, label="training points")
+    spread = float(np.ptp(data.y_train))
+    low, high = float(data.y_train.min()), float(data.y_train.max())
+    fit_ax.set_ylim(low - 0.1 * spread, high + 0.45 * spread)  # room for the legend on top
+    finish(fit_ax, palette, title="Fitted function", xlabel="x", ylabel="y", legend=False)
+    _legend(fit_ax, palette, "upper right")
+    return figure
+
+
+def summary(data: Data) -> str:
+    """State the best and stop epochs and what training on would have cost."""
+    last = int(data.epochs[-1])
+    stop = (
+        f"training stops at epoch {data.stop_epoch} (best + patience {data.patience})"
+        if data.stopped_early
+        else f"validation never stalls for {data.patience} epochs, so training runs to {last}"
+    )
+    return (
+        f"Validation loss is lowest at epoch {data.best_epoch} "
+        f"(MSE {data.val_loss[data.best_epoch]:.3f}); {stop} and restores epoch "
+        f"{data.best_epoch}'s weights. Training to epoch {last} would bring the training MSE "
+        f"to {data.train_loss[-1]:.3f} but the validation MSE up to {data.val_loss[-1]:.3f}."
+    )
+
+
+DEMO = Demo(
+    id="early-stopping",
+    title="Early stopping with patience",
+    params=Params,
+    compute=compute,
+    plot=plot,
+    summary=summary,
+)

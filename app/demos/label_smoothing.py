@@ -1,0 +1,199 @@
+"""Label smoothing: targets (1-e)*onehot + e/K, and the finite optimal logit margin they imply.
+
+With the true logit m above K-1 equal others, softmax gives the true class
+p = e^m / (e^m + K - 1) and the cross-entropy is -y_true*m + log(e^m + K - 1). Its derivative
+p - y_true vanishes where p = y_true = 1 - e + e/K, that is at
+m* = log((1 - e + e/K) / (e/K)). Without smoothing y_true = 1 and the loss falls forever."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from app.demos.base import Demo, DemoParams, param
+from app.demos.style import Palette, finish, new_figure
+
+MARGIN_MIN, MARGIN_MAX, POINTS = -2.0, 12.0, 1401  # grid step 0.01
+
+
+class Params(DemoParams):
+    """Smoothing strength and number of classes."""
+
+    epsilon: float = param(0.1, ge=0.0, le=0.5, step=0.01, label="Smoothing ε")
+    classes: int = param(10, ge=2, le=20, step=1, label="Classes K")
+
+
+@dataclass(frozen=True)
+class Data:
+    """Targets, the loss against the margin with and without smoothing, and the optimum."""
+
+    epsilon: float
+    classes: int
+    onehot: np.ndarray  # (K,), true class 0
+    smoothed: np.ndarray  # (K,)
+    margins: np.ndarray
+    loss_plain: np.ndarray
+    loss_smooth: np.ndarray
+    best_margin: float  # closed form; inf without smoothing
+    best_margin_grid: float  # argmin of loss_smooth on the grid
+    best_loss: float  # min of loss_smooth on the grid (the targets' entropy at the optimum)
+
+
+def cross_entropy(margins: np.ndarray, true_target: float, classes: int) -> np.ndarray:
+    """Cross-entropy of softmax(m, 0, ..., 0) against targets with true_target on class 0.
+
+    The other K-1 targets share 1 - true_target equally and their logits are equal, so the
+    loss is -true_target*m + logsumexp(m, 0, ..., 0).
+    """
+    loss: np.ndarray = -true_target * margins + np.logaddexp(margins, np.log(classes - 1))
+    return loss
+
+
+def compute(params: Params) -> Data:
+    """Build the targets and sweep the margin."""
+    e, k = params.epsilon, params.classes
+    onehot = np.zeros(k)
+    onehot[0] = 1.0
+    smoothed = (1.0 - e) * onehot + e / k
+    margins = np.linspace(MARGIN_MIN, MARGIN_MAX, POINTS)
+    loss_plain = cross_entropy(margins, 1.0, k)
+    loss_smooth = cross_entropy(margins, float(smoothed[0]), k)
+    best = float(np.log((1.0 - e + e / k) / (e / k))) if e > 0 else float("inf")
+    index = int(np.argmin(loss_smooth))
+    return Data(
+        epsilon=e,
+        classes=k,
+        onehot=onehot,
+        smoothed=smoothed,
+        margins=margins,
+        loss_plain=loss_plain,
+        loss_smooth=loss_smooth,
+        best_margin=best,
+        best_margin_grid=float(margins[index]),
+        best_loss=float(loss_smooth[index]),
+    )
+
+
+def _move_legend(
+    ax: Axes, loc: Literal["upper left", "upper right", "upper center", "lower left"]
+) -> None:
+    """Move the legend that finish() drew."""
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_loc(loc)
+
+
+def _few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> None:
+    """Fewer tick labels: lighter to lay out and easier to read on a phone."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=x, integer=integer_x))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
+
+
+def plot(data: Data, palette: Palette) -> Figure:
+    """Draw the target bars and the two loss curves with the optimum marked."""
+    figure, (bars, curve) = new_figure(palette, (8.0, 4.2), ncols=2)
+    k = data.classes
+    index = np.arange(k)
+    width = 0.4
+    bars.bar(index - width / 2, data.onehot, width, color=palette.muted, label="one-hot")
+    bars.bar(
+        index + width / 2,
+        data.smoothed,
+        width,
+        color=palette.series[0],
+        label=f"smoothed, ε = {data.epsilon:.2f}",
+    )
+    true_value, other_value = data.smoothed[0], data.smoothed[-1]
+    bars.annotate(
+        f"1-ε+ε/K = {true_value:.3f}",
+        (width, true_value),
+        xytext=(4, -4),
+        textcoords="offset points",
+        color=palette.series[0],
+        fontsize=9,
+        va="top",
+    )
+    if data.epsilon > 0:
+        bars.annotate(
+            f"ε/K = {other_value:.3f} each",
+            (k - 1 + width / 2, other_value),
+            xytext=(0, 14),
+            textcoords="offset points",
+            ha="right",
+            color=palette.series[0],
+            fontsize=9,
+        )
+    bars.set_ylim(0, 1.18)
+    _few_ticks(bars, x=6, integer_x=True)
+    bars.set_xlim(-0.7, k - 0.3)
+    finish(
+        bars,
+        palette,
+        title=f"Targets, K = {k} (true class 0)",
+        xlabel="class",
+        ylabel="target probability",
+    )
+    _move_legend(bars, "upper right")
+
+    curve.plot(
+        data.margins,
+        data.loss_plain,
+        color=palette.muted,
+        lw=2,
+        label="one-hot: falls forever, m* = ∞",
+    )
+    if data.epsilon > 0:
+        curve.plot(
+            data.margins,
+            data.loss_smooth,
+            color=palette.series[0],
+            lw=2,
+            label=f"smoothed, ε = {data.epsilon:.2f}",
+        )
+        curve.vlines(data.best_margin, 0, data.best_loss, color=palette.bad, lw=1.2, ls="--")
+        curve.plot(
+            [data.best_margin_grid],
+            [data.best_loss],
+            "o",
+            color=palette.bad,
+            ms=7,
+            label=f"minimum at m* = {data.best_margin:.2f}",
+        )
+    curve.set_xlim(data.margins[0], data.margins[-1])
+    _few_ticks(curve, x=7)
+    curve.set_ylim(0, 1.05 * max(float(data.loss_plain.max()), float(data.loss_smooth.max())))
+    finish(
+        curve,
+        palette,
+        title="Cross-entropy vs logit margin",
+        xlabel="margin m = z_true − z_other",
+        ylabel="loss (nats)",
+    )
+    return figure
+
+
+def summary(data: Data) -> str:
+    """State the targets and the optimal margin."""
+    targets = (
+        f"With ε = {data.epsilon:.2f} and K = {data.classes} the true class's target is "
+        f"{data.smoothed[0]:.3f} and each other class gets {data.smoothed[-1]:.3f}"
+    )
+    if data.epsilon == 0:
+        return targets + "; with one-hot targets the loss keeps falling as the margin grows."
+    return (
+        f"{targets}; the loss is minimised at a finite logit margin m* = "
+        f"{data.best_margin:.2f}, while with one-hot targets it keeps falling forever."
+    )
+
+
+DEMO = Demo(
+    id="label-smoothing",
+    title="Label smoothing caps the logit margin",
+    params=Params,
+    compute=compute,
+    plot=plot,
+    summary=summary,
+)

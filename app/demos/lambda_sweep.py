@@ -1,0 +1,249 @@
+"""Too much regularization underfits: train and test error over a λ sweep for ridge on RBFs.
+
+The model is 25 Gaussian bumps (RBF features) plus an unpenalized intercept, fit by ridge
+with scikit-learn's objective ‖y - b - Φw‖² + λ‖w‖². Small λ overfits (train error far below
+test error); large λ pushes w to 0, so the model predicts the mean: train and test error are
+both high and close together.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+from app.demos.base import Demo, DemoParams, param
+from app.demos.style import Palette, finish, new_figure
+
+CENTRES = np.linspace(-1.0, 1.0, 25)
+WIDTH = 0.12
+SWEEP = np.logspace(-4.0, 4.0, 25)
+N_TEST = 500
+GRID = np.linspace(-1.0, 1.0, 200)
+ZONE = 1.5  # a zone is where test error exceeds the best by this factor
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class Params(DemoParams):
+    """Penalty, data size and noise."""
+
+    lam: float = param(100.0, ge=1e-4, le=1e4, step=0.1, label="Penalty λ", log=True)
+    n: int = param(20, ge=10, le=60, step=5, label="Training points")
+    noise: float = param(0.3, ge=0.05, le=0.8, step=0.05, label="Noise std σ")
+
+
+@dataclass(frozen=True)
+class Data:
+    """Errors and weight norms over the sweep, the zones, the fit at the chosen λ."""
+
+    lam: float
+    noise: float
+    lambdas: np.ndarray
+    train_mse: np.ndarray
+    test_mse: np.ndarray
+    weight_norm: np.ndarray
+    train_at: float
+    test_at: float
+    best_lambda: float
+    best_test: float
+    mean_train_mse: float
+    mean_test_mse: float
+    overfit_below: float
+    underfit_above: float
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_grid: np.ndarray
+    true_grid: np.ndarray
+    fit_grid: np.ndarray
+
+
+def target(x: np.ndarray) -> np.ndarray:
+    """The function the data comes from."""
+    return 1.5 * np.sin(2.0 * np.pi * x) + 0.5 * x
+
+
+def features(x: np.ndarray) -> np.ndarray:
+    """Gaussian bumps of width 0.12 centred on 25 points of [-1, 1]."""
+    result: np.ndarray = np.exp(-0.5 * ((x[:, None] - CENTRES) / WIDTH) ** 2)
+    return result
+
+
+def compute(params: Params) -> Data:
+    """Fit ridge over the sweep and at the chosen λ; find the over- and underfitting zones."""
+    rng = np.random.default_rng(params.seed)
+    x_train = rng.uniform(-1.0, 1.0, params.n)
+    y_train = target(x_train) + params.noise * rng.standard_normal(params.n)
+    x_test = rng.uniform(-1.0, 1.0, N_TEST)
+    y_test = target(x_test) + params.noise * rng.standard_normal(N_TEST)
+
+    lambdas = np.append(SWEEP, params.lam)
+    phi = features(x_train)
+    mean = phi.mean(axis=0)
+    centred = phi - mean
+    systems = centred.T @ centred + lambdas[:, None, None] * np.eye(len(CENTRES))
+    rhs = np.broadcast_to(centred.T @ (y_train - y_train.mean()), (len(lambdas), len(CENTRES)))
+    weights = np.linalg.solve(systems, rhs[..., None])[..., 0]
+    intercepts = y_train.mean() - weights @ mean
+
+    def mse(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        predictions = intercepts + features(x) @ weights.T
+        result: np.ndarray = ((predictions - y[:, None]) ** 2).mean(axis=0)
+        return result
+
+    train_mse, test_mse = mse(x_train, y_train), mse(x_test, y_test)
+    sweep_test = test_mse[:-1]
+    best = int(np.argmin(sweep_test))
+    bad = sweep_test > ZONE * sweep_test[best]
+    # a zone's edge is halfway (on the log axis) between its last point and the next one
+    edges = np.sqrt(SWEEP[1:] * SWEEP[:-1])
+    over = np.flatnonzero(bad[:best])
+    under = np.flatnonzero(bad[best:]) + best
+    return Data(
+        lam=params.lam,
+        noise=params.noise,
+        lambdas=SWEEP.copy(),
+        train_mse=train_mse[:-1],
+        test_mse=sweep_test,
+        weight_norm=np.linalg.norm(weights[:-1], axis=1),
+        train_at=float(train_mse[-1]),
+        test_at=float(test_mse[-1]),
+        best_lambda=float(SWEEP[best]),
+        best_test=float(sweep_test[best]),
+        mean_train_mse=float(np.mean((y_train - y_train.mean()) ** 2)),
+        mean_test_mse=float(np.mean((y_test - y_train.mean()) ** 2)),
+        overfit_below=float(edges[over[-1]]) if len(over) else float(SWEEP[0]),
+        underfit_above=float(edges[under[0] - 1]) if len(under) else float(SWEEP[-1]),
+        x_train=x_train,
+        y_train=y_train,
+        x_grid=GRID.copy(),
+        true_grid=target(GRID),
+        fit_grid=intercepts[-1] + features(GRID) @ weights[-1],
+    )
+
+
+def plot(data: Data, palette: Palette) -> Figure:
+    """Draw train/test error over λ with the zones shaded, and the fit at the chosen λ."""
+    figure, (error_ax, fit_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    grid = error_ax.get_gridspec()
+    if grid is not None:
+        grid.set_width_ratios([1.75, 1.0])
+    low, high = float(data.lambdas[0]), float(data.lambdas[-1])
+    zones = [
+        (low, data.overfit_below, palette.bad, "overfitting"),
+        (data.underfit_above, high, palette.warn, "underfitting"),
+    ]
+    for start, stop, colour, name in zones:
+        if stop > start:
+            error_ax.axvspan(start, stop, color=colour, alpha=0.13, lw=0)
+            error_ax.text(
+                np.sqrt(start * stop),
+                0.97,
+                name,
+                transform=error_ax.get_xaxis_transform(),
+                ha="center",
+                va="top",
+                fontsize=9,
+                color=colour,
+                fontweight="bold",
+            )
+    error_ax.loglog(data.lambdas, data.train_mse, color=palette.series[0], lw=2, label="train")
+    error_ax.loglog(data.lambdas, data.test_mse, color=palette.bad, lw=2, label="test")
+    error_ax.axhline(
+        data.mean_test_mse, color=palette.muted, lw=1.2, ls="-.", label="predict the mean"
+    )
+    error_ax.axhline(data.noise**2, color=palette.muted, lw=1, ls=":", label="noise σ²")
+    error_ax.axvline(data.lam, color=palette.text, lw=1, ls="--", alpha=0.7)
+    error_ax.plot([data.lam, data.lam], [data.train_at, data.test_at], "o", color=palette.text)
+    error_ax.set_xlim(low, high)
+    top = max(float(data.test_mse.max()), data.mean_test_mse)
+    bottom = min(float(data.train_mse.min()), data.noise**2)
+    error_ax.set_ylim(bottom / 1.6, top * 3.0)  # headroom for the zone names
+    finish(error_ax, palette, title="Error vs λ", xlabel="penalty λ (log)", ylabel="MSE (log)")
+    error_ax.legend(
+        fontsize=8.5,
+        facecolor=palette.surface,
+        edgecolor=palette.grid,
+        labelcolor=palette.text,
+        framealpha=0.9,
+        loc="lower right",
+    )
+    light_log_ticks(error_ax)
+
+    fit_ax.plot(data.x_grid, data.true_grid, color=palette.muted, lw=1.4, ls="--", label="true f")
+    fit_ax.plot(data.x_grid, data.fit_grid, color=palette.accent, lw=2.2, label="fit")
+    fit_ax.plot(
+        data.x_train,
+        data.y_train,
+        "o",
+        ms=4.5,
+        color=palette.series[2],
+        mec=palette.background,
+        mew=0.6,
+        label="data",
+    )
+    low_y = min(float(data.y_train.min()), float(data.true_grid.min()))
+    high_y = max(float(data.y_train.max()), float(data.true_grid.max()))
+    fit_ax.set_ylim(low_y - 0.1 * (high_y - low_y), high_y + 0.4 * (high_y - low_y))
+    fit_ax.set_xlim(-1.0, 1.0)
+    finish(fit_ax, palette, title=f"Fit at λ = {data.lam:g}", xlabel="x", ylabel="y", legend=False)
+    fit_ax.legend(
+        fontsize=8.5,
+        facecolor=palette.surface,
+        edgecolor=palette.grid,
+        labelcolor=palette.text,
+        framealpha=0.9,
+        loc="upper center",
+        ncol=3,
+        handlelength=1.2,
+        handletextpad=0.4,
+        columnspacing=0.8,
+    )
+    return figure
+
+
+def power_of_ten(value: float) -> str:
+    """Write 10^k as 10 with a superscript exponent (plain text, no mathtext to parse)."""
+    exponent = round(float(np.log10(value)))
+    return "1" if exponent == 0 else "10" + str(exponent).translate(SUPERSCRIPT)
+
+
+def light_log_ticks(ax: Axes) -> None:
+    """Keep log axes cheap and legible: no minor ticks on x; on y plain labels, few minor ticks."""
+    if ax.get_xscale() == "log":
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: power_of_ten(value)))
+    if ax.get_yscale() != "log":
+        return
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.yaxis.set_major_formatter(plain)
+    low, high = ax.get_ylim()
+    if high > 300 * low:
+        ax.yaxis.set_minor_locator(NullLocator())
+        return
+    subs = [2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0] if high < 12 * low else [2.0, 5.0]
+    ax.yaxis.set_minor_locator(LogLocator(subs=subs))
+    ax.yaxis.set_minor_formatter(plain)
+    ax.tick_params(axis="y", which="minor", labelsize=8.5)
+
+
+def summary(data: Data) -> str:
+    """State the errors at the chosen λ, at the best λ and at the largest λ."""
+    return (
+        f"At λ = {data.lam:g} ridge has train MSE {data.train_at:.3f} and test MSE "
+        f"{data.test_at:.3f}; the best test MSE is {data.best_test:.3f} at λ ≈ "
+        f"{data.best_lambda:.2g}. At λ = {data.lambdas[-1]:g} the weights shrink to "
+        f"‖w‖ = {data.weight_norm[-1]:.4f} and the model underfits: train {data.train_mse[-1]:.3f} "
+        f"and test {data.test_mse[-1]:.3f}, as bad as predicting the mean."
+    )
+
+
+DEMO = Demo(
+    id="lambda-sweep",
+    title="Too much regularization underfits",
+    params=Params,
+    compute=compute,
+    plot=plot,
+    summary=summary,
+)

@@ -1,0 +1,277 @@
+"""Cutout, Mixup and CutMix on two synthetic pictures, a cat (A) and a dog (B), with soft labels.
+
+Cutout (DeVries & Taylor 2017) erases a square centred anywhere, clipped at the border, and
+keeps the label. Mixup (Zhang et al. 2018) blends x = lam*A + (1-lam)*B, y likewise, with
+lam ~ Beta(a, a). CutMix (Yun et al. 2019) pastes a box of B, of side ratio sqrt(1-lam), into
+A and sets A's label share to the fraction of A's pixels left after clipping the box.
+"""
+
+from dataclasses import dataclass
+from math import lgamma
+from typing import Literal
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from app.demos.base import Demo, DemoParams, param
+from app.demos.style import Palette, finish, style_axes
+
+SIZE = 48
+CLASSES = ("cat", "dog")
+
+
+class Params(DemoParams):
+    """Beta parameter and Cutout size."""
+
+    alpha: float = param(1.0, ge=0.1, le=2.0, step=0.1, label="Beta(a, a) parameter a")
+    cutout: int = param(20, ge=4, le=40, step=2, label="Cutout side (pixels)")
+
+
+@dataclass(frozen=True)
+class Data:
+    """Both inputs, their one-hot labels, the three mixed images and their labels."""
+
+    alpha: float
+    image_a: np.ndarray  # (H, W, 3), class 0
+    image_b: np.ndarray  # (H, W, 3), class 1
+    label_a: np.ndarray  # one-hot (2,)
+    label_b: np.ndarray
+    cutout_box: np.ndarray  # (top, bottom, left, right), clipped, half-open
+    cutout: np.ndarray
+    cutout_label: np.ndarray
+    mixup_lam: float
+    mixup: np.ndarray
+    mixup_label: np.ndarray
+    cutmix_lam_sampled: float  # lam ~ Beta(a, a) that set the box size
+    cutmix_box: np.ndarray  # (top, bottom, left, right), clipped, half-open
+    cutmix: np.ndarray
+    cutmix_label: np.ndarray  # A's share = 1 - box area / image area
+
+
+def _disk(y: np.ndarray, x: np.ndarray, cy: float, cx: float, ry: float, rx: float) -> np.ndarray:
+    return ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2 <= 1.0
+
+
+def draw_cat() -> np.ndarray:
+    """An orange cat face with pointed ears, green eyes and whiskers on light blue."""
+    y, x = np.mgrid[0:SIZE, 0:SIZE].astype(float)
+    image = np.empty((SIZE, SIZE, 3))
+    image[:] = [0.72, 0.85, 0.97]
+    for side in (-1, 1):
+        ear = (y >= 6) & (y <= 22) & (np.abs(x - (24 + side * 11)) <= (y - 6) * 0.45)
+        image[ear] = [0.93, 0.55, 0.18]
+    image[_disk(y, x, 28, 24, 15, 17)] = [0.95, 0.6, 0.2]
+    for side in (-1, 1):
+        image[_disk(y, x, 25, 24 + side * 7, 3.2, 2.6)] = [0.3, 0.7, 0.25]
+        image[_disk(y, x, 25, 24 + side * 7, 2.6, 0.8)] = [0.05, 0.05, 0.05]
+    whiskers = (np.abs(y - 33) < 0.6) & (np.abs(x - 24) > 5) & (np.abs(x - 24) < 16)
+    image[whiskers] = [0.25, 0.15, 0.1]
+    image[_disk(y, x, 31, 24, 1.6, 2.2)] = [0.95, 0.45, 0.55]
+    return image
+
+
+def draw_dog() -> np.ndarray:
+    """A brown dog face with floppy ears, a black nose and a tongue on pale yellow."""
+    y, x = np.mgrid[0:SIZE, 0:SIZE].astype(float)
+    image = np.empty((SIZE, SIZE, 3))
+    image[:] = [0.99, 0.94, 0.7]
+    image[_disk(y, x, 25, 24, 16, 13)] = [0.62, 0.42, 0.25]
+    image[_disk(y, x, 34, 24, 8, 9)] = [0.85, 0.72, 0.55]
+    for side in (-1, 1):
+        image[_disk(y, x, 24, 24 + side * 14, 12, 4.5)] = [0.32, 0.2, 0.12]
+        image[_disk(y, x, 21, 24 + side * 6, 2.2, 2.2)] = [0.08, 0.06, 0.05]
+    image[_disk(y, x, 30, 24, 2.2, 3.4)] = [0.08, 0.06, 0.05]
+    image[_disk(y, x, 39, 24, 3.0, 2.6) & (y >= 37)] = [0.9, 0.35, 0.45]
+    return image
+
+
+def clipped_box(cy: int, cx: int, height: int, width: int) -> np.ndarray:
+    """A box of this size centred at (cy, cx), clipped to the image: (top, bottom, left, right)."""
+    top = int(np.clip(cy - height // 2, 0, SIZE))
+    bottom = int(np.clip(cy + height - height // 2, 0, SIZE))
+    left = int(np.clip(cx - width // 2, 0, SIZE))
+    right = int(np.clip(cx + width - width // 2, 0, SIZE))
+    return np.array([top, bottom, left, right])
+
+
+def compute(params: Params) -> Data:
+    """Sample a Cutout square, a Mixup lambda and a CutMix box, and mix images and labels."""
+    rng = np.random.default_rng(params.seed)
+    image_a, image_b = draw_cat(), draw_dog()
+    label_a, label_b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+
+    cy, cx = rng.integers(0, SIZE, size=2)
+    cutout_box = clipped_box(int(cy), int(cx), params.cutout, params.cutout)
+    top, bottom, left, right = cutout_box
+    cutout = image_a.copy()
+    cutout[top:bottom, left:right] = 0.0
+
+    mixup_lam = float(rng.beta(params.alpha, params.alpha))
+    mixup = mixup_lam * image_a + (1.0 - mixup_lam) * image_b
+    mixup_label = mixup_lam * label_a + (1.0 - mixup_lam) * label_b
+
+    lam = float(rng.beta(params.alpha, params.alpha))
+    side = int(SIZE * np.sqrt(1.0 - lam))
+    cy, cx = rng.integers(0, SIZE, size=2)
+    cutmix_box = clipped_box(int(cy), int(cx), side, side)
+    top, bottom, left, right = cutmix_box
+    cutmix = image_a.copy()
+    cutmix[top:bottom, left:right] = image_b[top:bottom, left:right]
+    kept = 1.0 - (bottom - top) * (right - left) / SIZE**2
+    cutmix_label = kept * label_a + (1.0 - kept) * label_b
+
+    return Data(
+        alpha=params.alpha,
+        image_a=image_a,
+        image_b=image_b,
+        label_a=label_a,
+        label_b=label_b,
+        cutout_box=cutout_box,
+        cutout=cutout,
+        cutout_label=label_a.copy(),
+        mixup_lam=mixup_lam,
+        mixup=mixup,
+        mixup_label=mixup_label,
+        cutmix_lam_sampled=lam,
+        cutmix_box=cutmix_box,
+        cutmix=cutmix,
+        cutmix_label=cutmix_label,
+    )
+
+
+def beta_density(alpha: float, grid: np.ndarray) -> np.ndarray:
+    """The Beta(a, a) density on (0, 1), via the log-gamma of the normaliser."""
+    log_norm = lgamma(2 * alpha) - 2 * lgamma(alpha)
+    pdf: np.ndarray = np.exp(log_norm + (alpha - 1) * (np.log(grid) + np.log1p(-grid)))
+    return pdf
+
+
+def _label_text(label: np.ndarray) -> str:
+    if label[1] == 0.0:
+        return f"{CLASSES[0]} 1.00"
+    if label[0] == 0.0:
+        return f"{CLASSES[1]} 1.00"
+    return f"{CLASSES[0]} {label[0]:.2f} / {CLASSES[1]} {label[1]:.2f}"
+
+
+def _move_legend(
+    ax: Axes, loc: Literal["upper left", "upper right", "upper center", "lower left"]
+) -> None:
+    """Move the legend that finish() drew."""
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_loc(loc)
+
+
+def _few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> None:
+    """Fewer tick labels: lighter to lay out and easier to read on a phone."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=x, integer=integer_x))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
+
+
+def plot(data: Data, palette: Palette) -> Figure:
+    """Draw the inputs and the three mixes with label bars, and the Beta density of lambda."""
+    figure = Figure(figsize=(8.0, 4.2), facecolor=palette.background, layout="constrained")
+    grid = figure.add_gridspec(1, 2, width_ratios=[1.5, 1.0])
+    ax, density = figure.add_subplot(grid[0]), figure.add_subplot(grid[1])
+    style_axes(ax, palette)
+    style_axes(density, palette)
+
+    gap, above, bar, below = 8, 10, 4, 11
+    row_height = above + SIZE + 2 + bar + below
+    width = 3 * SIZE + 2 * gap
+    canvas = np.empty((2 * row_height, width, 3))
+    canvas[:] = to_rgb(palette.background)
+    colors = np.array([to_rgb(palette.series[0]), to_rgb(palette.series[1])])
+    half = (SIZE + gap) // 2
+    tiles = [
+        (0, half, data.image_a, data.label_a, "A"),
+        (0, half + SIZE + gap, data.image_b, data.label_b, "B"),
+        (1, 0, data.cutout, data.cutout_label, "Cutout"),
+        (1, SIZE + gap, data.mixup, data.mixup_label, f"Mixup λ={data.mixup_lam:.2f}"),
+        (1, 2 * (SIZE + gap), data.cutmix, data.cutmix_label, "CutMix"),
+    ]
+    for row, x0, image, label, name in tiles:
+        y0 = row * row_height + above
+        canvas[y0 : y0 + SIZE, x0 : x0 + SIZE] = image
+        split = x0 + round(float(label[0]) * SIZE)
+        canvas[y0 + SIZE + 2 : y0 + SIZE + 2 + bar, x0:split] = colors[0]
+        canvas[y0 + SIZE + 2 : y0 + SIZE + 2 + bar, split : x0 + SIZE] = colors[1]
+        ax.text(x0, y0 - 1.5, name, color=palette.text, fontsize=9, va="bottom")
+        ax.text(
+            x0,
+            y0 + SIZE + 2 + bar + 1,
+            _label_text(label),
+            color=palette.muted,
+            fontsize=8.5,
+            va="top",
+        )
+    ax.imshow(canvas, interpolation="nearest")
+    ax.grid(False)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(
+        "Inputs and mixes; bars show the soft label",
+        color=palette.text,
+        fontsize=10.5,
+        loc="left",
+    )
+
+    lam = np.linspace(0.002, 0.998, 400)
+    pdf = beta_density(data.alpha, lam)
+    density.plot(lam, pdf, color=palette.muted, lw=1.8)
+    density.fill_between(lam, pdf, color=palette.muted, alpha=0.15, lw=0)
+    marks = [
+        (data.mixup_lam, palette.series[0], "-", f"Mixup λ {data.mixup_lam:.2f}"),
+        (
+            data.cutmix_lam_sampled,
+            palette.series[2],
+            ":",
+            f"CutMix draw {data.cutmix_lam_sampled:.2f}",
+        ),
+        (
+            float(data.cutmix_label[0]),
+            palette.series[2],
+            "-",
+            f"CutMix λ {data.cutmix_label[0]:.2f}",
+        ),
+    ]
+    for value, color, style, text in marks:
+        density.axvline(value, ymax=0.68, color=color, lw=2, ls=style, label=text)
+    density.set_xlim(0, 1)
+    _few_ticks(density)
+    density.set_ylim(0, 1.5 * min(float(pdf.max()), 3.0))
+    finish(
+        density,
+        palette,
+        title=f"λ ~ Beta(a, a), a = {data.alpha:.1f}",
+        xlabel="λ (share of A, the cat)",
+        ylabel="density",
+    )
+    _move_legend(density, "upper center")
+    return figure
+
+
+def summary(data: Data) -> str:
+    """State the sampled lambdas and the resulting soft labels."""
+    return (
+        f"Cutout erases a square of the cat and keeps the label cat 1.00; Mixup with "
+        f"λ = {data.mixup_lam:.2f} from Beta({data.alpha:.1f}, {data.alpha:.1f}) blends the "
+        f"images and labels to {_label_text(data.mixup_label)}; CutMix pastes a dog box over "
+        f"{1 - data.cutmix_label[0]:.0%} of the cat, giving {_label_text(data.cutmix_label)}."
+    )
+
+
+DEMO = Demo(
+    id="mixing-augmentations",
+    title="Cutout, Mixup and CutMix",
+    params=Params,
+    compute=compute,
+    plot=plot,
+    summary=summary,
+)

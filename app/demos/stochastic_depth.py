@@ -1,0 +1,164 @@
+"""Stochastic depth: block l survives with p_l = 1 - (l/L)(1 - p_L) (Huang et al. 2016).
+
+Each training iteration keeps block l with probability p_l (a dropped residual block is the
+identity); the expected number of active blocks is the sum of the p_l. At test time every
+block runs, its residual branch scaled by p_l.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from app.demos.base import Demo, DemoParams, param
+from app.demos.style import Palette, finish, new_figure
+
+
+class Params(DemoParams):
+    """Depth, last block's survival probability, and iterations to sample."""
+
+    blocks: int = param(24, ge=4, le=64, step=1, label="Residual blocks L")
+    p_last: float = param(0.5, ge=0.1, le=1.0, step=0.05, label="Survival of the last block p_L")
+    iterations: int = param(200, ge=50, le=400, step=10, label="Training iterations")
+
+
+@dataclass(frozen=True)
+class Data:
+    """Survival probabilities, the sampled masks, and depths."""
+
+    p_last: float
+    survival: np.ndarray  # (L,) p_l for l = 1..L
+    active: np.ndarray  # (L, T) bool: block l ran in iteration t
+    empirical: np.ndarray  # (L,) fraction of iterations each block ran
+    depth: np.ndarray  # (T,) active blocks per iteration
+    expected_depth: float  # sum of p_l
+
+
+def survival(blocks: int, p_last: float) -> np.ndarray:
+    """Linear decay from p_0 = 1 (the input) to p_L at the last block."""
+    layers = np.arange(1, blocks + 1)
+    return 1.0 - layers / blocks * (1.0 - p_last)
+
+
+def compute(params: Params) -> Data:
+    """Sample which blocks run in each iteration."""
+    rng = np.random.default_rng(params.seed)
+    p = survival(params.blocks, params.p_last)
+    active = rng.random((params.blocks, params.iterations)) < p[:, None]
+    return Data(
+        p_last=params.p_last,
+        survival=p,
+        active=active,
+        empirical=active.mean(axis=1),
+        depth=active.sum(axis=0),
+        expected_depth=float(p.sum()),
+    )
+
+
+def _move_legend(
+    ax: Axes, loc: Literal["upper left", "upper right", "upper center", "lower left"]
+) -> None:
+    """Move the legend that finish() drew."""
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_loc(loc)
+
+
+def _few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> None:
+    """Fewer tick labels: lighter to lay out and easier to read on a phone."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=x, integer=integer_x))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
+
+
+def plot(data: Data, palette: Palette) -> Figure:
+    """Draw the masks over iterations, the survival curve, and the depth histogram."""
+    figure, (masks, curve, hist) = new_figure(palette, (8.0, 4.2), ncols=3)
+    spec = masks.get_subplotspec()
+    assert spec is not None
+    spec.get_gridspec().set_width_ratios([1.7, 1.0, 1.0])
+    blocks, iterations = data.active.shape
+    layers = np.arange(1, blocks + 1)
+
+    masks.imshow(
+        data.active,
+        cmap=ListedColormap([palette.grid, palette.series[0]]),
+        vmin=0,
+        vmax=1,
+        aspect="auto",
+        interpolation="nearest",
+        origin="lower",
+        extent=(0.5, iterations + 0.5, 0.5, blocks + 0.5),
+    )
+    masks.grid(False)
+    masks.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    masks.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    finish(
+        masks,
+        palette,
+        title="Blocks run (colour) or skipped",
+        xlabel="training iteration",
+        ylabel="block l (input at bottom)",
+    )
+
+    curve.plot(layers, data.survival, color=palette.series[0], lw=2, label="p_l (linear)")
+    curve.plot(
+        layers,
+        data.empirical,
+        "o",
+        color=palette.series[2],
+        ms=3.5,
+        label=f"sampled, {iterations} it.",
+    )
+    curve.set_ylim(0, 1.05)
+    curve.set_xlim(0, blocks + 1)
+    _few_ticks(curve, integer_x=True)
+    finish(
+        curve,
+        palette,
+        title=f"Survival, p_L = {data.p_last:.2f}",
+        xlabel="block l",
+        ylabel="probability of running",
+    )
+    _move_legend(curve, "lower left")
+
+    bins = [k - 0.5 for k in range(blocks + 2)]
+    hist.hist(data.depth, bins=bins, color=palette.series[1], alpha=0.85, label="sampled depths")
+    hist.axvline(
+        data.expected_depth,
+        ymax=0.62,
+        color=palette.bad,
+        lw=2,
+        label=f"Σp_l = {data.expected_depth:.1f}",
+    )
+    hist.axvline(blocks, ymax=0.62, color=palette.muted, lw=1.5, ls="--", label=f"L = {blocks}")
+    low = max(0.0, float(data.depth.min()) - 3.0)
+    hist.set_xlim(low, blocks + 1.5)
+    _few_ticks(hist, x=4, y=4, integer_x=True)
+    hist.set_ylim(0, hist.get_ylim()[1] * 1.75)
+    finish(hist, palette, title="Depth per iteration", xlabel="blocks run", ylabel="iterations")
+    _move_legend(hist, "upper left")
+    return figure
+
+
+def summary(data: Data) -> str:
+    """State the survival range and the expected depth."""
+    blocks = data.survival.size
+    return (
+        f"Survival falls linearly from {data.survival[0]:.2f} at block 1 to {data.p_last:.2f} at "
+        f"block {blocks}; a training pass runs on average Σp_l = {data.expected_depth:.1f} of "
+        f"{blocks} blocks (sampled mean {data.depth.mean():.1f}), while at test time all run."
+    )
+
+
+DEMO = Demo(
+    id="stochastic-depth",
+    title="Stochastic depth: linearly decaying survival",
+    params=Params,
+    compute=compute,
+    plot=plot,
+    summary=summary,
+)

@@ -1,0 +1,108 @@
+"""What every demo must do: bounded parameters, deterministic pure compute, a labelled
+figure in both themes, a summary with numbers; and every card's demo exists."""
+
+import dataclasses
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from pydantic import ValidationError
+
+from app.content.models import Library
+from app.demos.base import Demo
+from app.demos.params import describe
+from app.demos.registry import demos
+from app.demos.render import draw
+from app.demos.style import DARK, LIGHT
+
+DEMOS = list(demos().values())
+ids = [demo.id for demo in DEMOS]
+
+
+def same(left: Any, right: Any) -> bool:
+    """Return whether two Data objects hold equal values, arrays included."""
+    for field in dataclasses.fields(left):
+        a, b = getattr(left, field.name), getattr(right, field.name)
+        if isinstance(a, np.ndarray):
+            if not np.array_equal(a, b, equal_nan=True):
+                return False
+        elif a != b and not (a != a and b != b):  # NaN equals NaN here
+            return False
+    return True
+
+
+def test_every_card_has_a_registered_demo(library: Library) -> None:
+    wanted = {card.demo for deck in library.decks for card in deck.cards if card.demo}
+    assert wanted <= set(demos()), sorted(wanted - set(demos()))
+    assert len(demos()) >= 20
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_parameters_are_bounded_with_valid_defaults(demo: Demo[Any, Any]) -> None:
+    infos = describe(demo.params)
+    assert infos[-1].name == "seed"
+    for info in infos:
+        assert info.minimum <= info.default <= info.maximum, info
+        assert info.step > 0
+        assert info.label
+        above = info.maximum + max(info.step, 1)
+        with pytest.raises(ValidationError):
+            demo.params(**{info.name: above})
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_compute_is_deterministic_for_a_seed(demo: Demo[Any, Any]) -> None:
+    params = demo.params(seed=11)
+    assert same(demo.compute(params), demo.compute(params))
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_figures_are_labelled_in_both_themes(demo: Demo[Any, Any]) -> None:
+    data = demo.compute(demo.params())
+    for palette in (LIGHT, DARK):
+        figure = demo.plot(data, palette)
+        assert isinstance(figure, Figure)
+        assert figure.get_facecolor()[:3] != (1.0, 1.0, 1.0) or palette is LIGHT
+        plots = [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
+        assert plots
+        for ax in plots:
+            title = ax.get_title() or ax.get_title(loc="left")
+            assert title, f"{demo.id}: an axes without a title"
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_summary_states_numbers(demo: Demo[Any, Any]) -> None:
+    text = demo.summary(demo.compute(demo.params()))
+    assert 20 < len(text) < 600
+    assert re.search(r"\d", text)
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_renders_at_the_extremes_of_every_parameter(demo: Demo[Any, Any]) -> None:
+    infos = describe(demo.params)
+    for corner in ("minimum", "maximum"):
+        values: dict[str, Any] = {}
+        for info in infos:
+            value = getattr(info, corner)
+            values[info.name] = int(value) if info.kind == "int" else value
+        try:
+            params = demo.params(**values)
+        except ValidationError:
+            continue  # a demo may tie parameters together (then each is checked alone below)
+        rendered = draw(demo, params, "png", "light")
+        assert rendered.body.startswith(b"\x89PNG")
+    for info in infos:
+        for value in (info.minimum, info.maximum):
+            try:
+                params = demo.params(**{info.name: int(value) if info.kind == "int" else value})
+            except ValidationError:
+                continue
+            data = demo.compute(params)
+            for field in dataclasses.fields(data):
+                item = getattr(data, field.name)
+                if isinstance(item, np.ndarray) and item.dtype.kind == "f":
+                    assert not np.isnan(item).all(), (
+                        f"{demo.id}.{field.name} all NaN at {info.name}={value}"
+                    )

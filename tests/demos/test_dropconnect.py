@@ -1,0 +1,113 @@
+"""Dropout drops whole input units (columns of W); DropConnect drops single weights."""
+
+import math
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos.dropconnect import DEMO, Params, compute
+from app.demos.render import draw
+
+
+def column_states(mask: np.ndarray) -> tuple[int, int, int]:
+    """Count columns that are all kept, all dropped and mixed."""
+    kept = mask.sum(axis=0)
+    rows = mask.shape[0]
+    return (
+        int(np.sum(kept == rows)),
+        int(np.sum(kept == 0)),
+        int(np.sum((kept > 0) & (kept < rows))),
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [Params(), Params(p=0.2, seed=4), Params(p=0.8, inputs=24, outputs=16, seed=9)],
+)
+def test_dropout_drops_whole_columns_dropconnect_scatters(params: Params) -> None:
+    data = compute(params)
+    full, empty, mixed = column_states(data.dropout_mask)
+    assert mixed == 0
+    assert full + empty == params.inputs
+    assert empty == data.dropped_units
+    # Every column of the dropout mask is constant: all weights of a unit go together.
+    assert np.all(data.dropout_mask == data.dropout_mask[:1, :])
+    # DropConnect zeroes weights independently, so some columns are partly kept.
+    _, _, scattered = column_states(data.dropconnect_mask)
+    assert scattered >= 1
+    assert scattered == data.mixed_columns
+    # And its zeros are not whole columns: rows of the mask differ.
+    assert not np.all(data.dropconnect_mask == data.dropconnect_mask[:1, :])
+
+
+def test_masked_weights_are_w_times_mask() -> None:
+    data = compute(Params(p=0.5, seed=1))
+    np.testing.assert_array_equal(data.dropout_weights, data.weights * data.dropout_mask)
+    np.testing.assert_array_equal(data.dropconnect_weights, data.weights * data.dropconnect_mask)
+    assert set(np.unique(data.dropout_mask).tolist()) <= {0.0, 1.0}
+    assert set(np.unique(data.dropconnect_mask).tolist()) <= {0.0, 1.0}
+    assert data.dropout_zero_rate == pytest.approx(float(np.mean(data.dropout_weights == 0.0)))
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_each_zero_rate_is_close_to_p(p: float) -> None:
+    runs = [compute(Params(p=p, inputs=24, outputs=16, seed=seed)) for seed in range(60)]
+    units = 60 * 24  # dropout draws one Bernoulli per input unit
+    weights = units * 16  # DropConnect draws one per weight
+    dropout_rate = float(np.mean([run.dropout_zero_rate for run in runs]))
+    dropconnect_rate = float(np.mean([run.dropconnect_zero_rate for run in runs]))
+    assert abs(dropout_rate - p) <= 5 * math.sqrt(p * (1 - p) / units)
+    assert abs(dropconnect_rate - p) <= 5 * math.sqrt(p * (1 - p) / weights)
+    # One large draw is already close for DropConnect.
+    assert abs(runs[0].dropconnect_zero_rate - p) <= 5 * math.sqrt(p * (1 - p) / (24 * 16))
+
+
+def test_p_zero_keeps_every_weight() -> None:
+    data = compute(Params(p=0.0))
+    np.testing.assert_array_equal(data.dropout_weights, data.weights)
+    np.testing.assert_array_equal(data.dropconnect_weights, data.weights)
+    assert data.dropped_units == 0
+    assert data.mixed_columns == 0
+
+
+def test_shapes_follow_params() -> None:
+    data = compute(Params(inputs=5, outputs=13))
+    assert data.weights.shape == data.dropout_mask.shape == data.dropconnect_mask.shape == (13, 5)
+
+
+def test_deterministic_for_the_same_params() -> None:
+    first, second = compute(Params(seed=5)), compute(Params(seed=5))
+    np.testing.assert_array_equal(first.weights, second.weights)
+    np.testing.assert_array_equal(first.dropout_mask, second.dropout_mask)
+    np.testing.assert_array_equal(first.dropconnect_mask, second.dropconnect_mask)
+
+
+def test_seed_changes_the_draw() -> None:
+    first, second = compute(Params(seed=1)), compute(Params(seed=2))
+    assert not np.array_equal(first.weights, second.weights)
+    assert not np.array_equal(first.dropconnect_mask, second.dropconnect_mask)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"p": -0.1},
+        {"p": 0.91},
+        {"inputs": 3},
+        {"inputs": 25},
+        {"outputs": 3},
+        {"outputs": 17},
+        {"seed": 10_000},
+    ],
+)
+def test_out_of_range_params_are_rejected(bad: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        Params.model_validate(bad)
+
+
+@pytest.mark.parametrize("params", [Params(), Params(p=0.9, inputs=24, outputs=16)])
+def test_renders_with_summary(params: Params) -> None:
+    rendered = draw(DEMO, params, "png", "light")
+    assert rendered.body.startswith(b"\x89PNG")
+    assert f"p = {params.p:.2f}" in rendered.alt

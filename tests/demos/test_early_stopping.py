@@ -1,0 +1,123 @@
+"""Early stopping: stop = best + patience, the restored weights are the best epoch's."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos.early_stopping import DEMO, Data, Params, compute, early_stopping
+from app.demos.render import draw
+
+
+def same(left: Data, right: Data) -> bool:
+    """Return whether two Data objects hold equal values."""
+    for field in dataclasses.fields(left):
+        a, b = getattr(left, field.name), getattr(right, field.name)
+        if isinstance(a, np.ndarray):
+            if not np.array_equal(a, b):
+                return False
+        elif a != b:
+            return False
+    return True
+
+
+CASES = [
+    Params(),
+    Params(patience=1, seed=3),
+    Params(patience=5, lr=1.0, noise=0.6, seed=7),
+    Params(patience=50, epochs=600, lr=0.1, seed=12),
+    Params(patience=3, epochs=50, lr=1.5, noise=1.0, seed=21),
+]
+
+
+@pytest.mark.parametrize("params", CASES)
+def test_stop_is_best_plus_patience_and_best_is_the_lowest_so_far(params: Params) -> None:
+    data = compute(params)
+    best, stop = data.best_epoch, data.stop_epoch
+    seen = data.val_loss[1 : stop + 1]  # what the callback saw, epochs 1 .. stop
+    assert best == 1 + int(np.argmin(seen))
+    if data.stopped_early:
+        assert stop == best + params.patience
+        # none of the patience epochs after the best improved on it
+        assert np.all(data.val_loss[best + 1 : stop + 1] >= data.val_loss[best])
+    else:
+        assert stop == params.epochs
+        assert stop - best < params.patience
+
+
+@pytest.mark.parametrize("params", CASES)
+def test_restored_weights_are_exactly_the_best_epochs(params: Params) -> None:
+    data = compute(params)
+    np.testing.assert_array_equal(data.restored_weights, data.weights[data.best_epoch])
+    assert not np.shares_memory(data.restored_weights, data.weights)
+    seen = data.val_loss[1 : data.stop_epoch + 1]
+    assert data.restored_val_loss == pytest.approx(float(seen.min()), rel=1e-12)
+
+
+def test_default_stops_early_and_training_on_overfits() -> None:
+    data = compute(Params())
+    assert data.stopped_early
+    assert 5 <= data.best_epoch < 100
+    # Full-batch GD with lr < 2 (curvature 1) lowers the training loss at every epoch...
+    assert np.all(np.diff(data.train_loss) < 0)
+    # ...while the validation loss at the end is clearly above its minimum: noise was fitted.
+    assert data.val_loss[-1] > 1.1 * data.val_loss[data.best_epoch]
+    assert data.train_loss[-1] < 0.2 * data.train_loss[data.best_epoch]
+
+
+def test_val_loss_rises_after_its_minimum_on_most_seeds() -> None:
+    curves = [compute(Params(seed=seed)).val_loss for seed in range(8)]
+    ratios = [float(val[-1] / val.min()) for val in curves]
+    assert sum(ratio > 1.05 for ratio in ratios) >= 6, ratios
+
+
+def test_rule_on_a_hand_made_curve_small_patience_stops_too_soon() -> None:
+    val = np.array([9.0, 4.0, 3.0, 3.5, 3.2, 2.9, 3.0, 3.1, 3.2, 3.3])
+    weights = np.arange(len(val), dtype=float)[:, None] * np.ones((1, 3))
+    best, stop, restored = early_stopping(val, weights, patience=2)
+    assert (best, stop) == (2, 4)
+    np.testing.assert_array_equal(restored, [2.0, 2.0, 2.0])
+    best, stop, restored = early_stopping(val, weights, patience=3)
+    assert (best, stop) == (5, 8)  # patience 3 waits past the bump and finds the lower minimum
+    np.testing.assert_array_equal(restored, [5.0, 5.0, 5.0])
+    best, stop, _ = early_stopping(val, weights, patience=10)
+    assert (best, stop) == (5, 9)  # never stalls long enough: runs to the last epoch
+
+
+def test_weights_start_at_zero_and_follow_gradient_descent() -> None:
+    data = compute(Params(seed=4))
+    assert np.all(data.weights[0] == 0.0)
+    assert data.weights.shape == (301, 30)
+    assert data.epochs[-1] == 300
+
+
+def test_deterministic_and_seed_changes_the_noise() -> None:
+    params = Params(seed=5)
+    assert same(compute(params), compute(params))
+    other = compute(Params(seed=6))
+    assert not np.array_equal(compute(params).y_train, other.y_train)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"patience": 0},
+        {"patience": 51},
+        {"epochs": 49},
+        {"epochs": 601},
+        {"lr": 0.0},
+        {"lr": 1.6},
+        {"noise": 1.1},
+        {"seed": -1},
+    ],
+)
+def test_bounds_reject_out_of_range(bad: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        Params(**bad)
+
+
+def test_renders_with_summary() -> None:
+    rendered = draw(DEMO, Params(), "png", "dark")
+    assert rendered.body.startswith(b"\x89PNG")
+    assert "epoch" in rendered.alt

@@ -1,0 +1,131 @@
+"""The Cutout/Mixup/CutMix demo: the mixes and their labels follow the definitions exactly."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos.mixing_augmentations import SIZE, Data, Params, beta_density, compute
+
+CASES = [
+    Params(),
+    Params(alpha=0.2, cutout=8, seed=3),
+    Params(alpha=2.0, cutout=40, seed=77),
+]
+
+
+def _arrays(data: Data) -> dict[str, np.ndarray]:
+    return {f.name: np.asarray(getattr(data, f.name)) for f in dataclasses.fields(data)}
+
+
+def test_inputs_have_different_classes_and_no_shared_pixel() -> None:
+    data = compute(Params())
+    assert np.array_equal(data.label_a, [1.0, 0.0])
+    assert np.array_equal(data.label_b, [0.0, 1.0])
+    same = np.all(data.image_a == data.image_b, axis=-1)
+    assert not same.any()  # so "pixels equal to A" identifies A's share exactly
+
+
+@pytest.mark.parametrize("params", CASES)
+def test_mixup_is_the_convex_combination(params: Params) -> None:
+    data = compute(params)
+    lam = data.mixup_lam
+    assert 0.0 <= lam <= 1.0
+    np.testing.assert_allclose(data.mixup, lam * data.image_a + (1 - lam) * data.image_b)
+    assert data.mixup_label[0] == pytest.approx(lam)
+    assert data.mixup_label[1] == pytest.approx(1 - lam)
+
+
+@pytest.mark.parametrize("params", CASES)
+def test_cutmix_label_is_the_share_of_pixels_kept_from_a(params: Params) -> None:
+    for seed in range(30):
+        data = compute(params.model_copy(update={"seed": seed}))
+        top, bottom, left, right = (int(v) for v in data.cutmix_box)
+        assert 0 <= top <= bottom <= SIZE
+        assert 0 <= left <= right <= SIZE
+        area = (bottom - top) * (right - left)
+        assert data.cutmix_label[0] == pytest.approx(1 - area / SIZE**2)
+        assert data.cutmix_label.sum() == pytest.approx(1.0)
+        from_a = np.all(data.cutmix == data.image_a, axis=-1)
+        assert from_a.mean() == pytest.approx(data.cutmix_label[0])
+        inside = np.zeros((SIZE, SIZE), dtype=bool)
+        inside[top:bottom, left:right] = True
+        assert np.array_equal(data.cutmix[inside], data.image_b[inside])
+        assert np.array_equal(data.cutmix[~inside], data.image_a[~inside])
+
+
+def test_cutmix_label_uses_the_box_after_clipping() -> None:
+    clipped = 0
+    for seed in range(100):
+        data = compute(Params(seed=seed))
+        side = int(SIZE * np.sqrt(1 - data.cutmix_lam_sampled))
+        top, bottom, left, right = (int(v) for v in data.cutmix_box)
+        area = (bottom - top) * (right - left)
+        assert area <= side * side
+        if area < side * side:
+            clipped += 1
+            # the label differs from the sampled lambda's nominal share, and follows the area
+            assert data.cutmix_label[0] == pytest.approx(1 - area / SIZE**2)
+            assert data.cutmix_label[0] > 1 - side * side / SIZE**2
+    assert clipped > 20  # most boxes near an edge are clipped; the test covers that case
+
+
+@pytest.mark.parametrize("params", CASES)
+def test_cutout_erases_only_its_square_and_keeps_the_label(params: Params) -> None:
+    for seed in range(20):
+        data = compute(params.model_copy(update={"seed": seed}))
+        top, bottom, left, right = (int(v) for v in data.cutout_box)
+        assert bottom - top <= params.cutout
+        assert right - left <= params.cutout
+        inside = np.zeros((SIZE, SIZE), dtype=bool)
+        inside[top:bottom, left:right] = True
+        assert np.array_equal(data.cutout[~inside], data.image_a[~inside])
+        assert np.all(data.cutout[inside] == 0.0)
+        assert np.array_equal(data.cutout_label, data.label_a)
+
+
+def test_a_centred_cutout_is_a_full_square() -> None:
+    for seed in range(50):
+        data = compute(Params(cutout=10, seed=seed))
+        top, bottom, left, right = (int(v) for v in data.cutout_box)
+        if min(top, left) > 0 and max(bottom, right) < SIZE:  # not clipped by a border
+            assert (bottom - top, right - left) == (10, 10)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0, 2.0])
+def test_beta_density_integrates_to_one(alpha: float) -> None:
+    grid = np.linspace(1e-6, 1 - 1e-6, 200_001)
+    pdf = beta_density(alpha, grid)
+    assert np.trapezoid(pdf, grid) == pytest.approx(1.0, abs=0.01)
+    if alpha == 1.0:
+        np.testing.assert_allclose(pdf, 1.0)
+
+
+def test_small_alpha_pushes_lambda_to_the_ends() -> None:
+    small = [compute(Params(alpha=0.1, seed=s)).mixup_lam for s in range(200)]
+    large = [compute(Params(alpha=2.0, seed=s)).mixup_lam for s in range(200)]
+    assert np.mean(np.abs(np.array(small) - 0.5)) > 0.4
+    # E|lam - 1/2| is 0.1875 for Beta(2, 2), 0.25 for the uniform Beta(1, 1)
+    assert np.mean(np.abs(np.array(large) - 0.5)) == pytest.approx(0.1875, abs=0.03)
+
+
+def test_same_parameters_give_identical_data() -> None:
+    first, second = _arrays(compute(Params(seed=9))), _arrays(compute(Params(seed=9)))
+    for name, values in first.items():
+        assert np.array_equal(values, second[name]), name
+
+
+def test_seed_changes_the_samples() -> None:
+    a, b = compute(Params(seed=1)), compute(Params(seed=2))
+    assert a.mixup_lam != b.mixup_lam
+    assert not np.array_equal(a.cutmix_box, b.cutmix_box)
+    assert not np.array_equal(a.cutout_box, b.cutout_box)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"alpha": 0.05}, {"alpha": 2.5}, {"cutout": 2}, {"cutout": 48}, {"seed": -1}]
+)
+def test_parameter_bounds(bad: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        Params(**bad)

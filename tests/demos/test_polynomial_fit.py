@@ -1,0 +1,116 @@
+"""The polynomial-fit demo: ridge trades train error for test error over λ."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos import polynomial_fit
+from app.demos.polynomial_fit import Params, compute, features, ridge
+from app.demos.registry import demos
+from app.demos.render import draw
+
+CASES = [
+    Params(),
+    Params(noise=0.05, seed=4),
+    Params(n=40, degree=15, noise=0.5, seed=7),
+    Params(n=30, degree=15, noise=0.4, lam=1.0, seed=3),
+    Params(n=10, degree=8, noise=0.1, lam=10.0, seed=2),
+]
+
+
+@pytest.mark.parametrize("params", CASES)
+def test_train_error_rises_with_lambda(params: Params) -> None:
+    data = compute(params)
+    steps = np.diff(data.train_mse)
+    assert np.all(steps >= -1e-9 * data.train_mse[:-1])
+    assert data.train_mse[-1] > 2 * data.train_mse[0]
+
+
+@pytest.mark.parametrize("params", CASES)
+def test_test_error_is_lowest_at_an_interior_lambda(params: Params) -> None:
+    data = compute(params)
+    best = int(np.argmin(data.test_mse))
+    assert 0 < best < len(data.lambdas) - 1
+    assert data.best_test == pytest.approx(data.test_mse[best])
+    assert data.best_lambda == pytest.approx(data.lambdas[best])
+    assert data.best_test < 0.95 * data.test_mse[0]
+    assert data.best_test < 0.95 * data.test_mse[-1]
+
+
+def test_default_overfits_badly_without_penalty() -> None:
+    data = compute(Params())
+    assert data.train_mse[0] < 0.1 * Params().noise ** 2  # nearly interpolates the noise
+    assert data.test_mse[0] > 50 * data.best_test
+
+
+def test_ridge_minimizes_the_sklearn_objective() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, 12)
+    y = np.sin(3 * x) + 0.1 * rng.standard_normal(12)
+    phi = features(x, 9)
+    lambdas = np.array([1e-3, 0.5, 30.0])
+    intercepts, weights, _ = ridge(phi, y, lambdas)
+    for lam, b, w in zip(lambdas, intercepts, weights, strict=True):
+        residual = y - b - phi @ w
+        assert residual.sum() == pytest.approx(0.0, abs=1e-9)  # the intercept is optimal
+        gradient = -2 * phi.T @ residual + 2 * lam * w
+        assert np.max(np.abs(gradient)) < 1e-8
+    norms = np.linalg.norm(weights, axis=1)
+    assert norms[0] > norms[1] > norms[2]
+
+
+def test_features_are_scaled_legendre_polynomials() -> None:
+    x = np.linspace(-1, 1, 20001)
+    phi = features(x, 5)
+    assert phi[:, 0] == pytest.approx(np.sqrt(3) * x)
+    assert np.mean(phi**2, axis=0) == pytest.approx(np.ones(5), rel=1e-3)
+
+
+def test_chosen_lambda_matches_its_fit() -> None:
+    data = compute(Params(lam=1e-6))
+    assert data.train_at == pytest.approx(data.train_mse[0])
+    assert data.test_at == pytest.approx(data.test_mse[0])
+    smooth = compute(Params(lam=1.0))
+    assert smooth.weight_norm < data.weight_norm
+
+
+def test_deterministic() -> None:
+    first, second = compute(Params(seed=5)), compute(Params(seed=5))
+    for field in dataclasses.fields(first):
+        np.testing.assert_array_equal(getattr(first, field.name), getattr(second, field.name))
+
+
+def test_seed_changes_the_noise() -> None:
+    first, second = compute(Params(seed=1)), compute(Params(seed=2))
+    assert not np.allclose(first.y_train, second.y_train)
+    assert first.test_mse[0] != second.test_mse[0]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"lam": 0.0},
+        {"lam": 1e3},
+        {"n": 7},
+        {"n": 41},
+        {"noise": -0.1},
+        {"noise": 0.6},
+        {"degree": 2},
+        {"degree": 16},
+        {"seed": -1},
+    ],
+)
+def test_bounds(bad: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        Params.model_validate(bad)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_renders(theme: str) -> None:
+    demo = demos()["polynomial-fit"]
+    assert demo is polynomial_fit.DEMO
+    rendered = draw(demo, Params(), "png", "dark" if theme == "dark" else "light")
+    assert rendered.body.startswith(b"\x89PNG")
+    assert "test MSE" in rendered.alt
