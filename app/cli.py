@@ -17,6 +17,7 @@ from app.config import Settings, get_settings
 from app.content.loader import ContentError, load_library
 from app.content.models import Library
 from app.db import make_engine, make_sessionmaker
+from app.demos.registry import demo_ids
 from app.models import User, utcnow
 from app.study.transfer import Export, export_progress, import_progress, reviews_csv
 
@@ -35,7 +36,7 @@ def _settings() -> Settings:
 def _load(path: Path) -> Library:
     """Load the content, or print every problem and exit 1."""
     try:
-        return load_library(path)
+        return load_library(path, demo_ids=demo_ids())
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -20,6 +20,7 @@ from app.api import study as api_study
 from app.config import Settings, get_settings
 from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
+from app.demos.registry import demo_ids
 from app.demos.render import RenderCache, warm_defaults
 from app.web import accounts as web_accounts
 from app.web import assets
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Raise ContentError when the content is invalid.
     """
     settings = settings or get_settings()
-    library = load_library(settings.content_dir)
+    library = load_library(settings.content_dir, demo_ids=demo_ids())
     engine = make_engine(settings)
 
     demo_cache = RenderCache()

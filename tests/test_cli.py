@@ -139,3 +139,16 @@ def test_serve_migrates_and_serves_every_card(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{data / 'prepdeck.sqlite3'}")
     assert migrate.current_revision(engine) == migrate.head_revision()
     engine.dispose()
+
+
+def test_check_content_knows_the_demos(runner: CliRunner, content_copy: Path) -> None:
+    path = content_copy / CARD
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("demo: l1-vs-l2", "demo: l1-vs-l3"),
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["check-content", str(content_copy)])
+    assert result.exit_code == 1
+    assert "unknown demo id 'l1-vs-l3': known demos are adam-vs-adamw, augmentation," in (
+        result.output
+    )
