@@ -44,12 +44,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        warmer = threading.Thread(
+            target=warm_defaults, args=(demo_cache, stop), name="warm-demos", daemon=True
+        )
         if settings.warm_demos:
-            # Daemon thread: readiness does not wait, and shutdown does not either.
-            threading.Thread(
-                target=warm_defaults, args=(demo_cache,), name="warm-demos", daemon=True
-            ).start()
+            warmer.start()  # readiness does not wait for it
         yield
+        stop.set()
+        if warmer.is_alive():
+            warmer.join(timeout=10)  # at most the render in progress
         engine.dispose()
 
     # FastAPIOffline serves the Swagger UI files itself: /docs loads nothing from a CDN.

@@ -1,8 +1,9 @@
 """Benchmark the demos: cold compute+render and cached serving, as ratios to baselines.
 
-For each demo it prints the median time of a cold render (compute + plot + PNG) beside a
-bare matplotlib figure of the same size (one axes, one line) rendered in the same run, and
-the median time to serve the cached PNG through the app beside a static file.
+For each demo it prints the median time of a cold render (compute + plot + PNG) beside two
+bare matplotlib figures of the same size rendered in the same run: one axes with one line
+("bare"), and as many axes as the demo draws, each with one line ("grid"); and the median
+time to serve the cached PNG through the app beside a static file.
 
 Usage: python bench/demos.py [--demo ID ...] [--repeat N]
 """
@@ -24,6 +25,7 @@ from app import migrate
 from app.config import Settings
 from app.demos.registry import demos
 from app.demos.render import DPI, draw
+from app.demos.style import LIGHT
 from app.main import create_app
 
 
@@ -37,11 +39,11 @@ def median_seconds(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def bare_figure(figsize: tuple[float, float]) -> bytes:
-    """Render a bare figure of this size: one axes with one line."""
+def bare_figure(figsize: tuple[float, float], axes: int = 1) -> bytes:
+    """Render a bare figure of this size: `axes` axes side by side, each with one line."""
     figure = Figure(figsize=figsize)
-    ax = figure.add_subplot()
-    ax.plot(np.linspace(0, 1, 100))
+    for ax in figure.subplots(1, axes, squeeze=False)[0]:
+        ax.plot(np.linspace(0, 1, 100))
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_figure(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
@@ -60,13 +62,18 @@ def main() -> None:
         with TestClient(app) as client:
             static = median_seconds(lambda: client.get("/static/favicon.svg"), args.repeat * 5)
             print(
-                f"{'demo':28} {'bare ms':>8} {'cold ms':>8} {'ratio':>6} "
-                f"{'cached ms':>10} {'vs static':>9}"
+                f"{'demo':24} {'axes':>4} {'bare ms':>8} {'grid ms':>8} {'cold ms':>8} "
+                f"{'/bare':>6} {'/grid':>6} {'cached ms':>10} {'/static':>8}"
             )
-            worst = 0.0
+            worst = worst_grid = 0.0
             for key, demo in selected.items():
+                default = demo.plot(demo.compute(demo.params()), LIGHT)
+                panels = sum(1 for ax in default.axes if ax.get_label() != "<colorbar>")
                 bare_figure(demo.figsize)  # warm the font cache for this size
                 bare = median_seconds(lambda demo=demo: bare_figure(demo.figsize), args.repeat)
+                grid = median_seconds(
+                    lambda demo=demo, panels=panels: bare_figure(demo.figsize, panels), args.repeat
+                )
                 seeds = iter(range(1, 10_000))  # a new seed each time: never a cached figure
                 cold = median_seconds(
                     lambda demo=demo, seeds=seeds: draw(
@@ -77,13 +84,17 @@ def main() -> None:
                 url = f"/api/v1/demos/{key}.png"
                 client.get(url)
                 cached = median_seconds(lambda url=url: client.get(url), args.repeat * 5)
-                ratio = cold / bare
-                worst = max(worst, ratio)
+                worst = max(worst, cold / bare)
+                worst_grid = max(worst_grid, cold / grid)
                 print(
-                    f"{key:28} {bare * 1000:8.1f} {cold * 1000:8.1f} {ratio:6.2f} "
-                    f"{cached * 1000:10.2f} {cached / static:9.2f}"
+                    f"{key:24} {panels:4d} {bare * 1000:8.1f} {grid * 1000:8.1f} "
+                    f"{cold * 1000:8.1f} {cold / bare:6.2f} {cold / grid:6.2f} "
+                    f"{cached * 1000:10.2f} {cached / static:8.2f}"
                 )
-            print(f"static file: {static * 1000:.2f} ms; worst cold/bare ratio {worst:.2f}")
+            print(
+                f"static file {static * 1000:.2f} ms; worst cold/bare {worst:.2f}, "
+                f"worst cold/grid {worst_grid:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -173,7 +173,7 @@ def _mosaic(
 
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the original with the crop window, and a grid of augmented copies."""
-    figure, axes = new_figure(palette, FIGSIZE, ncols=2)
+    figure, axes = new_figure(palette, FIGSIZE, ncols=2, top=0.7, left=0.25, gap=0.35)
     spec = axes[0].get_subplotspec()
     assert spec is not None
     spec.get_gridspec().set_width_ratios([1.0, 2.05])

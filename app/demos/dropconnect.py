@@ -102,7 +102,7 @@ def _draw_matrix(
 
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the masked W for dropout (left) and DropConnect (right) side by side."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2)
+    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2, top=0.7)
     top = float(np.abs(data.weights).max())
     # Start the colormap a third of the way in so no kept weight looks like an empty cell.
     norm = Normalize(vmin=-2.0 * top, vmax=top)

@@ -49,21 +49,21 @@ def compute(params: Params) -> Data:
 
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw activations, the scaled mask and the training output side by side."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=3)
+    figure, axes = new_figure(palette, (8.0, 4.2), ncols=3, top=0.95, gap=0.35, left=0.6)
     top = max(float(data.train_output.max()), 1e-9)
     panels = [
         (data.activations, "Activations h", top),
-        (data.scaled_mask, f"Mask m / (1-p), p = {data.p:.2f}", max(1.0 / (1.0 - data.p), 1.0)),
+        (data.scaled_mask, f"Mask m/(1-p), p = {data.p:.2f}", max(1.0 / (1.0 - data.p), 1.0)),
         (data.train_output, "Training output h·m/(1-p)", top),
     ]
     for ax, (values, title, vmax) in zip(axes, panels, strict=True):
-        image = ax.imshow(values, cmap=palette.colormap, vmin=0.0, vmax=vmax, aspect="auto")
-        ax.set_title(title, color=palette.text, fontsize=10, loc="left")
+        # One colour scale per panel, stated in the title: colour bars would triple the axes.
+        ax.imshow(values, cmap=palette.colormap, vmin=0.0, vmax=vmax, aspect="auto")
+        ax.set_title(
+            f"{title}\n(dark 0 … bright {vmax:.1f})", color=palette.text, fontsize=9.5, loc="left"
+        )
         ax.set_xlabel("unit", fontsize=9)
         ax.grid(False)
-        colorbar = figure.colorbar(image, ax=ax, shrink=0.8)
-        colorbar.ax.tick_params(colors=palette.muted, labelsize=8)
-        colorbar.outline.set_edgecolor(palette.grid)
     axes[0].set_ylabel("example", fontsize=9)
     figure.suptitle(
         f"zeroed {data.zero_fraction:.0%} of units (p = {data.p:.0%}); "

@@ -162,7 +162,7 @@ def _draw_path(
 
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the Lasso and Ridge paths side by side with the chosen α marked."""
-    figure, (lasso_ax, ridge_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    figure, (lasso_ax, ridge_ax) = new_figure(palette, (8.0, 4.2), ncols=2, bottom=1.0)
     features = len(data.true_weights)
     _draw_path(lasso_ax, data.alphas, data.lasso_path, data.lasso, data.alpha, palette)
     _draw_path(ridge_ax, data.alphas, data.ridge_path, data.ridge, data.alpha, palette)

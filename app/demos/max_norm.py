@@ -86,7 +86,7 @@ def compute(params: Params) -> Data:
 
 def plot(data: Data, palette: Palette) -> Figure:
     """Row norms against steps: left without the cap, right with it; the cap as a line."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2)
+    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2, top=0.7)
     steps = np.arange(data.free_norms.shape[0])
     top = max(float(data.free_norms.max()), data.c) * 1.12
     panels = (

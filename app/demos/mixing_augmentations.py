@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, style_axes
+from app.demos.style import Palette, finish, new_figure
 
 SIZE = 48
 CLASSES = ("cat", "dog")
@@ -174,11 +174,10 @@ def _few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> Non
 
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the inputs and the three mixes with label bars, and the Beta density of lambda."""
-    figure = Figure(figsize=(8.0, 4.2), facecolor=palette.background, layout="constrained")
-    grid = figure.add_gridspec(1, 2, width_ratios=[1.5, 1.0])
-    ax, density = figure.add_subplot(grid[0]), figure.add_subplot(grid[1])
-    style_axes(ax, palette)
-    style_axes(density, palette)
+    figure, (ax, density) = new_figure(palette, (8.0, 4.2), ncols=2, left=0.3)
+    spec = ax.get_subplotspec()
+    assert spec is not None
+    spec.get_gridspec().set_width_ratios([1.5, 1.0])
 
     gap, above, bar, below = 8, 10, 4, 11
     row_height = above + SIZE + 2 + bar + below

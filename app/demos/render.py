@@ -136,11 +136,16 @@ class RenderCache:
             return len(self._entries)
 
 
-def warm_defaults(cache: RenderCache) -> None:
-    """Render every demo's default PNG in both themes (at start, in the background)."""
+def warm_defaults(cache: RenderCache, stop: threading.Event | None = None) -> None:
+    """Render every demo's default PNG in both themes (at start, in the background).
+
+    Stops early once `stop` is set, so a shutting-down server does not wait for all of them.
+    """
     themes: tuple[Theme, ...] = ("light", "dark")
     for demo in demos().values():
         for theme in themes:
+            if stop is not None and stop.is_set():
+                return
             try:
                 cache.render(demo, demo.params(), "png", theme)
             except Exception:

@@ -99,7 +99,9 @@ def test_signup_logs_in_and_sets_a_safe_cookie(client: TestClient) -> None:
 
 
 def test_cookies_are_secure_when_configured(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "d", secure_cookies=True, _env_file=None)
+    settings = Settings(
+        data_dir=tmp_path / "d", secure_cookies=True, warm_demos=False, _env_file=None
+    )
     app = create_app(settings)
     migrate.upgrade(app.state.engine)
     with TestClient(app, base_url="https://testserver") as client:
@@ -261,7 +263,9 @@ def test_api_logout_revokes_the_token(client: TestClient) -> None:
 
 
 def test_signup_can_be_closed(tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path / "d", allow_signup=False, _env_file=None))
+    app = create_app(
+        Settings(data_dir=tmp_path / "d", allow_signup=False, warm_demos=False, _env_file=None)
+    )
     migrate.upgrade(app.state.engine)
     with TestClient(app) as client:
         # The first account may always be made: it is the admin.

@@ -2,6 +2,7 @@
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,3 +134,35 @@ def test_warm_defaults_renders_every_demo_in_both_themes(monkeypatch: pytest.Mon
     assert len(cache) == 2 * len(demos())
     for demo in demos().values():
         assert cache.get((demo.id, demo.params(), "png", "dark")) is not None
+
+
+def test_the_app_warms_default_figures_without_delaying_readiness(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from app import migrate
+    from app.config import Settings
+    from app.main import create_app
+
+    app = create_app(Settings(data_dir=tmp_path / "data", warm_demos=True, _env_file=None))
+    migrate.upgrade(app.state.engine)
+    cache: RenderCache = app.state.demo_cache
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert len(cache) < 2 * len(demos())  # still warming while it answered
+        deadline = time.monotonic() + 120
+        while len(cache) < 2 * len(demos()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert len(cache) == 2 * len(demos())
+
+
+def test_shutdown_stops_the_warm_up(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    app = create_app(Settings(data_dir=tmp_path / "data", warm_demos=True, _env_file=None))
+    with TestClient(app):
+        pass
+    assert not any(thread.name == "warm-demos" for thread in threading.enumerate())
+    assert len(app.state.demo_cache) < 2 * len(demos())

@@ -219,7 +219,9 @@ def test_card_text_is_escaped(tmp_path: Path, content_copy: Path) -> None:
         "answer: |\n", "answer: |\n  <img src=x onerror=alert(2)> **bold**\n", 1
     )
     card.write_text(text, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", content_dir=content_copy, _env_file=None)
+    settings = Settings(
+        data_dir=tmp_path / "data", content_dir=content_copy, warm_demos=False, _env_file=None
+    )
     with TestClient(create_app(settings)) as client:
         body = client.get(f"{DECK}/cards/what-is-regularization").text
         listing = client.get(DECK).text
