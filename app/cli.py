@@ -1,13 +1,17 @@
 """The prepdeck command: serve, check-content, db upgrade, user, export, import."""
 
+import shutil
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -85,17 +89,42 @@ def serve(host: str, port: int, workers: int) -> None:
     _load(settings.content_dir)
     _upgrade(settings)
     click.echo(f"prepdeck on http://{host}:{port} (database migrated, content checked)")
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": log_config(settings.log_level),
+        "access_log": False,  # the app writes its own JSON access log
+        "server_header": False,
+        "timeout_graceful_shutdown": 30,  # on SIGTERM, finish the requests in flight
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
+    }
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(create_app(settings), **options)
     else:
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level,
-        )
+        uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """Return the logging set-up: plain lines for messages, JSON lines for the access log."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            "json": {"format": "%(message)s"},
+        },
+        "handlers": {
+            "plain": {"class": "logging.StreamHandler", "formatter": "plain"},
+            "access": {"class": "logging.StreamHandler", "formatter": "json"},
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["plain"], "level": level.upper(), "propagate": False},
+            "uvicorn.error": {"level": level.upper()},
+            "app": {"handlers": ["plain"], "level": level.upper(), "propagate": False},
+            "prepdeck.access": {"handlers": ["access"], "level": level.upper(), "propagate": False},
+        },
+    }
 
 
 @main.command("check-content")
@@ -223,6 +252,85 @@ def import_command(file: Path, username: str | None) -> None:
         user = _user(session, username or data.username)
         added, rebuilt = import_progress(session=session, user=user, data=data, now=utcnow())
     click.echo(f"imported into '{user.username}': {added} new reviews, {rebuilt} cards rebuilt")
+
+
+def _sqlite_file(settings: Settings) -> Path:
+    """Return the SQLite database file, or explain what to use for another database."""
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(
+            "backup and restore handle a SQLite file; for PostgreSQL use its own tools: "
+            "pg_dump --format=custom --file=BACKUP DATABASE_URL, and pg_restore --clean "
+            "--dbname=DATABASE_URL BACKUP"
+        )
+    return Path(url.database)
+
+
+def _check_sqlite(path: Path) -> None:
+    """Raise ClickException unless path is a sound prepdeck SQLite database."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            (result,) = connection.execute("PRAGMA integrity_check").fetchone()
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{path} is not a SQLite database: {exc}") from exc
+    if result != "ok":
+        raise click.ClickException(f"{path} fails its integrity check: {result}")
+    if not {"alembic_version", "users"} <= tables:
+        raise click.ClickException(f"{path} is not a prepdeck database (no users table)")
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a live SQLite database with its online backup API (consistent while in use)."""
+    origin = sqlite3.connect(source)
+    copy = sqlite3.connect(target)
+    try:
+        origin.backup(copy)
+    finally:
+        copy.close()
+        origin.close()
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def backup(path: Path, force: bool) -> None:
+    """Copy the SQLite database to PATH, safely while the server runs."""
+    settings = _settings()
+    database = _sqlite_file(settings)
+    if not database.is_file():
+        raise click.ClickException(f"no database at {database} yet: nothing to back up")
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists: choose another name or add --force")
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    _copy_sqlite(database, partial)
+    _check_sqlite(partial)
+    partial.replace(path)
+    click.echo(f"backed up {database} to {path} ({path.stat().st_size} bytes)")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(path: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup at PATH (stop the server first)."""
+    settings = _settings()
+    database = _sqlite_file(settings)
+    _check_sqlite(path)
+    if not yes:
+        click.confirm(
+            f"Replace {database} with {path}? Everything since the backup is lost.", abort=True
+        )
+    database.parent.mkdir(parents=True, exist_ok=True)
+    if database.is_file():
+        shutil.copy2(database, database.with_name(database.name + ".before-restore"))
+    _copy_sqlite(path, database)
+    revision = _upgrade(settings)
+    click.echo(f"restored {path} into {database} (at revision {revision})")
 
 
 @main.group()

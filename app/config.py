@@ -1,13 +1,34 @@
 """Settings, read from the environment (prefix PREPDECK_) or a .env file."""
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app import paths
+
+SECRET_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+PLACEHOLDER_KEYS = {
+    "",
+    "changeme",
+    "change-me",
+    "change_me",
+    "changethis",
+    "secret",
+    "secret-key",
+    "secretkey",
+    "your-secret-key",
+    "your_secret_key",
+    "please-change-me",
+    "insecure",
+    "prepdeck",
+    "replace-me",
+    "xxx",
+}
 
 
 class Settings(BaseSettings):
@@ -25,6 +46,10 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the database; default a SQLite file in DATA_DIR.",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs CSRF tokens; when unset, one is generated into DATA_DIR.",
+    )
     content_dir: Path = Field(
         default=paths.CONTENT_DIR,
         description="Folder of decks (one sub-folder per deck); default the shipped content/.",
@@ -36,6 +61,13 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False,
         description="Mark cookies Secure (sent over HTTPS only); set it when served over TLS.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto "
+            "headers are believed (e.g. 127.0.0.1); empty trusts none."
+        ),
     )
     warm_demos: bool = Field(
         default=True,
@@ -49,6 +81,38 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        key = value.get_secret_value()
+        if key.strip().lower() in PLACEHOLDER_KEYS or len(key) < 32:
+            raise ValueError(
+                "the secret key is a placeholder or shorter than 32 characters; leave "
+                "PREPDECK_SECRET_KEY unset to have one generated, or use the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return value
+
+    def secret(self) -> str:
+        """Return the secret key: the setting, or the one kept in DATA_DIR (made on first use)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / SECRET_FILE
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # Create it readable by its owner only, and never overwrite one made meanwhile.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(key + "\n")
+        return key
 
     @property
     def resolved_database_url(self) -> str:

@@ -22,6 +22,8 @@ from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.demos.render import RenderCache, warm_defaults
+from app.observability import Metrics, ObservabilityMiddleware
+from app.security import SecurityHeadersMiddleware
 from app.web import accounts as web_accounts
 from app.web import assets
 from app.web import cards as web_cards
@@ -68,13 +70,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
+    app.state.secret = settings.secret()
     app.state.library = library
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
     app.state.demo_cache = demo_cache
     errors.install(app)
+    metrics = Metrics(demo_cache)
+    app.state.metrics = metrics
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     for router in (
         web_decks.router,
         web_cards.router,

@@ -1,5 +1,7 @@
 """Who is asking: the session cookie or a Bearer token; CSRF on cookie-authenticated writes."""
 
+import hashlib
+import hmac
 import secrets
 from typing import Annotated
 
@@ -62,11 +64,29 @@ def current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def _sign(secret: str, nonce: str) -> str:
+    return hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _valid(secret: str, token: str) -> bool:
+    nonce, _, signature = token.partition(".")
+    return bool(nonce) and secrets.compare_digest(signature, _sign(secret, nonce))
+
+
 def csrf_token(request: Request) -> str:
-    """Return this browser's CSRF token, making one (set as a cookie on the way out)."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_new", None)
-    if not token:
-        token = secrets.token_urlsafe(32)
+    """Return this browser's CSRF token, making one (set as a cookie on the way out).
+
+    The token is signed with the secret key, so a cookie planted from elsewhere (another
+    subdomain, say) is not accepted as a token.
+    """
+    secret: str = request.app.state.secret
+    new = getattr(request.state, "csrf_new", None)
+    if new:
+        return str(new)
+    token = request.cookies.get(CSRF_COOKIE, "")
+    if not _valid(secret, token):
+        nonce = secrets.token_urlsafe(24)
+        token = f"{nonce}.{_sign(secret, nonce)}"
         request.state.csrf_new = token
     return token
 
@@ -76,6 +96,8 @@ async def require_csrf(request: Request, _user: OptionalUser) -> None:
     if getattr(request.state, "auth", None) == "bearer":
         return  # a Bearer token is never sent by a browser on its own
     expected = request.cookies.get(CSRF_COOKIE, "")
+    if not _valid(request.app.state.secret, expected):
+        raise CsrfFailed
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -105,7 +127,7 @@ class CsrfCookieMiddleware:
             token = scope.get("state", {}).get("csrf_new")
             if message["type"] == "http.response.start" and token:
                 cookie = f"{CSRF_COOKIE}={token}; Path=/; Max-Age={CSRF_MAX_AGE}; SameSite=Lax" + (
-                    "; Secure" if self.secure else ""
+                    "; Secure" if self.secure or scope.get("scheme") == "https" else ""
                 )
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
             await send(message)

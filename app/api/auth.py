@@ -74,15 +74,17 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
-    """Attach the session cookie to a response."""
+def set_session_cookie(
+    response: Response, token: str, settings: Settings, request: Request
+) -> None:
+    """Attach the session cookie: Secure when configured or when the request came over TLS."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=settings.secure_cookies,
+        secure=settings.secure_cookies or request.url.scheme == "https",
     )
 
 
@@ -120,7 +122,8 @@ def login(
         client=client_address(request),
     )
     token = issue_token(session=session, user=user, kind="api")
-    set_session_cookie(response, issue_token(session=session, user=user, kind="session"), settings)
+    token_for_cookie = issue_token(session=session, user=user, kind="session")
+    set_session_cookie(response, token_for_cookie, settings, request)
     return LoginOut(token=token, user=UserOut.of(user), csrf_token=csrf_token(request))
 
 

@@ -1,28 +1,47 @@
-"""Health check for load balancers and container engines."""
+"""Operations: the health check and the Prometheus metrics."""
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from alembic.runtime.migration import MigrationContext
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import migrate
 from app.db import SessionDep
 from app.deps import LibraryDep
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", responses={503: {"description": "The database is unreachable"}})
+@router.get("/healthz", responses={503: {"description": "Not ready: see the body"}})
 def read_health(session: SessionDep, library: LibraryDep) -> JSONResponse:
-    """Report whether the database answers and the content is loaded."""
+    """Report whether the database answers, is migrated to head, and the content is loaded."""
+    head = migrate.head_revision()
     try:
         session.execute(text("SELECT 1"))
+        revision = MigrationContext.configure(session.connection()).get_current_revision()
         database = "ok"
     except SQLAlchemyError as exc:
+        revision = None
         database = f"error: {type(exc).__name__}"
+    migrations = (
+        "ok" if revision == head else f"at {revision}, head is {head}: run prepdeck db upgrade"
+    )
+    cards = sum(len(deck.cards) for deck in library.decks)
+    healthy = database == "ok" and migrations == "ok" and cards > 0
     body = {
-        "status": "ok" if database == "ok" else "error",
+        "status": "ok" if healthy else "error",
         "database": database,
+        "migrations": migrations,
         "decks": len(library.decks),
-        "cards": sum(len(deck.cards) for deck in library.decks),
+        "cards": cards,
     }
-    return JSONResponse(body, status_code=200 if database == "ok" else 503)
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def read_metrics(request: Request) -> Response:
+    """Return the metrics in Prometheus text format."""
+    body = generate_latest(request.app.state.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

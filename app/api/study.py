@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import CsrfProtected, CurrentUser
@@ -183,10 +183,10 @@ def _state_out(card_id: str, memory: Memory, version: int) -> CardStateOut:
     responses={**CONFLICT, 404: {"description": "No such card"}},
 )
 def create_review(
-    body: ReviewIn, user: CurrentUser, session: SessionDep, library: LibraryDep
+    body: ReviewIn, request: Request, user: CurrentUser, session: SessionDep, library: LibraryDep
 ) -> ReviewOut:
     """Record a review; the same review_id again returns the same review and records nothing."""
-    result, _created = record_review(
+    result, created = record_review(
         session=session,
         user=user,
         library=library,
@@ -197,6 +197,8 @@ def create_review(
         duration_ms=body.duration_ms,
         expected_version=body.version,
     )
+    if created:
+        request.app.state.metrics.reviews.inc()
     log = result.log
     return ReviewOut(
         review_id=log.review_id,

@@ -33,9 +33,12 @@ def safe_next(target: str | None) -> str:
     return "/study"
 
 
-def _logged_in(session: SessionDep, settings: SettingsDep, user: User, target: str) -> Response:
+def _logged_in(
+    request: Request, session: SessionDep, settings: SettingsDep, user: User, target: str
+) -> Response:
     response = RedirectResponse(safe_next(target), status_code=303)
-    set_session_cookie(response, issue_token(session=session, user=user, kind="session"), settings)
+    token = issue_token(session=session, user=user, kind="session")
+    set_session_cookie(response, token, settings, request)
     return response
 
 
@@ -77,7 +80,7 @@ def submit_login(
             {"next": safe_next(next), "username": username, "error": str(exc)},
             status_code=exc.status,
         )
-    return _logged_in(session, settings, user, next)
+    return _logged_in(request, session, settings, user, next)
 
 
 @router.get("/signup", response_class=HTMLResponse)
@@ -116,7 +119,7 @@ def submit_signup(
             {"open": True, "username": username, "errors": errors},
             status_code=422,
         )
-    return _logged_in(session, settings, user, "/study")
+    return _logged_in(request, session, settings, user, "/study")
 
 
 @router.post("/logout", dependencies=[CsrfProtected])

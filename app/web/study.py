@@ -155,7 +155,7 @@ def submit_review(
     """Record a grade, then show the next card."""
     study_filter = _filter(deck, topic, difficulty or None)
     try:
-        record_review(
+        _result, created = record_review(
             session=session,
             user=user,
             library=library,
@@ -168,6 +168,8 @@ def submit_review(
         )
     except Conflict as exc:
         return _conflict_page(request, session, user, library, study_filter, exc)
+    if created:
+        request.app.state.metrics.reviews.inc()
     return _back(study_filter)
 
 

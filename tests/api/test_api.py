@@ -163,7 +163,13 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
 def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "decks": 1, "cards": 20}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "ok",
+        "decks": 1,
+        "cards": 20,
+    }
 
 
 def test_api_docs_load_nothing_from_elsewhere(client: TestClient) -> None:

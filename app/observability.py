@@ -1,0 +1,120 @@
+"""Prometheus metrics and a structured (JSON) access log, from one ASGI middleware."""
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.demos.render import RenderCache
+
+access_log = logging.getLogger("prepdeck.access")
+
+
+class _CacheCollector(Collector):
+    """Read the demo cache's counters when Prometheus scrapes."""
+
+    def __init__(self, cache: RenderCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        hits = CounterMetricFamily("prepdeck_demo_cache_hits", "Demo images served from the cache")
+        hits.add_metric([], self.cache.hits)
+        misses = CounterMetricFamily("prepdeck_demo_cache_misses", "Demo images that were drawn")
+        misses.add_metric([], self.cache.misses)
+        size = GaugeMetricFamily("prepdeck_demo_cache_entries", "Demo images in the cache")
+        size.add_metric([], len(self.cache))
+        yield from (hits, misses, size)
+
+
+class Metrics:
+    """The app's metrics, in a registry of its own (one per app, so tests do not collide)."""
+
+    def __init__(self, cache: RenderCache) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "prepdeck_http_requests",
+            "HTTP requests by route, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "prepdeck_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route",
+            ["route", "method"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.reviews = Counter(
+            "prepdeck_reviews",
+            "Reviews recorded (repeats of a review_id not counted)",
+            registry=self.registry,
+        )
+        self.render_seconds = Histogram(
+            "prepdeck_demo_render_seconds",
+            "Time to compute and draw a demo figure",
+            ["demo"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=self.registry,
+        )
+        self.registry.register(_CacheCollector(cache))
+        cache.on_render = lambda demo, seconds: self.render_seconds.labels(demo).observe(seconds)
+
+
+def _route(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
+    request_path: str = scope["path"]
+    if request_path.startswith(("/static/", "/docs-assets/")):
+        return "/" + request_path.split("/")[1] + "/{file}"
+    return "unmatched"  # never the raw path: unbounded label values would grow forever
+
+
+class ObservabilityMiddleware:
+    """Count and time every request, and log it as one JSON line."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            elapsed = time.perf_counter() - started
+            route, method = _route(scope), scope["method"]
+            self.metrics.requests.labels(route, method, str(status)).inc()
+            self.metrics.latency.labels(route, method).observe(elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                client = scope.get("client")
+                access_log.info(
+                    json.dumps(
+                        {
+                            "event": "request",
+                            "method": method,
+                            "path": scope["path"],
+                            "route": route,
+                            "status": status,
+                            "ms": round(elapsed * 1000, 2),
+                            "client": client[0] if client else None,
+                        }
+                    )
+                )
