@@ -4,7 +4,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app import paths
 
@@ -16,10 +16,16 @@ def alembic_config() -> Config:
     return config
 
 
+# Any fixed number: the PostgreSQL advisory lock that lets one process migrate at a time.
+MIGRATION_LOCK = 7_357_001
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database of engine to revision."""
+    """Upgrade the database of engine to revision (one process at a time on PostgreSQL)."""
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

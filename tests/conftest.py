@@ -16,20 +16,31 @@ from app.content.loader import load_library
 from app.content.models import Library
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
+from tests.postgres import postgres_database_url
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings with a fresh data folder (and so a fresh SQLite file) for one test."""
-    return Settings(data_dir=tmp_path / "data", warm_demos=False, _env_file=None)
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings with a fresh data folder and a fresh database for one test.
+
+    The database is a SQLite file in the data folder, or, when PREPDECK_TEST_DATABASE is
+    "postgresql" (as .ci/run sets it for its second run), a new PostgreSQL database.
+    """
+    data_dir = tmp_path / "data"
+    if os.environ.get("PREPDECK_TEST_DATABASE") == "postgresql":
+        with postgres_database_url() as url:
+            yield Settings(data_dir=data_dir, database_url=url, warm_demos=False, _env_file=None)
+        return
+    yield Settings(data_dir=data_dir, warm_demos=False, _env_file=None)
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
+def app(settings: Settings) -> Iterator[FastAPI]:
     """The app on the shipped content and a fresh, migrated database."""
     app = create_app(settings)
     migrate.upgrade(app.state.engine)
-    return app
+    yield app
+    app.state.engine.dispose()
 
 
 @pytest.fixture

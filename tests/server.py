@@ -21,11 +21,16 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    data_dir: Path, timeout: float = 30
+    data_dir: Path, timeout: float = 30, env: dict[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run the server on data_dir until the block ends; yield its base URL and process."""
     port = free_port()
-    env = {"PATH": str(Path(sys.executable).parent), "PREPDECK_DATA_DIR": str(data_dir)}
+    env = {
+        "PATH": str(Path(sys.executable).parent),
+        "PREPDECK_DATA_DIR": str(data_dir),
+        "PREPDECK_WARM_DEMOS": "false",
+        **(env or {}),
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port)],
         env=env,

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -66,26 +67,32 @@ def test_naive_datetimes_are_refused(settings: Settings) -> None:
     from sqlalchemy.exc import StatementError
 
     engine = make_engine(settings)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        session.add(User(username="ada", password_hash="x", created_at=datetime(2026, 1, 1)))
-        with pytest.raises(StatementError, match="naive datetime"):
-            session.commit()
-    engine.dispose()
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            session.add(User(username="ada", password_hash="x", created_at=datetime(2026, 1, 1)))
+            with pytest.raises(StatementError, match="naive datetime"):
+                session.commit()
+    finally:
+        engine.dispose()
 
 
-def test_sqlite_pragmas(settings: Settings) -> None:
+def test_sqlite_pragmas(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)
     engine = make_engine(settings)
-    with engine.connect() as connection:
-        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
-        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+            assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    finally:
+        engine.dispose()
     assert (settings.data_dir / "prepdeck.sqlite3").is_file()
 
 
-def test_default_database_is_a_sqlite_file_in_the_data_dir(settings: Settings) -> None:
+def test_default_database_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)
     path = (settings.data_dir / "prepdeck.sqlite3").resolve()
     assert settings.resolved_database_url == f"sqlite:///{path}"
     explicit = Settings(database_url="sqlite:///elsewhere.db", _env_file=None)
@@ -93,9 +100,11 @@ def test_default_database_is_a_sqlite_file_in_the_data_dir(settings: Settings) -
 
 
 def test_each_test_gets_a_fresh_database(settings: Settings) -> None:
-    # The settings fixture points at a new temp folder, so no earlier test's rows are seen.
+    # The settings fixture makes a new database, so no earlier test's rows are seen.
     engine = make_engine(settings)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        assert session.scalars(select(User)).all() == []
-    engine.dispose()
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            assert session.scalars(select(User)).all() == []
+    finally:
+        engine.dispose()
