@@ -48,3 +48,27 @@ def test_acknowledged_reviews_survive_kill_9(tmp_path: Path) -> None:
     finally:
         connection.close()
     assert stored == set(acknowledged)
+
+
+def test_sigterm_finishes_requests_in_flight(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    results: list[int] = []
+    with running_server(tmp_path / "data") as (base, server):
+
+        def fetch(seed: int) -> None:
+            # A cold render of the largest figure: long enough to be in flight at SIGTERM.
+            url = f"{base}/api/v1/demos/norm-layers.svg?seed={seed}"
+            results.append(httpx2.get(url, timeout=30).status_code)
+
+        threads = [threading.Thread(target=fetch, args=(seed,)) for seed in range(1, 7)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.15)  # let the requests reach the server
+        server.send_signal(signal.SIGTERM)
+        for thread in threads:
+            thread.join()
+        # uvicorn finishes the requests, then exits by the signal it caught (-15).
+        assert server.wait(timeout=40) in (0, -signal.SIGTERM)
+    assert results == [200] * 6
