@@ -98,6 +98,13 @@ def _walk(
             _walk(item, (*loc, index), lines, problems, path)
 
 
+def _unreadable(path: Path, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    line = text[: exc.position].count("\n") + 1
+    char = exc.character
+    shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+    return Problem(path, line, f"YAML error: the control character {shown} is not allowed")
+
+
 def parse_yaml(path: Path) -> tuple[_Source | None, list[Problem]]:
     """Parse one YAML file, keeping the line of each key; never raise."""
     try:
@@ -110,7 +117,10 @@ def parse_yaml(path: Path) -> tuple[_Source | None, list[Problem]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(path, None, f"not UTF-8 text (byte {exc.start}): save it as UTF-8")]
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        return None, [_unreadable(path, text, exc)]
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -123,6 +133,8 @@ def parse_yaml(path: Path) -> tuple[_Source | None, list[Problem]]:
         elif exc.context:
             reason = f"{exc.context}: {reason}"
         return None, [Problem(path, line, f"YAML syntax error: {reason}")]
+    except yaml.reader.ReaderError as exc:
+        return None, [_unreadable(path, text, exc)]
     except yaml.YAMLError as exc:
         return None, [Problem(path, None, f"YAML error: {exc}")]
     except RecursionError:

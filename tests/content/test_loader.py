@@ -305,3 +305,12 @@ def test_loaded_models_are_immutable(content_copy: Path) -> None:
     with pytest.raises(ValidationError):
         deck.cards[0].question = "changed"  # type: ignore[misc]
     assert isinstance(deck.cards, tuple)
+
+
+def test_a_control_character_names_its_line(content_copy: Path) -> None:
+    path = content_copy / CARD
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] += "\x1f"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    (found,) = problems(content_copy)
+    assert found == f"{CARD}:4: YAML error: the control character U+001F is not allowed"
