@@ -31,10 +31,15 @@ def running_server(
         "PREPDECK_WARM_DEMOS": "false",
         **(env or {}),
     }
+    # The server's output goes to a file: a pipe that nobody reads fills up and then
+    # blocks the server on its next log line.
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"server-{port}.log"
+    log = log_path.open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -46,7 +51,7 @@ def running_server(
                 break
             except httpx2.TransportError:
                 if server.poll() is not None:
-                    output = server.stdout.read().decode() if server.stdout else ""
+                    output = log_path.read_text(encoding="utf-8", errors="replace")
                     raise RuntimeError(f"server exited: {output}") from None
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"server did not answer in {timeout} s") from None
@@ -55,6 +60,5 @@ def running_server(
     finally:
         if server.poll() is None:
             server.terminate()
-            server.wait(timeout=15)
-        if server.stdout:
-            server.stdout.close()
+            server.wait(timeout=40)  # graceful shutdown waits up to 30 s for requests
+        log.close()
