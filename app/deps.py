@@ -7,7 +7,7 @@ from fastapi import Depends, HTTPException, Request
 from app.content.models import Card, Deck, Library
 
 
-def get_library(request: Request) -> Library:
+async def get_library(request: Request) -> Library:
     """Return the content loaded at start."""
     library: Library = request.app.state.library
     return library
@@ -16,7 +16,7 @@ def get_library(request: Request) -> Library:
 LibraryDep = Annotated[Library, Depends(get_library)]
 
 
-def get_deck(deck_id: str, library: LibraryDep) -> Deck:
+async def get_deck(deck_id: str, library: LibraryDep) -> Deck:
     """Return the deck named in the path, or answer 404."""
     deck = library.deck(deck_id)
     if deck is None:
@@ -28,7 +28,7 @@ def get_deck(deck_id: str, library: LibraryDep) -> Deck:
 DeckDep = Annotated[Deck, Depends(get_deck)]
 
 
-def get_card(card_id: str, deck: DeckDep) -> Card:
+async def get_card(card_id: str, deck: DeckDep) -> Card:
     """Return the card named in the path, or answer 404."""
     card = deck.card(card_id)
     if card is None:

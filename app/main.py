@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
     app.state.demo_cache = demo_cache
+    app.state.fragments = {}
     errors.install(app)
     metrics = Metrics(demo_cache)
     app.state.metrics = metrics

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from app import migrate
@@ -108,3 +108,37 @@ def test_each_test_gets_a_fresh_database(settings: Settings) -> None:
             assert session.scalars(select(User)).all() == []
     finally:
         engine.dispose()
+
+
+def test_sqlite_writers_queue_instead_of_failing(tmp_path: Path) -> None:
+    import threading
+
+    engine = make_engine(Settings(data_dir=tmp_path / "data", _env_file=None))
+    migrate.upgrade(engine)
+    errors: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        try:
+            for step in range(15):
+                with Session(engine) as session:
+                    session.add(User(username=f"u{index}-{step}", password_hash="x"))
+                    session.commit()
+        except BaseException as exc:  # any failure fails the test below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # A write left uncommitted and abandoned must not keep others out.
+    abandoned = Session(engine)
+    abandoned.add(User(username="abandoned", password_hash="x"))
+    abandoned.flush()
+    abandoned.close()
+    with Session(engine) as session:
+        session.add(User(username="after", password_hash="x"))
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(User)) == 16 * 15 + 1
+    engine.dispose()
+    assert errors == []

@@ -55,7 +55,7 @@ class LoginOut(BaseModel):
     csrf_token: str
 
 
-def get_settings_of(request: Request) -> Settings:
+async def get_settings_of(request: Request) -> Settings:
     """Return the app's settings."""
     settings: Settings = request.app.state.settings
     return settings

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/decks/{deck_id}/cards", tags=["cards"])
 
 
 @router.get("", responses={404: {"description": "No such deck"}})
-def list_cards(
+async def list_cards(
     deck: DeckDep,
     difficulty: DifficultyParam = None,
     topic: TopicParam = None,
@@ -33,6 +33,6 @@ def list_cards(
 
 
 @router.get("/{card_id}", responses={404: {"description": "No such deck or card"}})
-def read_card(deck: DeckDep, card: CardDep) -> CardDetail:
+async def read_card(deck: DeckDep, card: CardDep) -> CardDetail:
     """Return one card in full."""
     return CardDetail.of_card(deck, card)

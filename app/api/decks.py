@@ -13,12 +13,12 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such deck
 
 
 @router.get("")
-def list_decks(library: LibraryDep) -> list[DeckSummary]:
+async def list_decks(library: LibraryDep) -> list[DeckSummary]:
     """List every deck."""
     return [DeckSummary.of(deck) for deck in library.decks]
 
 
 @router.get("/{deck_id}", responses=NOT_FOUND)
-def read_deck(deck: DeckDep) -> DeckDetail:
+async def read_deck(deck: DeckDep) -> DeckDetail:
     """Return one deck with its topics, cheat sheet, verdict and card list."""
     return DeckDetail.of_deck(deck)

@@ -52,7 +52,7 @@ class DemoOut(BaseModel):
     data_url: str
 
 
-def get_demo(demo_id: str) -> Demo[Any, Any]:
+async def get_demo(demo_id: str) -> Demo[Any, Any]:
     """Return the demo named in the path, or answer 404."""
     demo = demos().get(demo_id)
     if demo is None:
@@ -106,7 +106,7 @@ def _theme(request: Request) -> Theme:
 
 
 @router.get("")
-def list_demos() -> list[DemoOut]:
+async def list_demos() -> list[DemoOut]:
     """List every demo with its parameters and their ranges."""
     return [describe_demo(demo) for demo in demos().values()]
 
@@ -137,7 +137,7 @@ async def read_demo_svg(request: Request, demo: DemoDep) -> Response:
 
 
 @router.get("/{demo_id}", responses=NOT_FOUND)
-def read_demo(demo: DemoDep) -> DemoOut:
+async def read_demo(demo: DemoDep) -> DemoOut:
     """Describe one demo and its parameters."""
     return describe_demo(demo)
 

@@ -40,8 +40,14 @@ def read_health(session: SessionDep, library: LibraryDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
+@router.get("/livez")
+async def read_liveness() -> dict[str, str]:
+    """Answer at once, doing no work: the process is up (the baseline of the benchmarks)."""
+    return {"status": "ok"}
+
+
 @router.get("/metrics", response_class=Response)
-def read_metrics(request: Request) -> Response:
+async def read_metrics(request: Request) -> Response:
     """Return the metrics in Prometheus text format."""
     body = generate_latest(request.app.state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

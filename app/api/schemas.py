@@ -1,5 +1,7 @@
 """Shapes of the JSON API's answers, built from the content models."""
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from app.content.models import Card, CheatSheet, Deck, Difficulty, Topic
@@ -71,6 +73,20 @@ class CardDetail(CardSummary):
             previous=before.id if before else None,
             next=after.id if after else None,
         )
+
+
+_DETAILS: dict[tuple[int, int], tuple[Card, dict[str, Any]]] = {}
+
+
+def card_fields(deck: Deck, card: Card) -> dict[str, Any]:
+    """Return a card's CardDetail fields, validated once per loaded card (content is immutable)."""
+    key = (id(deck), id(card))
+    found = _DETAILS.get(key)
+    if found is None or found[0] is not card:
+        if len(_DETAILS) > 10_000:  # reloaded content many times over: start afresh
+            _DETAILS.clear()
+        found = _DETAILS[key] = (card, dict(CardDetail.of_card(deck, card)))
+    return found[1]
 
 
 class DeckSummary(BaseModel):

@@ -4,11 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.api.schemas import CardDetail
+from app.api.schemas import CardDetail, card_fields
 from app.content.queries import DifficultyParam
 from app.db import SessionDep
 from app.deps import LibraryDep
@@ -76,7 +76,7 @@ def _previews(item: QueueItem, user_retention: float, now: datetime) -> dict[str
     }
 
 
-@router.get("/study/next")
+@router.get("/study/next", response_model=NextOut)
 def read_next(
     user: CurrentUser,
     session: SessionDep,
@@ -88,7 +88,7 @@ def read_next(
     after: Annotated[
         str | None, Query(max_length=80, description="practice: the card before")
     ] = None,
-) -> NextOut:
+) -> Response:
     """Return the next due card with the interval each rating would give, and today's counts."""
     now = utcnow()
     study_filter = StudyFilter(deck=deck or None, topic=topic or None, difficulty=difficulty)
@@ -100,30 +100,40 @@ def read_next(
         found = practice_card(library, study_filter, after)
         card = None
         if found is not None:
-            card = StudyCard(**CardDetail.of_card(*found).model_dump(), version=0, kind="practice")
-        return NextOut(
-            card=card, previews=None, counts=counts, practice=True, day=str(queue.day.date)
+            card = StudyCard.model_construct(**card_fields(*found), version=0, kind="practice")
+        return _json(
+            NextOut(card=card, previews=None, counts=counts, practice=True, day=str(queue.day.date))
         )
     item = queue.next
     if item is None:
-        return NextOut(
-            card=None,
-            previews=None,
-            counts=counts,
-            day=str(queue.day.date),
-            next_learning_due=queue.next_learning_due,
+        return _json(
+            NextOut(
+                card=None,
+                previews=None,
+                counts=counts,
+                day=str(queue.day.date),
+                next_learning_due=queue.next_learning_due,
+            )
         )
-    card = StudyCard(
-        **CardDetail.of_card(item.deck, item.card).model_dump(),
-        version=item.version,
-        kind=item.kind,
+    # Built without validation: the card's fields were validated when first described.
+    card = StudyCard.model_construct(
+        **card_fields(item.deck, item.card), version=item.version, kind=item.kind
     )
-    return NextOut(
-        card=card,
-        previews=_previews(item, user.desired_retention, now),
-        counts=counts,
-        day=str(queue.day.date),
+    return _json(
+        NextOut.model_construct(
+            card=card,
+            previews=_previews(item, user.desired_retention, now),
+            counts=counts,
+            practice=False,
+            day=str(queue.day.date),
+            next_learning_due=None,
+        )
     )
+
+
+def _json(body: BaseModel) -> Response:
+    """Serialize a response model once (FastAPI would validate it all over again)."""
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 class ReviewIn(BaseModel):

@@ -43,7 +43,7 @@ def _logged_in(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def read_login(request: Request, user: OptionalUser, next: str = "/study") -> Response:
+async def read_login(request: Request, user: OptionalUser, next: str = "/study") -> Response:
     """Show the login form (or go on, when already logged in)."""
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)

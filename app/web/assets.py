@@ -16,7 +16,7 @@ def _highlight_css() -> bytes:
 
 
 @router.get("/assets/highlight.css")
-def read_highlight_css() -> Response:
+async def read_highlight_css() -> Response:
     """Serve the Pygments CSS; the URL carries its hash, so it may be cached for a year."""
     return Response(
         _highlight_css(),

@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from app.demos.base import Demo, DemoParams
@@ -12,7 +13,7 @@ from app.demos.params import BadParams, ParamInfo, describe, parse, query_of
 from app.demos.registry import demos
 from app.demos.render import RenderCache
 from app.deps import CardDep, DeckDep
-from app.web.templating import render
+from app.web.templating import fragment, render, render_part
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +34,7 @@ class DemoPanel:
         return f"/api/v1/demos/{self.demo.id}.{fmt}?{self.query}&theme={theme}"
 
 
-def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
+async def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
     """Read the demo's parameters from the page's query string and render its figure."""
     demo = demos().get(demo_id) if demo_id else None
     if demo is None:
@@ -45,7 +46,9 @@ def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
         errors = [str(error["msg"]) for error in exc.errors]
         params = demo.params()
     cache: RenderCache = request.app.state.demo_cache
-    rendered = cache.render(demo, params, "png", "light")  # sync route: runs in a worker thread
+    rendered = cache.get((demo.id, params, "png", "light"))
+    if rendered is None:  # drawing takes tens of milliseconds: not on the event loop
+        rendered = await run_in_threadpool(cache.render, demo, params, "png", "light")
     values = query_of(params)
     return DemoPanel(
         demo=demo,
@@ -58,19 +61,29 @@ def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
 
 
 @router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
-def read_card(request: Request, deck: DeckDep, card: CardDep) -> HTMLResponse:
+async def read_card(request: Request, deck: DeckDep, card: CardDep) -> HTMLResponse:
     """Show one card: question, answer behind a reveal, formula, code, pros and cons, demo."""
     before, after = deck.neighbours(card)
-    panel = demo_panel(request, card.demo)
+    context = {"deck": deck, "card": card, "before": before, "after": after}
+    panel = await demo_panel(request, card.demo)
+    demo_html = None
+    if panel is not None:
+        # The figure with default parameters is the common case: render its panel once.
+        key = ("demo-panel", deck.id, card.id) if not request.query_params else None
+        demo_context = {**context, "demo": panel}
+        demo_html = (
+            fragment(request, "_demo_panel.html", demo_context, key)
+            if key
+            else render_part(request, "_demo_panel.html", demo_context)
+        )
     return render(
         request,
         "card.html",
         {
-            "deck": deck,
-            "card": card,
-            "before": before,
-            "after": after,
-            "demo": panel,
+            **context,
+            "card_head": fragment(request, "_card_head.html", context, ("head", deck.id, card.id)),
+            "card_tail": fragment(request, "_card_tail.html", context, ("tail", deck.id, card.id)),
+            "demo_html": demo_html,
             "json_url": f"/api/v1/decks/{deck.id}/cards/{card.id}",
         },
         status_code=422 if panel and panel.errors else 200,

@@ -19,14 +19,14 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def read_home(request: Request, library: LibraryDep) -> HTMLResponse:
+async def read_home(request: Request, library: LibraryDep) -> HTMLResponse:
     """Show every deck."""
     decks = [(deck, difficulty_counts(deck)) for deck in library.decks]
     return render(request, "home.html", {"decks": decks, "json_url": "/api/v1/decks"})
 
 
 @router.get("/decks/{deck_id}", response_class=HTMLResponse)
-def read_deck(
+async def read_deck(
     request: Request,
     deck: DeckDep,
     difficulty: DifficultyParam = None,
@@ -51,7 +51,7 @@ def read_deck(
 
 
 @router.get("/decks/{deck_id}/cheatsheet", response_class=HTMLResponse)
-def read_cheatsheet(request: Request, deck: DeckDep) -> HTMLResponse:
+async def read_cheatsheet(request: Request, deck: DeckDep) -> HTMLResponse:
     """Show the deck's one-page cheat sheet."""
     return render(
         request, "cheatsheet.html", {"deck": deck, "json_url": f"/api/v1/decks/{deck.id}"}

@@ -1,11 +1,13 @@
 """Jinja2 templates and the one helper that renders a page."""
 
 import hashlib
+from collections.abc import Hashable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__, paths
@@ -53,6 +55,26 @@ def _user_of(request: Request) -> User | None:
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     with factory() as session:
         return user_for_token(session, cookie)
+
+
+def fragment(request: Request, template: str, context: dict[str, Any], key: Hashable) -> Markup:
+    """Render a part of a page once per key and keep it (content never changes while running).
+
+    Only for parts that depend on nothing but the key: not on the user, the CSRF token or
+    the query string.
+    """
+    fragments: dict[Hashable, Markup] = request.app.state.fragments
+    found = fragments.get(key)
+    if found is None:
+        found = fragments[key] = render_part(request, template, context)
+    return found
+
+
+def render_part(request: Request, template: str, context: dict[str, Any]) -> Markup:
+    """Render a template that is a part of a page, as HTML to put in a page as it is."""
+    templates: Jinja2Templates = request.app.state.templates
+    # The templates escape everything they insert (autoescape), so their output is safe HTML.
+    return Markup(templates.get_template(template).render(context))  # noqa: S704
 
 
 def render(

@@ -179,3 +179,7 @@ def test_api_docs_load_nothing_from_elsewhere(client: TestClient) -> None:
     for url in urls:
         assert url.startswith("/"), url
         assert client.get(url).status_code == 200, url
+
+
+def test_livez(client: TestClient) -> None:
+    assert client.get("/livez").json() == {"status": "ok"}
