@@ -59,13 +59,13 @@ def test_sigterm_finishes_requests_in_flight(tmp_path: Path) -> None:
 
         def fetch(seed: int) -> None:
             # A cold render of the largest figure: long enough to be in flight at SIGTERM.
-            url = f"{base}/api/v1/demos/norm-layers.svg?seed={seed}"
+            url = f"{base}/api/v1/demos/norm-layers.svg?seed={seed}&samples=8&groups=4"
             results.append(httpx2.get(url, timeout=30).status_code)
 
         threads = [threading.Thread(target=fetch, args=(seed,)) for seed in range(1, 7)]
         for thread in threads:
             thread.start()
-        time.sleep(0.15)  # let the requests reach the server
+        time.sleep(0.5)  # let the requests reach the server (renders take longer than this)
         server.send_signal(signal.SIGTERM)
         for thread in threads:
             thread.join()
