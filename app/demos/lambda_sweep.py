@@ -9,12 +9,10 @@ both high and close together.
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, finish, light_log_ticks, new_figure
 
 CENTRES = np.linspace(-1.0, 1.0, 25)
 WIDTH = 0.12
@@ -22,8 +20,6 @@ SWEEP = np.logspace(-4.0, 4.0, 25)
 N_TEST = 500
 GRID = np.linspace(-1.0, 1.0, 200)
 ZONE = 1.5  # a zone is where test error exceeds the best by this factor
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class Params(DemoParams):
@@ -201,31 +197,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         columnspacing=0.8,
     )
     return figure
-
-
-def power_of_ten(value: float) -> str:
-    """Write 10^k as 10 with a superscript exponent (plain text, no mathtext to parse)."""
-    exponent = round(float(np.log10(value)))
-    return "1" if exponent == 0 else "10" + str(exponent).translate(SUPERSCRIPT)
-
-
-def light_log_ticks(ax: Axes) -> None:
-    """Keep log axes cheap and legible: no minor ticks on x; on y plain labels, few minor ticks."""
-    if ax.get_xscale() == "log":
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: power_of_ten(value)))
-    if ax.get_yscale() != "log":
-        return
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-    ax.yaxis.set_major_formatter(plain)
-    low, high = ax.get_ylim()
-    if high > 300 * low:
-        ax.yaxis.set_minor_locator(NullLocator())
-        return
-    subs = [2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0] if high < 12 * low else [2.0, 5.0]
-    ax.yaxis.set_minor_locator(LogLocator(subs=subs))
-    ax.yaxis.set_minor_formatter(plain)
-    ax.tick_params(axis="y", which="minor", labelsize=8.5)
 
 
 def summary(data: Data) -> str:
