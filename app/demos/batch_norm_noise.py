@@ -7,15 +7,13 @@ the (mild) regularizing effect attributed to batch norm.
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, finish, new_figure, themed_legend
 
 MEANS = np.array([4.0, -2.0])  # the two features' population means
 STDS = np.array([1.5, 0.6])  # and standard deviations
@@ -96,18 +94,6 @@ def _num(value: float) -> str:
     return f"{value:.2f}".replace("-0.00", "0.00")
 
 
-def _legend(ax: Axes, palette: Palette, loc: Literal["upper right", "lower right"]) -> None:
-    """A legend in the theme's colours at a fixed place (no costly 'best' search)."""
-    ax.legend(
-        loc=loc,
-        fontsize=8.5,
-        facecolor=palette.surface,
-        edgecolor=palette.grid,
-        labelcolor=palette.text,
-        framealpha=0.9,
-    )
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Left: one batch before and after BN. Right: the fixed sample's value against B."""
     figure, (left, right) = new_figure(palette, (8.0, 4.2), ncols=2)
@@ -156,7 +142,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="feature 2",
         legend=False,
     )
-    _legend(left, palette, "upper right")
+    themed_legend(left, palette, "upper right")
 
     x = np.repeat(np.log2(data.sizes), data.shown.shape[1])
     jitter = np.tile(np.linspace(-0.18, 0.18, data.shown.shape[1]), len(data.sizes))
@@ -208,7 +194,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="its BN output (feature 1)",
         legend=False,
     )
-    _legend(right, palette, "lower right")
+    themed_legend(right, palette, "lower right")
     return figure
 
 

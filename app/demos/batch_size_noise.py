@@ -9,15 +9,13 @@ bouncing around the minimum; a large batch follows gradient descent closely.
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, LogLocator, NullFormatter
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, finish, new_figure, themed_legend
 
 N = 2000
 SAMPLES = 256  # at least this many minibatches per batch size to measure the spread
@@ -130,21 +128,6 @@ def compute(params: Params) -> Data:
     )
 
 
-Corner = Literal["upper right", "upper left", "lower left", "lower right"]
-
-
-def _legend(ax: Axes, palette: Palette, loc: Corner) -> None:
-    """A legend in the theme's colours at a fixed place (cheaper than loc="best")."""
-    ax.legend(
-        fontsize=8.5,
-        facecolor=palette.surface,
-        edgecolor=palette.grid,
-        labelcolor=palette.text,
-        framealpha=0.9,
-        loc=loc,
-    )
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the spread against B on log-log axes, and the three paths on the loss contours."""
     figure, (noise_ax, path_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
@@ -186,7 +169,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="RMS ‖ĝ − g‖",
         legend=False,
     )
-    _legend(noise_ax, palette, "upper right")
+    themed_legend(noise_ax, palette, "upper right")
     noise_ax.xaxis.set_major_locator(FixedLocator([1, 4, 16, 64, 256]))
     noise_ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     noise_ax.xaxis.set_minor_formatter(NullFormatter())
@@ -244,7 +227,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="w₂",
         legend=False,
     )
-    _legend(path_ax, palette, "lower left")
+    themed_legend(path_ax, palette, "lower left")
     return figure
 
 

@@ -9,14 +9,12 @@ weights; after ``patience`` epochs without improvement, stop and restore the bes
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, finish, new_figure, themed_legend
 
 N_TRAIN = 20
 N_VAL = 100
@@ -143,21 +141,6 @@ def compute(params: Params) -> Data:
     )
 
 
-Corner = Literal["upper right", "upper left", "lower left", "lower right"]
-
-
-def _legend(ax: Axes, palette: Palette, loc: Corner) -> None:
-    """A legend in the theme's colours at a fixed place (cheaper than loc="best")."""
-    ax.legend(
-        fontsize=8.5,
-        facecolor=palette.surface,
-        edgecolor=palette.grid,
-        labelcolor=palette.text,
-        framealpha=0.9,
-        loc=loc,
-    )
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the loss curves with the best and stop epochs, and the restored fit beside the end."""
     figure, (loss_ax, fit_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
@@ -198,7 +181,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="mean squared error",
         legend=False,
     )
-    _legend(loss_ax, palette, "upper right")
+    themed_legend(loss_ax, palette, "upper right")
 
     fit_ax.plot(data.x_grid, data.y_true, color=palette.muted, lw=1.2, ls="--", label="true f(x)")
     fit_ax.plot(
@@ -220,7 +203,7 @@ def plot(data: Data, palette: Palette) -> Figure:
     low, high = float(data.y_train.min()), float(data.y_train.max())
     fit_ax.set_ylim(low - 0.1 * spread, high + 0.45 * spread)  # room for the legend on top
     finish(fit_ax, palette, title="Fitted function", xlabel="x", ylabel="y", legend=False)
-    _legend(fit_ax, palette, "upper right")
+    themed_legend(fit_ax, palette, "upper right")
     return figure
 
 

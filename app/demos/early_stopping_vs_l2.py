@@ -11,15 +11,13 @@ about 23 %, largest where tau eta lambda is near 2. With a large step the GD pat
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, finish, new_figure, themed_legend
 
 N = 200
 W_EIGEN = np.array([0.8, 1.6])  # the true weights along the large- and small-curvature axes
@@ -123,21 +121,6 @@ def compute(params: Params) -> Data:
     )
 
 
-Corner = Literal["upper right", "upper left", "lower left", "lower right"]
-
-
-def _legend(ax: Axes, palette: Palette, loc: Corner) -> None:
-    """A legend in the theme's colours at a fixed place (cheaper than loc="best")."""
-    ax.legend(
-        fontsize=8.5,
-        facecolor=palette.surface,
-        edgecolor=palette.grid,
-        labelcolor=palette.text,
-        framealpha=0.9,
-        loc=loc,
-    )
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw both paths on the loss contours, and each weight against the number of steps."""
     figure, (path_ax, steps_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
@@ -197,7 +180,9 @@ def plot(data: Data, palette: Palette) -> Figure:
         legend=False,
     )
     # The path runs from 0 to w_ls: put the legend in a corner it does not cross.
-    _legend(path_ax, palette, "upper right" if data.w_ls[0] * data.w_ls[1] < 0 else "upper left")
+    themed_legend(
+        path_ax, palette, "upper right" if data.w_ls[0] * data.w_ls[1] < 0 else "upper left"
+    )
 
     taus = data.gd_steps[1:]
     for j, name in enumerate(("w₁", "w₂")):
@@ -226,7 +211,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         legend=False,
     )
     rising = float(data.gd_path.max()) > 0.05 * float(np.ptp(data.gd_path))
-    _legend(steps_ax, palette, "upper left" if rising else "lower left")
+    themed_legend(steps_ax, palette, "upper left" if rising else "lower left")
     return figure
 
 

@@ -6,15 +6,12 @@ p - y_true vanishes where p = y_true = 1 - e + e/K, that is at
 m* = log((1 - e + e/K) / (e/K)). Without smoothing y_true = 1 and the loss falls forever."""
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
 
 MARGIN_MIN, MARGIN_MAX, POINTS = -2.0, 12.0, 1401  # grid step 0.01
 
@@ -77,21 +74,6 @@ def compute(params: Params) -> Data:
     )
 
 
-def _move_legend(
-    ax: Axes, loc: Literal["upper left", "upper right", "upper center", "lower left"]
-) -> None:
-    """Move the legend that finish() drew."""
-    legend = ax.get_legend()
-    if legend is not None:
-        legend.set_loc(loc)
-
-
-def _few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> None:
-    """Fewer tick labels: lighter to lay out and easier to read on a phone."""
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=x, integer=integer_x))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the target bars and the two loss curves with the optimum marked."""
     figure, (bars, curve) = new_figure(palette, (8.0, 4.2), ncols=2)
@@ -127,7 +109,7 @@ def plot(data: Data, palette: Palette) -> Figure:
             fontsize=9,
         )
     bars.set_ylim(0, 1.18)
-    _few_ticks(bars, x=6, integer_x=True)
+    few_ticks(bars, x=6, integer_x=True)
     bars.set_xlim(-0.7, k - 0.3)
     finish(
         bars,
@@ -136,7 +118,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         xlabel="class",
         ylabel="target probability",
     )
-    _move_legend(bars, "upper right")
+    move_legend(bars, "upper right")
 
     curve.plot(
         data.margins,
@@ -163,7 +145,7 @@ def plot(data: Data, palette: Palette) -> Figure:
             label=f"minimum at m* = {data.best_margin:.2f}",
         )
     curve.set_xlim(data.margins[0], data.margins[-1])
-    _few_ticks(curve, x=7)
+    few_ticks(curve, x=7)
     curve.set_ylim(0, 1.05 * max(float(data.loss_plain.max()), float(data.loss_smooth.max())))
     finish(
         curve,

@@ -8,16 +8,13 @@ A and sets A's label share to the fraction of A's pixels left after clipping the
 
 from dataclasses import dataclass
 from math import lgamma
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
 
 SIZE = 48
 CLASSES = ("cat", "dog")
@@ -157,21 +154,6 @@ def _label_text(label: np.ndarray) -> str:
     return f"{CLASSES[0]} {label[0]:.2f} / {CLASSES[1]} {label[1]:.2f}"
 
 
-def _move_legend(
-    ax: Axes, loc: Literal["upper left", "upper right", "upper center", "lower left"]
-) -> None:
-    """Move the legend that finish() drew."""
-    legend = ax.get_legend()
-    if legend is not None:
-        legend.set_loc(loc)
-
-
-def _few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> None:
-    """Fewer tick labels: lighter to lay out and easier to read on a phone."""
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=x, integer=integer_x))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the inputs and the three mixes with label bars, and the Beta density of lambda."""
     figure, (ax, density) = new_figure(palette, (8.0, 4.2), ncols=2, left=0.3)
@@ -243,7 +225,7 @@ def plot(data: Data, palette: Palette) -> Figure:
     for value, color, style, text in marks:
         density.axvline(value, ymax=0.68, color=color, lw=2, ls=style, label=text)
     density.set_xlim(0, 1)
-    _few_ticks(density)
+    few_ticks(density)
     density.set_ylim(0, 1.5 * min(float(pdf.max()), 3.0))
     finish(
         density,
@@ -252,7 +234,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         xlabel="λ (share of A, the cat)",
         ylabel="density",
     )
-    _move_legend(density, "upper center")
+    move_legend(density, "upper center")
     return figure
 
 

@@ -7,16 +7,14 @@ with alpha = n*sigma^2. Stacking many noisy copies of X approximates that expect
 
 import itertools
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
 
 TRUE_WEIGHTS = np.array([2.0, -1.5, 1.0, 0.6, -0.4])
 SIGMAS = np.linspace(0.0, 1.0, 11)  # the sweep's noisy-copy fits
@@ -103,21 +101,6 @@ def compute(params: Params) -> Data:
     )
 
 
-def _move_legend(
-    ax: Axes, loc: Literal["upper left", "upper right", "upper center", "lower left"]
-) -> None:
-    """Move the legend that finish() drew."""
-    legend = ax.get_legend()
-    if legend is not None:
-        legend.set_loc(loc)
-
-
-def _few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> None:
-    """Fewer tick labels: lighter to lay out and easier to read on a phone."""
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=x, integer=integer_x))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the three weight vectors as bars, and the weights against sigma."""
     figure, (bars, sweep) = new_figure(palette, (8.0, 4.2), ncols=2)
@@ -145,7 +128,7 @@ def plot(data: Data, palette: Palette) -> Figure:
     bars.set_ylim(low, high + 0.45 * (high - low))
     bars.yaxis.set_major_locator(MaxNLocator(nbins=5))
     finish(bars, palette, title=f"Weights at σ = {data.sigma:.2f}", xlabel="weight", ylabel="value")
-    _move_legend(bars, "upper right")
+    move_legend(bars, "upper right")
 
     for k in range(d):
         color = palette.series[k % len(palette.series)]
@@ -167,7 +150,7 @@ def plot(data: Data, palette: Palette) -> Figure:
             va="center",
         )
     sweep.set_xlim(-0.03, 1.12)
-    _few_ticks(sweep)
+    few_ticks(sweep)
     sweep.axvline(data.sigma, color=palette.muted, lw=1, ls="--")
     sweep.axhline(0, color=palette.muted, lw=0.8)
     handles = [

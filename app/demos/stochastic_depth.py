@@ -6,16 +6,14 @@ block runs, its residual branch scaled by p_l.
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
 
 
 class Params(DemoParams):
@@ -59,21 +57,6 @@ def compute(params: Params) -> Data:
     )
 
 
-def _move_legend(
-    ax: Axes, loc: Literal["upper left", "upper right", "upper center", "lower left"]
-) -> None:
-    """Move the legend that finish() drew."""
-    legend = ax.get_legend()
-    if legend is not None:
-        legend.set_loc(loc)
-
-
-def _few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> None:
-    """Fewer tick labels: lighter to lay out and easier to read on a phone."""
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=x, integer=integer_x))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the masks over iterations, the survival curve, and the depth histogram."""
     figure, (masks, curve, hist) = new_figure(palette, (8.0, 4.2), ncols=3)
@@ -115,7 +98,7 @@ def plot(data: Data, palette: Palette) -> Figure:
     )
     curve.set_ylim(0, 1.05)
     curve.set_xlim(0, blocks + 1)
-    _few_ticks(curve, integer_x=True)
+    few_ticks(curve, integer_x=True)
     finish(
         curve,
         palette,
@@ -123,7 +106,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         xlabel="block l",
         ylabel="probability of running",
     )
-    _move_legend(curve, "lower left")
+    move_legend(curve, "lower left")
 
     bins = [k - 0.5 for k in range(blocks + 2)]
     hist.hist(data.depth, bins=bins, color=palette.series[1], alpha=0.85, label="sampled depths")
@@ -137,10 +120,10 @@ def plot(data: Data, palette: Palette) -> Figure:
     hist.axvline(blocks, ymax=0.62, color=palette.muted, lw=1.5, ls="--", label=f"L = {blocks}")
     low = max(0.0, float(data.depth.min()) - 3.0)
     hist.set_xlim(low, blocks + 1.5)
-    _few_ticks(hist, x=4, y=4, integer_x=True)
+    few_ticks(hist, x=4, y=4, integer_x=True)
     hist.set_ylim(0, hist.get_ylim()[1] * 1.75)
     finish(hist, palette, title="Depth per iteration", xlabel="blocks run", ylabel="iterations")
-    _move_legend(hist, "upper left")
+    move_legend(hist, "upper left")
     return figure
 
 

@@ -1,11 +1,12 @@
 """The site's palette for figures, light and dark, and helpers that apply it."""
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,35 @@ def finish(
     ax.set_xlabel(xlabel, fontsize=9.5)
     ax.set_ylabel(ylabel, fontsize=9.5)
     if legend and ax.get_legend_handles_labels()[0]:
-        ax.legend(
-            fontsize=8.5,
-            facecolor=palette.surface,
-            edgecolor=palette.grid,
-            labelcolor=palette.text,
-            framealpha=0.9,
-        )
+        themed_legend(ax, palette)
+
+
+Corner = Literal["best", "upper right", "upper left", "upper center", "lower left", "lower right"]
+
+
+def themed_legend(ax: Axes, palette: Palette, loc: Corner = "best") -> None:
+    """Draw an axes' legend in the theme's colours (a fixed loc is cheaper than "best")."""
+    ax.legend(
+        loc=loc,
+        fontsize=8.5,
+        facecolor=palette.surface,
+        edgecolor=palette.grid,
+        labelcolor=palette.text,
+        framealpha=0.9,
+    )
+
+
+def move_legend(ax: Axes, loc: Corner) -> None:
+    """Move the legend that finish() drew."""
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_loc(loc)
+
+
+def few_ticks(ax: Axes, x: int = 5, y: int = 5, integer_x: bool = False) -> None:
+    """Fewer tick labels: lighter to lay out and easier to read on a phone."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=x, integer=integer_x))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -7,15 +7,12 @@ no decay, the chosen λ, and a strong λ = 1.
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.demos.style import Palette, finish, light_log_ticks, new_figure, themed_legend
 
 N_TRAIN = 30
 N_VAL = 200
@@ -137,7 +134,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="‖w‖₂",
         legend=False,
     )
-    _legend(norm_ax, palette, "best")
+    themed_legend(norm_ax, palette, "best")
     loss_ax.plot([], [], color=palette.muted, lw=2.2, label="validation")
     loss_ax.plot([], [], color=palette.muted, lw=1.4, ls="--", label="train")
     loss_ax.axhline(data.noise_floor, color=palette.muted, lw=1, ls=":", label="noise floor σ²/2")
@@ -153,34 +150,9 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="MSE / 2 (log)",
         legend=False,
     )
-    _legend(loss_ax, palette, "upper right")
+    themed_legend(loss_ax, palette, "upper right")
     light_log_ticks(loss_ax)
     return figure
-
-
-def _legend(ax: Axes, palette: Palette, loc: Literal["best", "upper right"]) -> None:
-    ax.legend(
-        fontsize=8.5,
-        facecolor=palette.surface,
-        edgecolor=palette.grid,
-        labelcolor=palette.text,
-        framealpha=0.9,
-        loc=loc,
-    )
-
-
-def light_log_ticks(ax: Axes) -> None:
-    """Label a log y axis with plain numbers and only a few minor ticks (cheap to lay out)."""
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-    ax.yaxis.set_major_formatter(plain)
-    low, high = ax.get_ylim()
-    if high > 300 * low:
-        ax.yaxis.set_minor_locator(NullLocator())
-        return
-    subs = [2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0] if high < 12 * low else [2.0, 5.0]
-    ax.yaxis.set_minor_locator(LogLocator(subs=subs))
-    ax.yaxis.set_minor_formatter(plain)
-    ax.tick_params(axis="y", which="minor", labelsize=8.5)
 
 
 def summary(data: Data) -> str:
