@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -137,6 +137,18 @@ def _back(study_filter: StudyFilter, **extra: str) -> RedirectResponse:
 FilterForm = Annotated[str, Form(max_length=80)]
 
 
+async def filter_form(
+    deck: FilterForm = "",
+    topic: FilterForm = "",
+    difficulty: Annotated[Difficulty | Literal[""], Form()] = "",
+) -> StudyFilter:
+    """Read the study filter that a form carries along in hidden fields."""
+    return _filter(deck, topic, difficulty or None)
+
+
+FilterFormDep = Annotated[StudyFilter, Depends(filter_form)]
+
+
 @router.post("/study/review", dependencies=[CsrfProtected])
 def submit_review(
     request: Request,
@@ -147,13 +159,10 @@ def submit_review(
     rating: Annotated[int, Form(ge=1, le=4)],
     review_id: Annotated[uuid.UUID, Form()],
     version: Annotated[int, Form(ge=0)],
+    study_filter: FilterFormDep,
     duration_ms: Annotated[int | None, Form(ge=0, le=86_400_000)] = None,
-    deck: FilterForm = "",
-    topic: FilterForm = "",
-    difficulty: Annotated[Difficulty | Literal[""], Form()] = "",
 ) -> Response:
     """Record a grade, then show the next card."""
-    study_filter = _filter(deck, topic, difficulty or None)
     try:
         _result, created = record_review(
             session=session,
@@ -179,12 +188,9 @@ def submit_undo(
     user: CurrentUser,
     session: SessionDep,
     library: LibraryDep,
-    deck: FilterForm = "",
-    topic: FilterForm = "",
-    difficulty: Annotated[Difficulty | Literal[""], Form()] = "",
+    study_filter: FilterFormDep,
 ) -> Response:
     """Undo the latest grade and show that card again."""
-    study_filter = _filter(deck, topic, difficulty or None)
     try:
         log = undo_last_review(session=session, user=user)
     except Conflict as exc:
@@ -199,12 +205,10 @@ def submit_flag(
     session: SessionDep,
     library: LibraryDep,
     card_id: FormSlug,
-    deck: FilterForm = "",
-    topic: FilterForm = "",
-    difficulty: Annotated[Difficulty | Literal[""], Form()] = "",
+    study_filter: FilterFormDep,
 ) -> Response:
     """Bury the card until tomorrow or suspend it, then show the next card."""
     set_flag(
         session=session, user=user, library=library, card_id=card_id, action=action, now=utcnow()
     )
-    return _back(_filter(deck, topic, difficulty or None))
+    return _back(study_filter)
