@@ -22,7 +22,7 @@ from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.demos.render import RenderCache, warm_defaults
-from app.observability import Metrics, ObservabilityMiddleware
+from app.observability import Metrics, ObservabilityMiddleware, count_queries
 from app.security import SecurityHeadersMiddleware
 from app.web import accounts as web_accounts
 from app.web import assets
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     library = load_library(settings.content_dir, demo_ids=demo_ids())
     engine = make_engine(settings)
+    count_queries(engine)
 
     demo_cache = RenderCache()
 

@@ -4,15 +4,33 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy import Engine, event
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.demos.render import RenderCache
 
 access_log = logging.getLogger("prepdeck.access")
+
+# The SQL statements run for the request in progress: a one-item list, shared by the worker
+# thread a sync handler runs in (it gets a copy of the context, holding the same list).
+_queries: ContextVar[list[int] | None] = ContextVar("prepdeck_queries", default=None)
+
+
+def count_queries(engine: Engine) -> None:
+    """Count every statement the engine runs towards the request that runs it."""
+
+    def before_execute(*_args: Any) -> None:
+        box = _queries.get()
+        if box is not None:
+            box[0] += 1
+
+    event.listen(engine, "before_cursor_execute", before_execute)
 
 
 class _CacheCollector(Collector):
@@ -49,6 +67,13 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+        self.queries = Histogram(
+            "prepdeck_db_queries_per_request",
+            "SQL statements run to answer an HTTP request, by route",
+            ["route", "method"],
+            buckets=(0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 50),
+            registry=self.registry,
+        )
         self.reviews = Counter(
             "prepdeck_reviews",
             "Reviews recorded (repeats of a review_id not counted)",
@@ -77,7 +102,7 @@ def _route(scope: Scope) -> str:
 
 
 class ObservabilityMiddleware:
-    """Count and time every request, and log it as one JSON line."""
+    """Count and time every request and its SQL statements, and log it as one JSON line."""
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
@@ -89,6 +114,8 @@ class ObservabilityMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        queries = [0]
+        token = _queries.set(queries)
 
         async def send_and_record(message: Message) -> None:
             nonlocal status
@@ -100,9 +127,11 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             elapsed = time.perf_counter() - started
+            _queries.reset(token)
             route, method = _route(scope), scope["method"]
             self.metrics.requests.labels(route, method, str(status)).inc()
             self.metrics.latency.labels(route, method).observe(elapsed)
+            self.metrics.queries.labels(route, method).observe(queries[0])
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 access_log.info(
@@ -114,6 +143,7 @@ class ObservabilityMiddleware:
                             "route": route,
                             "status": status,
                             "ms": round(elapsed * 1000, 2),
+                            "db_queries": queries[0],
                             "client": client[0] if client else None,
                         }
                     )

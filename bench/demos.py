@@ -13,8 +13,10 @@ import io
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from fastapi.testclient import TestClient
@@ -23,6 +25,7 @@ from matplotlib.figure import Figure
 
 from app import migrate
 from app.config import Settings
+from app.demos.base import Demo
 from app.demos.registry import demos
 from app.demos.render import DPI, draw
 from app.demos.style import LIGHT
@@ -70,20 +73,17 @@ def main() -> None:
                 default = demo.plot(demo.compute(demo.params()), LIGHT)
                 panels = sum(1 for ax in default.axes if ax.get_label() != "<colorbar>")
                 bare_figure(demo.figsize)  # warm the font cache for this size
-                bare = median_seconds(lambda demo=demo: bare_figure(demo.figsize), args.repeat)
-                grid = median_seconds(
-                    lambda demo=demo, panels=panels: bare_figure(demo.figsize, panels), args.repeat
-                )
+                bare = median_seconds(partial(bare_figure, demo.figsize), args.repeat)
+                grid = median_seconds(partial(bare_figure, demo.figsize, panels), args.repeat)
                 seeds = iter(range(1, 10_000))  # a new seed each time: never a cached figure
-                cold = median_seconds(
-                    lambda demo=demo, seeds=seeds: draw(
-                        demo, demo.params(seed=next(seeds)), "png", "light"
-                    ),
-                    args.repeat,
-                )
+
+                def cold_draw(demo: Demo[Any, Any] = demo, seeds: Iterator[int] = seeds) -> object:
+                    return draw(demo, demo.params(seed=next(seeds)), "png", "light")
+
+                cold = median_seconds(cold_draw, args.repeat)
                 url = f"/api/v1/demos/{key}.png"
                 client.get(url)
-                cached = median_seconds(lambda url=url: client.get(url), args.repeat * 5)
+                cached = median_seconds(partial(client.get, url), args.repeat * 5)
                 worst = max(worst, cold / bare)
                 worst_grid = max(worst_grid, cold / grid)
                 print(

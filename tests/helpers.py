@@ -45,3 +45,6 @@ def add_user(session: Session, username: str = "ada", **settings: object) -> Use
     session.add(user)
     session.commit()
     return user
+
+
+PASSWORD = "correct horse battery"  # long enough for the password rule

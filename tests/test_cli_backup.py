@@ -7,8 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import log_config, main
-
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture

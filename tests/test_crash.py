@@ -7,9 +7,8 @@ from pathlib import Path
 
 import httpx2
 
+from tests.helpers import PASSWORD
 from tests.server import running_server
-
-PASSWORD = "correct horse battery"
 
 
 def test_acknowledged_reviews_survive_kill_9(tmp_path: Path) -> None:

@@ -15,10 +15,10 @@ from app.config import Settings
 from app.db import make_engine
 from app.models import User
 from app.study.reviews import replay_mismatches
+from tests.helpers import PASSWORD
 from tests.server import running_server
 
 USERS = 50
-PASSWORD = "correct horse battery"
 
 
 def register(base: str) -> list[str]:

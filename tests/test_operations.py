@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from app import migrate
 from app.config import Settings
 from app.main import create_app
-from tests.accounts.test_accounts import PASSWORD
+from tests.helpers import PASSWORD
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,12 @@ def test_metrics(client: TestClient) -> None:
     assert "prepdeck_reviews_total 1.0" in text
     assert "prepdeck_demo_cache_hits_total" in text
     assert 'prepdeck_demo_render_seconds_count{demo="dropout-mask"}' in text
+    # SQL statements per request: a review runs 5, its repeat 3; a demo image none.
+    reviews = 'method="POST",route="/api/v1/reviews"'
+    assert f"prepdeck_db_queries_per_request_count{{{reviews}}} 2.0" in text
+    assert f"prepdeck_db_queries_per_request_sum{{{reviews}}} 8.0" in text
+    demo = 'method="GET",route="/api/v1/demos/{demo_id}.png"'
+    assert f"prepdeck_db_queries_per_request_sum{{{demo}}} 0.0" in text
 
 
 def test_health_reports_a_database_behind_on_migrations(tmp_path: Path) -> None:
@@ -137,3 +143,4 @@ def test_access_log_is_json(client: TestClient, caplog: pytest.LogCaptureFixture
     assert entry["route"] == "/decks/{deck_id}"
     assert entry["status"] == 200
     assert entry["ms"] >= 0
+    assert entry["db_queries"] == 0  # a guest's deck page needs no database

@@ -14,10 +14,10 @@ from app.config import Settings
 from app.db import make_engine
 from app.models import ReviewLog, User
 from app.study.reviews import replay_mismatches
+from tests.helpers import PASSWORD
 from tests.postgres import postgres_database_url
 from tests.server import running_server
 
-PASSWORD = "correct horse battery"
 USERS = 4
 THREADS = 8
 REVIEWS_PER_THREAD = 40

@@ -18,9 +18,7 @@ from app.accounts.service import (
 from app.config import Settings
 from app.main import create_app
 from app.models import utcnow
-from tests.helpers import attr, soup, text_of
-
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD, attr, soup, text_of
 
 
 def signup(client: TestClient, username: str = "ada", password: str = PASSWORD) -> None:

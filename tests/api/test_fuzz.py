@@ -19,8 +19,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from app import migrate
 from app.config import Settings
 from app.main import create_app
+from tests.helpers import PASSWORD
 
-PASSWORD = "correct horse battery"
 # Every operation the API documents, listed without a database (the schema is static).
 OPERATIONS = [
     (method.upper(), path)

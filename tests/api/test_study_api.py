@@ -5,7 +5,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Tab
-
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD
 
 
 def tab_to(page: Page, selector: str, limit: int = 60) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: python bench/http, python -m bench.scale, python bench/demos.py."""

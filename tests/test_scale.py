@@ -1,0 +1,188 @@
+"""Scale: the study and progress requests run a fixed number of SQL statements (no N+1),
+however many users and reviews the database holds, and every statement finds its rows
+through an index (no full scan of a table that grows with users).
+
+The time it takes at 10,000 users and 1,000,000 reviews is measured by bench/scale.py.
+"""
+
+import json
+import logging
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from bench.scale import seed_history, seed_population
+from tests.helpers import PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+# The SQL statements each request runs: who is asking (1), then the request's own work.
+QUERIES = {
+    "GET /api/v1/study/next": 3,  # token; today's reviews by kind; card states
+    "POST /api/v1/reviews": 5,  # token; repeat of the review id?; state; log insert; update
+    "POST /api/v1/reviews/undo": 5,  # token; last review; its state; delete; restore
+    "GET /study": 3,
+    "GET /progress": 4,  # token; card states; the year's reviews; total reviews
+    "GET /api/v1/progress": 4,
+}
+STATUSES = dict.fromkeys(QUERIES, 200) | {"POST /api/v1/reviews": 201}
+GROWING_TABLES = ("users", "auth_tokens", "card_states", "review_logs", "login_failures")
+
+
+@contextmanager
+def access_log(caplog: pytest.LogCaptureFixture) -> Iterator[list[dict[str, Any]]]:
+    """Collect the access-log entries written meanwhile."""
+    entries: list[dict[str, Any]] = []
+    with caplog.at_level(logging.INFO, logger="prepdeck.access"):
+        start = len(caplog.records)
+        yield entries
+        entries.extend(
+            json.loads(record.getMessage())
+            for record in caplog.records[start:]
+            if record.name == "prepdeck.access"
+        )
+
+
+def cards(client: TestClient) -> list[tuple[str, str]]:
+    deck = client.get("/api/v1/decks/regularization/cards").json()
+    return [("regularization", card["id"]) for card in deck["cards"]]
+
+
+def study_user(client: TestClient, name: str) -> tuple[int, dict[str, str]]:
+    """Sign a user up; return their id and the header that authenticates them."""
+    credentials = {"username": name, "password": PASSWORD}
+    assert client.post("/api/v1/auth/register", json=credentials).status_code == 201
+    login = client.post("/api/v1/auth/login", json=credentials).json()
+    client.cookies.clear()
+    return login["user"]["id"], {"Authorization": f"Bearer {login['token']}"}
+
+
+def requests_of(client: TestClient, headers: dict[str, str]) -> dict[str, int]:
+    """Make each measured request once; return the status of each."""
+    statuses = {}
+    card = client.get("/api/v1/study/next", headers=headers).json()["card"]
+    review = {"card_id": card["id"], "rating": 3, "review_id": str(uuid.uuid4())}
+    for key in QUERIES:
+        method, url = key.split(" ")
+        body = review if url == "/api/v1/reviews" else None
+        statuses[key] = client.request(method, url, headers=headers, json=body).status_code
+    return statuses
+
+
+def queries_per_request(
+    client: TestClient, headers: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> dict[str, int]:
+    with access_log(caplog) as entries:
+        statuses = requests_of(client, headers)
+    assert statuses == STATUSES
+    return {
+        f"{entry['method']} {entry['path']}": entry["db_queries"]
+        for entry in entries
+        if f"{entry['method']} {entry['path']}" in QUERIES
+    }
+
+
+def test_query_counts_do_not_grow_with_the_database(
+    app: FastAPI, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine: Engine = app.state.engine
+    now = datetime.now(UTC)
+    _fresh_id, fresh = study_user(client, "fresh")
+    assert queries_per_request(client, fresh, caplog) == QUERIES
+
+    veteran_id, veteran = study_user(client, "veteran")
+    seed_history(
+        engine, [veteran_id], reviews=500, cards=cards(client), now=now, seed=1, prefix="v"
+    )
+    assert queries_per_request(client, veteran, caplog) == QUERIES
+
+    seed_population(engine, users=300, reviews=30_000, cards=cards(client), now=now)
+    assert queries_per_request(client, veteran, caplog) == QUERIES
+
+
+def _plans(engine: Engine, statement: str, parameters: Any) -> list[str]:
+    """Return the lines of the database's plan for one statement."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            lines = [str(row[3]) for row in cursor.fetchall()]
+        else:
+            # With sequential scans priced out, the plan still shows one where no index serves.
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {statement}", parameters)
+            lines = [str(row[0]) for row in cursor.fetchall()]
+        cursor.close()
+    finally:
+        raw.rollback()
+        raw.close()
+    return lines
+
+
+def test_every_statement_finds_its_rows_through_an_index(app: FastAPI, client: TestClient) -> None:
+    engine: Engine = app.state.engine
+    now = datetime.now(UTC)
+    seed_population(engine, users=50, reviews=5_000, cards=cards(client), now=now)
+    user_id, headers = study_user(client, "veteran")
+    seed_history(engine, [user_id], reviews=200, cards=cards(client), now=now, seed=1, prefix="v")
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert requests_of(client, headers) == STATUSES
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    tables = "|".join(GROWING_TABLES)
+    full_scan = (
+        re.compile(rf"^SCAN ({tables})\b")
+        if engine.dialect.name == "sqlite"
+        else re.compile(rf"Seq Scan on ({tables})\b")
+    )
+    assert len(statements) >= len(QUERIES)
+    for statement, parameters in statements:
+        plan = _plans(engine, statement, parameters)
+        assert not [line for line in plan if full_scan.search(line.strip())], (statement, plan)
+
+
+def test_scale_benchmark_runs_and_reports_each_request() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.scale",
+            "--users",
+            "40",
+            "--reviews",
+            "2000",
+            "--requests",
+            "5",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("sqlite: 40 users, 2,0")  # 2,000 seeded + the reviews made
+    rows = {line.split()[0]: line.split() for line in lines[2:] if line.strip()}
+    assert set(rows) == {"study/next", "POST", "progress"}
+    assert "3 / 3" in " ".join(rows["study/next"])
+    assert "4 / 4" in " ".join(rows["progress"])
