@@ -1,12 +1,13 @@
 """The prepdeck command: serve, check-content, db upgrade, user, export, import."""
 
+import gc
 import shutil
 import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
@@ -24,6 +25,9 @@ from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.models import User, utcnow
 from app.study.transfer import Export, export_progress, import_progress, reviews_csv
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def _settings() -> Settings:
@@ -83,8 +87,6 @@ def serve(host: str, port: int, workers: int) -> None:
     """Apply migrations, load and check the content, and serve the app."""
     import uvicorn
 
-    from app.main import create_app
-
     settings = _settings()
     _load(settings.content_dir)
     _upgrade(settings)
@@ -100,9 +102,25 @@ def serve(host: str, port: int, workers: int) -> None:
         "forwarded_allow_ips": settings.trusted_proxies or None,
     }
     if workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(server_app(settings), **options)
     else:
-        uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)
+        uvicorn.run("app.cli:server_app", factory=True, workers=workers, **options)
+
+
+def server_app(settings: Settings | None = None) -> "FastAPI":
+    """Build the app for a long-running server process.
+
+    Everything loaded so far (libraries, content, templates) lives as long as the process, so
+    it is moved out of the garbage collector's sight (gc.freeze): otherwise each full
+    collection walks all of it, a pause of tens of ms that lands on whatever requests are in
+    flight.
+    """
+    from app.main import create_app
+
+    app = create_app(settings)
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from app.config import Settings
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 # As many connections as the server has worker threads (40), so no request waits for one.
 POOL = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 30}
+SQLITE_POOL = {"pool_size": 40, "max_overflow": 0}
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -66,7 +67,11 @@ def make_engine(settings: Settings) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **POOL)
+        # All 40 kept open: a SQLite connection costs a file handle, while opening one for a
+        # request (overflow) costs its pragmas and a WAL lock round on every request.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, **(POOL | SQLITE_POOL)
+        )
         event.listen(engine, "connect", _set_sqlite_pragmas)
         _serialize_sqlite_writes(engine)
         return engine

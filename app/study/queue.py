@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.content.models import Card, Deck, Difficulty, Library
@@ -91,19 +91,24 @@ class Queue:
         return self.items[0] if self.items else None
 
 
+# The statements of every study request, built once (building one costs more than running it).
+_DONE_SINCE = (
+    select(ReviewLog.kind, func.count())
+    .where(ReviewLog.user_id == bindparam("user_id"), ReviewLog.reviewed_at >= bindparam("since"))
+    .group_by(ReviewLog.kind)
+)
+_STATES = select(CardState).where(CardState.user_id == bindparam("user_id"))
+
+
 def done_today(session: Session, user: User, day: Day) -> dict[int, int]:
     """Return how many reviews the user made today, by the kind of card (0 new .. 3)."""
-    rows = session.execute(
-        select(ReviewLog.kind, func.count())
-        .where(ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= day.start)
-        .group_by(ReviewLog.kind)
-    ).all()
+    rows = session.execute(_DONE_SINCE, {"user_id": user.id, "since": day.start}).all()
     return {int(kind): int(count) for kind, count in rows}
 
 
 def user_states(session: Session, user: User) -> dict[str, CardState]:
     """Return the user's card states by card id."""
-    rows = session.scalars(select(CardState).where(CardState.user_id == user.id))
+    rows = session.scalars(_STATES, {"user_id": user.id})
     return {row.card_id: row for row in rows}
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -57,10 +57,13 @@ STALE = (
 )
 
 
+_BY_REVIEW_ID = select(ReviewLog).where(
+    ReviewLog.user_id == bindparam("user_id"), ReviewLog.review_id == bindparam("review_id")
+)
+
+
 def _existing(session: Session, user: User, review_id: str) -> ReviewLog | None:
-    return session.scalar(
-        select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.review_id == review_id)
-    )
+    return session.scalar(_BY_REVIEW_ID, {"user_id": user.id, "review_id": review_id})
 
 
 def _result(
