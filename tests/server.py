@@ -21,9 +21,15 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    data_dir: Path, timeout: float = 30, env: dict[str, str] | None = None
+    data_dir: Path,
+    timeout: float = 30,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run the server on data_dir until the block ends; yield its base URL and process."""
+    """Run the server on data_dir until the block ends; yield its base URL and process.
+
+    args are more options of `prepdeck serve`.
+    """
     port = free_port()
     env = {
         "PATH": str(Path(sys.executable).parent),
@@ -37,7 +43,7 @@ def running_server(
     log_path = data_dir.parent / f"server-{port}.log"
     log = log_path.open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

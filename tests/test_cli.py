@@ -1,5 +1,6 @@
 """The prepdeck command, with good and bad input."""
 
+import gc
 from pathlib import Path
 
 import httpx2
@@ -8,7 +9,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
 from app import migrate
-from app.cli import main
+from app.cli import main, server_app
+from app.config import Settings
+from tests.helpers import PASSWORD
 from tests.server import running_server
 
 CARD = "regularization/cards/03-l1-vs-l2.yaml"
@@ -126,6 +129,30 @@ def test_bad_arguments(runner: CliRunner, args: list[str], message: str) -> None
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
+    credentials = {"username": "ada", "password": PASSWORD}
+    with running_server(tmp_path / "data", args=("--workers", "2")) as (base, _server):
+        assert httpx2.get(f"{base}/healthz").json()["status"] == "ok"
+        assert httpx2.post(f"{base}/api/v1/auth/register", json=credentials).status_code == 201
+        token = httpx2.post(f"{base}/api/v1/auth/login", json=credentials).json()["token"]
+        for _ in range(6):  # whichever process answers knows the token
+            answer = httpx2.get(
+                f"{base}/api/v1/study/next", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert answer.json()["counts"] == {"new": 20, "learning": 0, "review": 0}
+
+
+def test_server_app_keeps_start_up_objects_out_of_full_collections(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", warm_demos=False, _env_file=None)
+    try:
+        app = server_app(settings)
+        assert gc.get_freeze_count() > 10_000  # modules, content, templates
+        assert app.state.settings is settings
+        app.state.engine.dispose()
+    finally:
+        gc.unfreeze()
 
 
 def test_serve_migrates_and_serves_every_card(tmp_path: Path) -> None:
