@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
+from bench.profile import summarize
 from bench.scale import seed_history, seed_population
 from tests.helpers import PASSWORD
 
@@ -186,3 +187,21 @@ def test_scale_benchmark_runs_and_reports_each_request() -> None:
     assert set(rows) == {"study/next", "POST", "progress"}
     assert "3 / 3" in " ".join(rows["study/next"])
     assert "4 / 4" in " ".join(rows["progress"])
+
+
+def test_profile_summary_sums_busy_samples_by_layer(tmp_path: Path) -> None:
+    samples = tmp_path / "samples.txt"
+    root = "run (uvicorn/main.py:1);ObservabilityMiddleware.__call__ (app/observability.py:9)"
+    samples.write_text(
+        f"{root};read_next (app/api/study.py:80);build_queue (app/study/queue.py:9);"
+        "do_execute (sqlalchemy/engine/default.py:1) 6\n"
+        f"{root};read_next (app/api/study.py:80);dumps (json/__init__.py:1) 2\n"
+        f"{root};solve_dependencies (fastapi/dependencies/utils.py:5) 2\n"
+        "run (threading.py:1);Queue.get (queue.py:171);Condition.wait (threading.py:327) 90\n",
+        encoding="utf-8",
+    )
+    assert summarize(samples).splitlines() == [
+        "  time by layer: database 60%, other 20%, framework 20%",
+        "   80.0%  read_next (api/study.py)",
+        "   60.0%  build_queue (study/queue.py)",
+    ]

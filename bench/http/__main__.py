@@ -1,8 +1,11 @@
 """HTTP benchmark: `prepdeck serve` on loopback under wrk (32 connections), each route as a
 ratio to a baseline route that does no work (/livez), measured in the same run.
 
-Usage: python bench/http [--seconds 10] [--workers 1] [--connections 32]
-Needs Debian's `wrk` (apt-get install wrk). Uses a temporary data folder.
+Usage: python bench/http [--seconds 10] [--workers 1] [--connections 32] [--only TEXT]
+                         [--profile]
+Needs Debian's `wrk` (apt-get install wrk). Uses a temporary data folder. With --profile, each
+route is loaded once more while py-spy (pip install py-spy) samples the server, and where the
+time went is printed under it.
 """
 
 import argparse
@@ -16,6 +19,9 @@ import time
 from pathlib import Path
 
 import httpx2
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for bench.*
+from bench.profile import summarize
 
 PASSWORD = "correct horse battery"
 USERS = 64
@@ -71,9 +77,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--profile", action="store_true", help="sample the server with py-spy under each route"
+    )
+    parser.add_argument(
+        "--only", default="", help="measure only the routes whose name holds this (and baseline)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if args.profile and not Path(spy).exists():
+        sys.exit("py-spy is missing: pip install py-spy (or run without --profile)")
+    if args.workers != 1 and args.profile:
+        sys.exit("--profile samples one server process: use it with --workers 1")
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -147,6 +164,8 @@ def main() -> None:
             print(f"{'route':26} {'req/s':>9} {'ratio':>6} {'aim':>6} {'p99 ms':>8}")
             baseline = 0.0
             for name, path, extra, aim in routes:
+                if baseline and args.only not in name:
+                    continue
                 wrk(base + path, 2, args.connections, extra)  # warm-up, not counted
                 rate, p99 = wrk(base + path, args.seconds, args.connections, extra)
                 baseline = baseline or rate
@@ -154,6 +173,30 @@ def main() -> None:
                 target = f">={aim}" if aim else ""
                 verdict = "" if aim is None else ("met" if ratio >= aim else "MISSED")
                 print(f"{name:26} {rate:9.0f} {ratio:6.2f} {target:>6} {p99:8.1f} {verdict}")
+                if args.profile and path != "/livez":
+                    samples = Path(folder) / "profile.txt"
+                    recorder = subprocess.Popen(
+                        [
+                            spy,
+                            "record",
+                            "--pid",
+                            str(server.pid),
+                            "--duration",
+                            str(args.seconds),
+                            "--rate",
+                            "100",
+                            "--format",
+                            "raw",
+                            "--output",
+                            str(samples),
+                            "--nonblocking",
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                    wrk(base + path, args.seconds + 1, args.connections, extra)
+                    recorder.wait(timeout=60)
+                    print(summarize(samples))
         finally:
             server.terminate()
             server.wait(timeout=40)
