@@ -251,30 +251,40 @@ def measure_user(client: TestClient, token: str, requests: int) -> dict[str, Tim
     return results
 
 
-def _probe_user(client: TestClient, engine: Engine, name: str, now: datetime) -> str:
-    """Sign a user up, give them the fixed probe history, and return their API token."""
+def sign_up(client: TestClient, name: str) -> tuple[int, str]:
+    """Sign a user up and log in; return their id and API token.
+
+    The session cookie is dropped: the Bearer token alone says who is asking.
+    """
     credentials = {"username": name, "password": PASSWORD}
-    client.post("/api/v1/auth/register", json=credentials).raise_for_status()
+    register = client.post("/api/v1/auth/register", json=credentials)
+    if register.status_code != 201:
+        raise RuntimeError(f"sign-up of {name} answered {register.status_code}: {register.text}")
     login = client.post("/api/v1/auth/login", json=credentials)
     login.raise_for_status()
-    cards = _cards(client)
+    client.cookies.clear()
+    return login.json()["user"]["id"], login.json()["token"]
+
+
+def deck_cards(client: TestClient) -> list[tuple[str, str]]:
+    """Return (deck id, card id) of every card of the regularization deck."""
+    deck = client.get("/api/v1/decks/regularization/cards").json()
+    return [("regularization", card["id"]) for card in deck["cards"]]
+
+
+def _probe_user(client: TestClient, engine: Engine, name: str, now: datetime) -> str:
+    """Sign a user up, give them the fixed probe history, and return their API token."""
+    user_id, token = sign_up(client, name)
     seed_history(
         engine,
-        [login.json()["user"]["id"]],
+        [user_id],
         reviews=PROBE_REVIEWS,
-        cards=cards,
+        cards=deck_cards(client),
         now=now,
         seed=1,
         prefix=name,
     )
-    client.cookies.clear()  # the Bearer token alone says who is asking
-    token: str = login.json()["token"]
     return token
-
-
-def _cards(client: TestClient) -> list[tuple[str, str]]:
-    deck = client.get("/api/v1/decks/regularization/cards").json()
-    return [("regularization", card["id"]) for card in deck["cards"]]
 
 
 def _count(engine: Engine, table: str) -> int:
@@ -316,7 +326,7 @@ def main() -> None:
                 engine,
                 users=args.users - 2,
                 reviews=args.reviews - 2 * PROBE_REVIEWS,
-                cards=_cards(client),
+                cards=deck_cards(client),
                 now=now,
             )
             if engine.dialect.name == "postgresql":

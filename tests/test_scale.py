@@ -23,8 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from bench.profile import summarize
-from bench.scale import seed_history, seed_population
-from tests.helpers import PASSWORD
+from bench.scale import deck_cards, seed_history, seed_population, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
 # The SQL statements each request runs: who is asking (1), then the request's own work.
@@ -54,18 +53,10 @@ def access_log(caplog: pytest.LogCaptureFixture) -> Iterator[list[dict[str, Any]
         )
 
 
-def cards(client: TestClient) -> list[tuple[str, str]]:
-    deck = client.get("/api/v1/decks/regularization/cards").json()
-    return [("regularization", card["id"]) for card in deck["cards"]]
-
-
 def study_user(client: TestClient, name: str) -> tuple[int, dict[str, str]]:
     """Sign a user up; return their id and the header that authenticates them."""
-    credentials = {"username": name, "password": PASSWORD}
-    assert client.post("/api/v1/auth/register", json=credentials).status_code == 201
-    login = client.post("/api/v1/auth/login", json=credentials).json()
-    client.cookies.clear()
-    return login["user"]["id"], {"Authorization": f"Bearer {login['token']}"}
+    user_id, token = sign_up(client, name)
+    return user_id, {"Authorization": f"Bearer {token}"}
 
 
 def requests_of(client: TestClient, headers: dict[str, str]) -> dict[str, int]:
@@ -103,11 +94,11 @@ def test_query_counts_do_not_grow_with_the_database(
 
     veteran_id, veteran = study_user(client, "veteran")
     seed_history(
-        engine, [veteran_id], reviews=500, cards=cards(client), now=now, seed=1, prefix="v"
+        engine, [veteran_id], reviews=500, cards=deck_cards(client), now=now, seed=1, prefix="v"
     )
     assert queries_per_request(client, veteran, caplog) == QUERIES
 
-    seed_population(engine, users=300, reviews=30_000, cards=cards(client), now=now)
+    seed_population(engine, users=300, reviews=30_000, cards=deck_cards(client), now=now)
     assert queries_per_request(client, veteran, caplog) == QUERIES
 
 
@@ -134,9 +125,11 @@ def _plans(engine: Engine, statement: str, parameters: Any) -> list[str]:
 def test_every_statement_finds_its_rows_through_an_index(app: FastAPI, client: TestClient) -> None:
     engine: Engine = app.state.engine
     now = datetime.now(UTC)
-    seed_population(engine, users=50, reviews=5_000, cards=cards(client), now=now)
+    seed_population(engine, users=50, reviews=5_000, cards=deck_cards(client), now=now)
     user_id, headers = study_user(client, "veteran")
-    seed_history(engine, [user_id], reviews=200, cards=cards(client), now=now, seed=1, prefix="v")
+    seed_history(
+        engine, [user_id], reviews=200, cards=deck_cards(client), now=now, seed=1, prefix="v"
+    )
     statements: list[tuple[str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
