@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
+from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure, themed_legend
 
 TRUE_WEIGHTS = np.array([2.0, -1.5, 1.0, 0.6, -0.4])
 SIGMAS = np.linspace(0.0, 1.0, 11)  # the sweep's noisy-copy fits
@@ -167,15 +167,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="weight value",
         legend=False,
     )
-    sweep.legend(
-        handles=handles,
-        fontsize=8.5,
-        facecolor=palette.surface,
-        edgecolor=palette.grid,
-        labelcolor=palette.text,
-        framealpha=0.9,
-        loc="upper right",
-    )
+    themed_legend(sweep, palette, "upper right", handles)
     return figure
 
 

@@ -1,9 +1,11 @@
 """The site's palette for figures, light and dark, and helpers that apply it."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
@@ -130,9 +132,15 @@ def finish(
 Corner = Literal["best", "upper right", "upper left", "upper center", "lower left", "lower right"]
 
 
-def themed_legend(ax: Axes, palette: Palette, loc: Corner = "best") -> None:
-    """Draw an axes' legend in the theme's colours (a fixed loc is cheaper than "best")."""
+def themed_legend(
+    ax: Axes, palette: Palette, loc: Corner = "best", handles: Sequence[Artist] | None = None
+) -> None:
+    """Draw an axes' legend in the theme's colours (a fixed loc is cheaper than "best").
+
+    handles: the entries to show, when not the axes' own labelled artists.
+    """
     ax.legend(
+        handles=handles,
         loc=loc,
         fontsize=8.5,
         facecolor=palette.surface,
