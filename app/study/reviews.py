@@ -105,6 +105,11 @@ def record_review(
         raise Conflict(STALE)
     if row is not None and row.suspended:
         raise Conflict(f"Card '{card_id}' is suspended: unsuspend it to review it.")
+    if row is not None and row.last_review is not None and row.last_review > now:
+        # Another request (or process) dated its review of this card later than ours but
+        # committed first: ours comes after it, so it is dated no earlier, or a replay of
+        # the log in time order would apply the two in the other order.
+        now = row.last_review
     before = Memory.of(row) if row is not None else Memory.new(now)
     after = before.review(
         card_id=card_id,

@@ -274,3 +274,21 @@ def test_a_card_removed_from_content_is_hidden_with_its_history(
     queue = build_queue(session=db, user=user, library=restored, study_filter=ALL, now=later)
     assert queue.items[0].card.id == "dropout"
     assert queue.items[0].memory.reps == 1
+
+
+def test_a_review_that_commits_after_a_later_dated_one_is_not_dated_before_it(
+    db: Session, library: Library
+) -> None:
+    # Two processes grade one card: the one whose clock read later commits first.
+    user = add_user(db)
+    review(db, user, library, "dropout", rating=3, now=NOON)
+    later = NOON + timedelta(days=2, seconds=5)
+    review(db, user, library, "dropout", rating=1, now=later)
+    result, created = review(
+        db, user, library, "dropout", rating=4, now=later - timedelta(seconds=1)
+    )
+    assert created
+    assert result.log.reviewed_at == later  # type: ignore[attr-defined]
+    assert replay_mismatches(db, user) == []
+    undone = undo_last_review(session=db, user=user)
+    assert undone.rating == 4
