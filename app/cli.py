@@ -1,8 +1,9 @@
 """The prepdeck command: serve, check-content, db upgrade, user, export, import."""
 
+import errno
 import gc
-import shutil
-import sqlite3
+import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -17,7 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.accounts.service import AccountError, create_user, get_user, set_password
+from app.accounts.service import (
+    AccountError,
+    check_username,
+    create_user,
+    get_user,
+    set_password,
+)
+from app.backups import BackupError, backup_database, checked_copy, swap_in
 from app.config import Settings, get_settings
 from app.content.loader import ContentError, load_library
 from app.content.models import Library
@@ -28,6 +37,36 @@ from app.study.transfer import Export, export_progress, import_progress, reviews
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """Return text fit for a one-line message: control characters escaped, long text cut."""
+    escaped = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text[:limit])
+    return escaped + ("..." if len(text) > limit else "")
+
+
+def _debugging(ctx: click.Context) -> bool:
+    level = os.environ.get("PREPDECK_LOG_LEVEL", "").strip().lower()
+    return bool(ctx.params.get("debug")) or level == "debug"
+
+
+class _Main(click.Group):
+    """The prepdeck group: an unexpected error ends in one line, its traceback under --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if _debugging(ctx) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+                raise
+            lines = str(exc).strip().splitlines()
+            reason = f": {_shown(lines[0], 200)}" if lines else ""
+            raise click.ClickException(
+                f"unexpected {type(exc).__name__}{reason} "
+                "(add --debug, as in `prepdeck --debug COMMAND`, to see the traceback)"
+            ) from exc
 
 
 def _settings() -> Settings:
@@ -55,23 +94,40 @@ def _load(path: Path) -> Library:
 
 def _upgrade(settings: Settings) -> str | None:
     """Apply the pending migrations, or exit with a message naming the database."""
-    engine = make_engine(settings)
+    try:
+        engine = make_engine(settings)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot create the data folder {settings.data_dir}: {exc.strerror}. "
+            "Check PREPDECK_DATA_DIR."
+        ) from exc
+    shown = engine.url.render_as_string(hide_password=True)
     try:
         migrate.upgrade(engine)
         return migrate.current_revision(engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
         raise click.ClickException(
-            f"cannot migrate the database ({engine.url.render_as_string(hide_password=True)}): "
+            f"cannot migrate the database ({shown}): "
             f"{reason}. Check PREPDECK_DATABASE_URL and that the database is running."
+        ) from exc
+    except CommandError as exc:
+        # Alembic's words for a revision it has no migration for: a newer prepdeck made it.
+        raise click.ClickException(
+            f"cannot migrate the database ({shown}): {_shown(str(exc), 200)}. It was made by a "
+            f"newer prepdeck (this one knows {', '.join(migrate.known_revisions())}): run that "
+            "version, or restore a backup made by this one."
         ) from exc
     finally:
         engine.dispose()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="prepdeck")
-def main() -> None:
+@click.option(
+    "--debug", is_flag=True, help="Show the traceback of an unexpected error (for bug reports)."
+)
+def main(debug: bool) -> None:
     """prepdeck: interview-prep decks with spaced repetition."""
 
 
@@ -90,6 +146,7 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = _settings()
     _load(settings.content_dir)
     _upgrade(settings)
+    _check_listen(host, port)
     click.echo(f"prepdeck on http://{host}:{port} (database migrated, content checked)")
     options: dict[str, Any] = {
         "host": host,
@@ -105,6 +162,23 @@ def serve(host: str, port: int, workers: int) -> None:
         uvicorn.run(server_app(settings), **options)
     else:
         uvicorn.run("app.cli:server_app", factory=True, workers=workers, **options)
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Raise ClickException unless a server could listen on host:port right now."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise click.ClickException(
+            f"cannot listen on {_shown(host)} port {port}: {reason}. "
+            "Check --host (an address of this machine) and --port (a free one)."
+        ) from exc
 
 
 def server_app(settings: Settings | None = None) -> "FastAPI":
@@ -173,9 +247,14 @@ def _session(settings: Settings) -> Iterator[Session]:
 
 
 def _user(session: Session, username: str) -> User:
-    user = get_user(session, username)
+    try:
+        check_username(username)
+    except AccountError:
+        user = None  # no such name can exist; asking the database could fail on a NUL
+    else:
+        user = get_user(session, username)
     if user is None:
-        raise click.ClickException(f"no user '{username}': see `prepdeck user list`")
+        raise click.ClickException(f"no user '{_shown(username)}': see `prepdeck user list`")
     return user
 
 
@@ -247,7 +326,11 @@ def export_command(username: str, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise click.ClickException(f"cannot write {_shown(str(output))}: {reason}") from exc
         click.echo(f"wrote {len(export.reviews)} reviews to {output}", err=True)
 
 
@@ -272,83 +355,63 @@ def import_command(file: Path, username: str | None) -> None:
     click.echo(f"imported into '{user.username}': {added} new reviews, {rebuilt} cards rebuilt")
 
 
-def _sqlite_file(settings: Settings) -> Path:
+def _sqlite_file(settings: Settings, command: str) -> Path:
     """Return the SQLite database file, or explain what to use for another database."""
     url = make_url(settings.resolved_database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        tool = (
+            "pg_dump --format=custom --file=BACKUP DATABASE_URL"
+            if command == "backup"
+            else "pg_restore --clean --dbname=DATABASE_URL BACKUP"
+        )
         raise click.ClickException(
-            "backup and restore handle a SQLite file; for PostgreSQL use its own tools: "
-            "pg_dump --format=custom --file=BACKUP DATABASE_URL, and pg_restore --clean "
-            "--dbname=DATABASE_URL BACKUP"
+            f"{command} handles a SQLite database file only; for PostgreSQL use its own tool: "
+            f"{tool}"
         )
     return Path(url.database)
 
 
-def _check_sqlite(path: Path) -> None:
-    """Raise ClickException unless path is a sound prepdeck SQLite database."""
-    try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            (result,) = connection.execute("PRAGMA integrity_check").fetchone()
-            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-        finally:
-            connection.close()
-    except sqlite3.DatabaseError as exc:
-        raise click.ClickException(f"{path} is not a SQLite database: {exc}") from exc
-    if result != "ok":
-        raise click.ClickException(f"{path} fails its integrity check: {result}")
-    if not {"alembic_version", "users"} <= tables:
-        raise click.ClickException(f"{path} is not a prepdeck database (no users table)")
-
-
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """Copy a live SQLite database with its online backup API (consistent while in use)."""
-    origin = sqlite3.connect(source)
-    copy = sqlite3.connect(target)
-    try:
-        origin.backup(copy)
-    finally:
-        copy.close()
-        origin.close()
-
-
 @main.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def backup(path: Path, force: bool) -> None:
     """Copy the SQLite database to PATH, safely while the server runs."""
-    settings = _settings()
-    database = _sqlite_file(settings)
-    if not database.is_file():
-        raise click.ClickException(f"no database at {database} yet: nothing to back up")
-    if path.exists() and not force:
-        raise click.ClickException(f"{path} exists: choose another name or add --force")
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    _copy_sqlite(database, partial)
-    _check_sqlite(partial)
-    partial.replace(path)
-    click.echo(f"backed up {database} to {path} ({path.stat().st_size} bytes)")
+    database = _sqlite_file(_settings(), "backup")
+    try:
+        size = backup_database(database=database, target=path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(_shown(str(exc), 400)) from exc
+    click.echo(f"backed up {database} to {path} ({size} bytes)")
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore(path: Path, yes: bool) -> None:
-    """Replace the SQLite database with the backup at PATH (stop the server first)."""
-    settings = _settings()
-    database = _sqlite_file(settings)
-    _check_sqlite(path)
-    if not yes:
-        click.confirm(
-            f"Replace {database} with {path}? Everything since the backup is lost.", abort=True
-        )
-    database.parent.mkdir(parents=True, exist_ok=True)
-    if database.is_file():
-        shutil.copy2(database, database.with_name(database.name + ".before-restore"))
-    _copy_sqlite(path, database)
-    revision = _upgrade(settings)
-    click.echo(f"restored {path} into {database} (at revision {revision})")
+    """Replace the SQLite database with the backup at PATH (stop the server first).
+
+    The backup is checked and migrated on a copy first; the old database is kept beside it as
+    a new *.before-restore-<time> file.
+    """
+    database = _sqlite_file(_settings(), "restore")
+    try:
+        with checked_copy(database=database, backup=path) as copy:
+            if not yes:
+                click.confirm(
+                    f"Replace {database} with {path} ({copy.users} users)? "
+                    "Everything since the backup is lost.",
+                    abort=True,
+                )
+            safety = swap_in(copy, database)
+    except BackupError as exc:
+        raise click.ClickException(_shown(str(exc), 400)) from exc
+    migrated = (
+        f", migrated from revision {copy.migrated_from}"
+        if copy.migrated_from != copy.revision
+        else ""
+    )
+    kept = f"; the previous database is kept as {safety}" if safety else ""
+    click.echo(f"restored {path} into {database} (at revision {copy.revision}{migrated}){kept}")
 
 
 @main.group()

@@ -35,6 +35,12 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revisions() -> list[str]:
+    """Return every revision the shipped migrations know, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
 def current_revision(engine: Engine) -> str | None:
     """Return the revision the database is at, or None when it has none."""
     with engine.connect() as connection:

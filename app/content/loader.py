@@ -24,6 +24,7 @@ from app.content.render import (
 )
 
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 20  # the shipped decks nest at most 7 levels (cheat sheet items)
 _CARD_FILE_PREFIX = re.compile(r"^\d+-")
 Loc = tuple[str | int, ...]
 M = typing.TypeVar("M", bound=BaseModel)
@@ -98,6 +99,38 @@ def _walk(
             _walk(item, (*loc, index), lines, problems, path)
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that decks do not use and that could make a small file cost a lot to load."""
+
+
+class _DeckLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses aliases and deep nesting before building anything.
+
+    An alias (*name) repeats a value without repeating its text, so a few lines of nested
+    aliases ("billion laughs") expand into gigabytes; decks spell every value out.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = typing.cast(yaml.Mark, event.start_mark)
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                problem=f"aliases (*{event.anchor}) are not allowed in decks: write the value out",
+                problem_mark=mark,
+            )
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def _unreadable(path: Path, text: str, exc: yaml.reader.ReaderError) -> Problem:
     line = text[: exc.position].count("\n") + 1
     char = exc.character
@@ -118,12 +151,15 @@ def parse_yaml(path: Path) -> tuple[_Source | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         return None, [Problem(path, None, f"not UTF-8 text (byte {exc.start}): save it as UTF-8")]
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _DeckLoader(text)
     except yaml.reader.ReaderError as exc:
         return None, [_unreadable(path, text, exc)]
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        return None, [Problem(path, line, f"YAML error: {exc.problem}")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
