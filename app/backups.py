@@ -45,7 +45,7 @@ def _stat(path: Path, what: str) -> os.stat_result | None:
     """Return the path's status, None when nothing is there; raise BackupError when unusable."""
     try:
         return path.stat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except ValueError as exc:  # a NUL character, which no file name can hold
         raise BackupError(f"{what} {path!r} is not a usable path: {exc}") from exc
@@ -109,6 +109,8 @@ def backup_database(*, database: Path, target: Path, force: bool) -> int:
         if not force:
             raise BackupError(f"{target} exists: choose another name or add --force")
     folder = target.parent
+    if folder.exists() and not folder.is_dir():
+        raise BackupError(f"cannot write {target}: {folder} is a file, not a folder")
     if not folder.is_dir():
         raise BackupError(f"cannot write {target}: the folder {folder} does not exist")
     partial = _scratch_file(folder, target.name, "the backup")

@@ -69,6 +69,15 @@ class _Main(click.Group):
             ) from exc
 
 
+class _Path(click.Path):
+    """A click.Path that refuses a NUL character, which no file name can hold."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and "\0" in value:
+            self.fail(f"'{_shown(value)}' contains a NUL character: no file name can", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _settings() -> Settings:
     try:
         return get_settings()
@@ -220,9 +229,7 @@ def log_config(level: str) -> dict[str, Any]:
 
 
 @main.command("check-content")
-@click.argument(
-    "path", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True)
-)
+@click.argument("path", required=False, type=_Path(path_type=Path, file_okay=False, exists=True))
 def check_content(path: Path | None) -> None:
     """Check the decks in PATH (default: the configured content folder).
 
@@ -317,7 +324,7 @@ def user_list() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+@click.option("--output", "-o", type=_Path(dir_okay=False, path_type=Path), help="File.")
 def export_command(username: str, fmt: str, output: Path | None) -> None:
     """Export a user's progress (JSON) or review log (CSV) to a file or standard output."""
     with _session(_settings()) as session:
@@ -372,7 +379,7 @@ def _sqlite_file(settings: Settings, command: str) -> Path:
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=_Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def backup(path: Path, force: bool) -> None:
     """Copy the SQLite database to PATH, safely while the server runs."""
@@ -385,7 +392,7 @@ def backup(path: Path, force: bool) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=_Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore(path: Path, yes: bool) -> None:
     """Replace the SQLite database with the backup at PATH (stop the server first).
