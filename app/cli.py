@@ -106,9 +106,10 @@ def _upgrade(settings: Settings) -> str | None:
     try:
         engine = make_engine(settings)
     except OSError as exc:
+        is_file = settings.data_dir.exists() and not settings.data_dir.is_dir()
         raise click.ClickException(
-            f"cannot create the data folder {settings.data_dir}: {exc.strerror}. "
-            "Check PREPDECK_DATA_DIR."
+            f"cannot create the data folder {settings.data_dir}: "
+            f"{'a file has that name' if is_file else exc.strerror}. Check PREPDECK_DATA_DIR."
         ) from exc
     shown = engine.url.render_as_string(hide_password=True)
     try:

@@ -1,16 +1,18 @@
 """The prepdeck command, with good and bad input."""
 
 import gc
+import socket
+import sqlite3
 from pathlib import Path
 
 import httpx2
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, inspect
 
 from app import migrate
 from app.cli import main, server_app
-from app.config import Settings
+from app.config import Settings, get_settings
 from tests.helpers import PASSWORD
 from tests.server import running_server
 
@@ -122,13 +124,21 @@ def test_serve_refuses_invalid_content(
     [
         (["serve", "--port", "70000"], "70000 is not in the range 1<=x<=65535"),
         (["serve", "--workers", "0"], "0 is not in the range 1<=x<=64"),
+        (["serve", "--port", "99999"], "99999 is not in the range 1<=x<=65535"),
+        (["serve", "--port", "http"], "'http' is not a valid integer"),
+        (["serve", "--workers", "-1"], "-1 is not in the range 1<=x<=64"),
+        (["serve", "--workers", str(10**30)], f"{10**30} is not in the range 1<=x<=64"),
+        (["check-content", "a\0b"], "'a\\x00b' contains a NUL character: no file name can"),
+        (["export", "--user", "ada", "-o", "a\0b"], "contains a NUL character"),
         (["nonsense"], "No such command 'nonsense'"),
     ],
 )
 def test_bad_arguments(runner: CliRunner, args: list[str], message: str) -> None:
     result = runner.invoke(main, args)
     assert result.exit_code == 2
-    assert message in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines()[-1].startswith("Error: ")
+    assert message in result.stderr.splitlines()[-1]
 
 
 def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
@@ -179,3 +189,139 @@ def test_check_content_knows_the_demos(runner: CliRunner, content_copy: Path) ->
     assert "unknown demo id 'l1-vs-l3': known demos are adam-vs-adamw, augmentation," in (
         result.output
     )
+
+
+def assert_one_line_error(result: Result, message: str) -> None:
+    """Assert that the command failed with exit 1 and one line on stderr holding message."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # not a traceback
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("Error: ")
+    assert message in result.stderr, result.stderr
+
+
+@pytest.fixture
+def data_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner on a fresh SQLite data folder."""
+    monkeypatch.setenv("PREPDECK_DATA_DIR", str(tmp_path / "data"))
+    return CliRunner()
+
+
+@pytest.fixture
+def db_runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner on the test's fresh database (SQLite or PostgreSQL) with one user."""
+    monkeypatch.setenv("PREPDECK_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("PREPDECK_DATABASE_URL", settings.resolved_database_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    assert runner.invoke(main, ["user", "create", "ada", "--password", PASSWORD]).exit_code == 0
+    return runner
+
+
+@pytest.mark.parametrize(
+    ("username", "shown"),
+    [
+        ("", "''"),
+        ("a\0b", "'a\\x00b'"),
+        ("ada\0", "'ada\\x00'"),
+        ("\n", "'\\n'"),
+        ("ada\x1b[31m", "'ada\\x1b[31m'"),
+        ("x" * 10_000, "'" + "x" * 80 + "...'"),
+    ],
+    ids=["empty", "nul", "trailing-nul", "newline", "escape", "10k"],
+)
+@pytest.mark.parametrize("command", [["user", "set-password"], ["export", "--user"]])
+def test_unknown_or_impossible_username(
+    db_runner: CliRunner, username: str, shown: str, command: list[str]
+) -> None:
+    args = [*command, username] + (["--password", PASSWORD] if command[0] == "user" else [])
+    result = db_runner.invoke(main, args)
+    assert_one_line_error(result, f"Error: no user {shown}: see `prepdeck user list`")
+
+
+@pytest.mark.parametrize(
+    "username", ["", "a\0b", "x" * 10_000, "  "], ids=["empty", "nul", "10k", "blank"]
+)
+def test_user_create_with_an_impossible_name(db_runner: CliRunner, username: str) -> None:
+    result = db_runner.invoke(main, ["user", "create", username, "--password", PASSWORD])
+    assert_one_line_error(result, "A username has 3 to 32 characters")
+
+
+def test_export_to_a_missing_folder(db_runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "ada.json"
+    result = db_runner.invoke(main, ["export", "--user", "ada", "-o", str(target)])
+    assert_one_line_error(result, f"cannot write {target}: No such file or directory")
+
+
+def test_serve_on_a_port_in_use(data_runner: CliRunner) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = data_runner.invoke(main, ["serve", "--port", str(port)])
+    assert_one_line_error(
+        result, f"cannot listen on 127.0.0.1 port {port}: Address already in use. Check --host"
+    )
+
+
+def test_serve_on_an_address_of_another_machine(data_runner: CliRunner) -> None:
+    result = data_runner.invoke(main, ["serve", "--host", "192.0.2.1", "--port", "8000"])
+    assert_one_line_error(
+        result, "cannot listen on 192.0.2.1 port 8000: Cannot assign requested address."
+    )
+
+
+def test_db_upgrade_of_a_newer_database(data_runner: CliRunner, tmp_path: Path) -> None:
+    assert data_runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    database = tmp_path / "data" / "prepdeck.sqlite3"
+    connection = sqlite3.connect(database)
+    connection.execute("UPDATE alembic_version SET version_num = 'ffff9999'")
+    connection.commit()
+    connection.close()
+    result = data_runner.invoke(main, ["db", "upgrade"])
+    assert_one_line_error(result, "Can't locate revision identified by 'ffff9999'. It was made")
+    assert "by a newer prepdeck (this one knows 0001, 0002)" in result.stderr
+
+
+def test_data_dir_that_is_a_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data").write_text("", encoding="utf-8")
+    monkeypatch.setenv("PREPDECK_DATA_DIR", str(tmp_path / "data"))
+    for args in (["db", "upgrade"], ["user", "list"]):
+        result = runner.invoke(main, args)
+        folder = tmp_path / "data"
+        assert_one_line_error(
+            result, f"cannot create the data folder {folder}: a file has that name. Check"
+        )
+
+
+@pytest.fixture
+def broken_runner(data_runner: CliRunner, tmp_path: Path) -> CliRunner:
+    """A runner on a database whose users table lost a column behind the migrations' back."""
+    assert data_runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    connection = sqlite3.connect(tmp_path / "data" / "prepdeck.sqlite3")
+    connection.execute("ALTER TABLE users DROP COLUMN is_admin")
+    connection.close()
+    return data_runner
+
+
+def test_unexpected_error_is_one_line(broken_runner: CliRunner) -> None:
+    result = broken_runner.invoke(main, ["user", "list"])
+    assert_one_line_error(
+        result,
+        "Error: unexpected OperationalError: (sqlite3.OperationalError) no such column: "
+        "users.is_admin (add --debug, as in `prepdeck --debug COMMAND`, to see the traceback)",
+    )
+
+
+def test_unexpected_error_traceback_with_debug(
+    broken_runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    result = broken_runner.invoke(main, ["--debug", "user", "list"])
+    assert isinstance(result.exception, OperationalError)
+    monkeypatch.setenv("PREPDECK_LOG_LEVEL", "DEBUG")
+    result = broken_runner.invoke(main, ["user", "list"])
+    assert isinstance(result.exception, OperationalError)
