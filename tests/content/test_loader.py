@@ -1,11 +1,13 @@
 """Broken content gives one clear file:line: message per problem."""
 
+import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from app.content.loader import ContentError, load_library
+from app.content.loader import MAX_DEPTH, MAX_FILE_BYTES, ContentError, load_library, parse_yaml
 
 CARD = "regularization/cards/03-l1-vs-l2.yaml"
 DECK = "regularization/deck.yaml"
@@ -314,3 +316,78 @@ def test_a_control_character_names_its_line(content_copy: Path) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
     (found,) = problems(content_copy)
     assert found == f"{CARD}:4: YAML error: the control character U+001F is not allowed"
+
+
+BILLION_LAUGHS = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+def test_billion_laughs_is_refused_fast_and_small(tmp_path: Path) -> None:
+    path = tmp_path / "deck.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    assert len(BILLION_LAUGHS) < 1024
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        source, found = parse_yaml(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 1
+    assert peak < 5_000_000  # bytes; the expanded document would take gigabytes
+    assert source is None
+    assert [(problem.line, problem.message) for problem in found] == [
+        (2, "YAML error: aliases (*a) are not allowed in decks: write the value out")
+    ]
+
+
+def test_an_alias_in_a_card_is_named_with_its_line(content_copy: Path) -> None:
+    path = content_copy / CARD
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("difficulty: hard", "difficulty: &level hard") + "chips: [*level]\n",
+        encoding="utf-8",
+    )
+    (found,) = problems(content_copy)
+    last = len(text.splitlines()) + 1
+    assert found == (
+        f"{CARD}:{last}: YAML error: aliases (*level) are not allowed in decks: write the value out"
+    )
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 200_000])
+def test_deep_nesting_is_refused(content_copy: Path, levels: int) -> None:
+    path = content_copy / CARD
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "chips: " + "[" * levels + "]" * levels + "\n", encoding="utf-8")
+    (found,) = problems(content_copy)
+    assert found == (
+        f"{CARD}:{len(text.splitlines()) + 1}: YAML error: nested more than {MAX_DEPTH} levels deep"
+    )
+
+
+def test_nesting_up_to_the_limit_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "deck.yaml"
+    # The mapping is one level, so the lists may add MAX_DEPTH - 1.
+    inner = MAX_DEPTH - 1
+    path.write_text("x: " + "[" * inner + "]" * inner + "\n", encoding="utf-8")
+    source, found = parse_yaml(path)
+    assert found == []
+    assert source is not None
+
+
+def test_an_oversized_file_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "deck.yaml"
+    path.write_bytes(b"x: " + b"a" * MAX_FILE_BYTES)
+    source, found = parse_yaml(path)
+    assert source is None
+    assert [problem.message for problem in found] == [f"file is larger than {MAX_FILE_BYTES} bytes"]
