@@ -15,7 +15,7 @@ from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app import migrate
@@ -82,11 +82,11 @@ def _settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as exc:
-        lines = [
-            f"  PREPDECK_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+        problems = [
+            f"PREPDECK_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
             for error in exc.errors(include_url=False)
         ]
-        raise click.ClickException("invalid settings:\n" + "\n".join(lines)) from exc
+        raise click.ClickException("invalid settings: " + "; ".join(problems)) from exc
 
 
 def _load(path: Path) -> Library:
@@ -101,10 +101,20 @@ def _load(path: Path) -> Library:
         sys.exit(1)
 
 
+def _bad_url(exc: Exception) -> click.ClickException:
+    """Say that PREPDECK_DATABASE_URL cannot be used, and what a good one looks like."""
+    return click.ClickException(
+        f"PREPDECK_DATABASE_URL is not a database URL prepdeck can use ({_shown(str(exc), 200)}): "
+        "give sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+    )
+
+
 def _upgrade(settings: Settings) -> str | None:
     """Apply the pending migrations, or exit with a message naming the database."""
     try:
         engine = make_engine(settings)
+    except (ArgumentError, ImportError) as exc:
+        raise _bad_url(exc) from exc
     except OSError as exc:
         is_file = settings.data_dir.exists() and not settings.data_dir.is_dir()
         raise click.ClickException(
@@ -365,7 +375,10 @@ def import_command(file: Path, username: str | None) -> None:
 
 def _sqlite_file(settings: Settings, command: str) -> Path:
     """Return the SQLite database file, or explain what to use for another database."""
-    url = make_url(settings.resolved_database_url)
+    try:
+        url = make_url(settings.resolved_database_url)
+    except ArgumentError as exc:
+        raise _bad_url(exc) from exc
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         tool = (
             "pg_dump --format=custom --file=BACKUP DATABASE_URL"

@@ -96,9 +96,9 @@ def test_db_upgrade_unreachable_database(
 def test_bad_setting_is_named(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PREPDECK_LOG_LEVEL", "loud")
     result = runner.invoke(main, ["db", "upgrade"])
-    assert result.exit_code == 1
-    assert "invalid settings:" in result.output
-    assert "PREPDECK_LOG_LEVEL: Input should be 'debug', 'info', 'warning'" in result.output
+    assert_one_line_error(
+        result, "invalid settings: PREPDECK_LOG_LEVEL: Input should be 'debug', 'info', 'warning'"
+    )
 
 
 def test_log_level_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,3 +325,26 @@ def test_unexpected_error_traceback_with_debug(
     monkeypatch.setenv("PREPDECK_LOG_LEVEL", "DEBUG")
     result = broken_runner.invoke(main, ["user", "list"])
     assert isinstance(result.exception, OperationalError)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("nonsense", "Could not parse SQLAlchemy URL from given URL string"),
+        ("mysql://u@localhost/prepdeck", "No module named 'MySQLdb'"),
+        ("nosuchdb://u@localhost/prepdeck", "Can't load plugin: sqlalchemy.dialects:nosuchdb"),
+    ],
+)
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["user", "list"], ["backup", "b.sqlite3"]])
+def test_unusable_database_url(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, url: str, reason: str, command: list[str]
+) -> None:
+    monkeypatch.setenv("PREPDECK_DATABASE_URL", url)
+    result = runner.invoke(main, command)
+    if command[0] == "backup" and url != "nonsense":
+        assert_one_line_error(result, "backup handles a SQLite database file only")
+    else:
+        assert_one_line_error(
+            result, f"PREPDECK_DATABASE_URL is not a database URL prepdeck can use ({reason}"
+        )
+        assert "give sqlite:///PATH or postgresql+psycopg://" in result.stderr
