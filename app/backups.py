@@ -106,8 +106,12 @@ def backup_database(*, database: Path, target: Path, force: bool) -> int:
             )
         if os.path.samefile(target, database):
             raise BackupError(f"{target} is the live database itself: name another file")
+        if not stat.S_ISREG(status.st_mode):
+            raise BackupError(f"{target} is not a regular file: name another file")
         if not force:
             raise BackupError(f"{target} exists: choose another name or add --force")
+    if target.resolve() in {_companion(database.resolve(), suffix) for suffix in COMPANIONS}:
+        raise BackupError(f"{target} belongs to the live database: name another file")
     folder = target.parent
     if folder.exists() and not folder.is_dir():
         raise BackupError(f"cannot write {target}: {folder} is a file, not a folder")

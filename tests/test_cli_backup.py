@@ -2,6 +2,8 @@
 
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,16 +108,20 @@ def test_backup_refuses_to_overwrite(runner: CliRunner, tmp_path: Path) -> None:
         ("{tmp}/a-file/x", "cannot write {tmp}/a-file/x: {tmp}/a-file is a file, not a folder"),
         ("/sys/backup.sqlite3", "cannot write the backup in /sys: "),  # even root may not
         ("{tmp}/data/prepdeck.sqlite3", "is the live database itself: name another file"),
+        ("{tmp}/data/prepdeck.sqlite3-wal", "belongs to the live database: name another file"),
+        ("{tmp}/fifo", "{tmp}/fifo is not a regular file: name another file"),
     ],
 )
 def test_backup_to_a_bad_place(
     runner: CliRunner, tmp_path: Path, target: str, message: str
 ) -> None:
     (tmp_path / "a-file").write_text("", encoding="utf-8")
+    os.mkfifo(tmp_path / "fifo")
     before = files(tmp_path / "data")
     result = runner.invoke(main, ["backup", target.format(tmp=tmp_path), "--force"])
     assert_one_line_error(result, message.format(tmp=tmp_path))
     assert files(tmp_path / "data") == before
+    assert (tmp_path / "fifo").is_fifo()
 
 
 def test_backup_of_no_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -366,6 +372,28 @@ def test_restore_keeps_the_database_files_mode(runner: CliRunner, tmp_path: Path
     assert runner.invoke(main, ["restore", str(tmp_path / "b.sqlite3"), "--yes"]).exit_code == 0
     assert database.stat().st_mode & 0o777 == 0o640
     assert database.stat().st_uid == os.getuid()
+
+
+def test_the_installed_command_prints_one_line_not_a_traceback(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "newer.sqlite3"
+    make_unknown_revision(path)
+    environment = {**os.environ, "PREPDECK_DATA_DIR": str(tmp_path / "data")}
+    database = (tmp_path / "data" / "prepdeck.sqlite3").read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "restore", str(path), "--yes"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Error: {path} is at revision 'ffff9999', which")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert (tmp_path / "data" / "prepdeck.sqlite3").read_bytes() == database
 
 
 def test_postgres_backups_use_pg_dump(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
