@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect
 from app import migrate
 from app.cli import main, server_app
 from app.config import Settings, get_settings
+from tests.content.test_loader import BILLION_LAUGHS
 from tests.helpers import PASSWORD
 from tests.server import running_server
 
@@ -348,3 +349,18 @@ def test_unusable_database_url(
             result, f"PREPDECK_DATABASE_URL is not a database URL prepdeck can use ({reason}"
         )
         assert "give sqlite:///PATH or postgresql+psycopg://" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check-content", "serve"])
+def test_an_alias_bomb_is_refused_by_check_content_and_serve(
+    runner: CliRunner, content_copy: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    (content_copy / CARD).write_text(BILLION_LAUGHS, encoding="utf-8")
+    monkeypatch.setenv("PREPDECK_CONTENT_DIR", str(content_copy))
+    monkeypatch.setenv("PREPDECK_DATA_DIR", str(content_copy.parent / "data"))
+    result = runner.invoke(main, [command])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"content/{CARD}:2: YAML error: aliases (*a) are not allowed in decks: write the value out",
+        "1 problem in the content.",
+    ]
