@@ -287,13 +287,18 @@ def authenticate(
 
 
 def _forget_stale(session: Session, now: datetime) -> None:
-    # Keys whose window and lock are long over; a day is the longest window.
-    session.execute(
-        delete(Throttle).where(
+    # Keys whose window and lock are long over (a day is the longest window), a bounded
+    # batch at a time; rows another request holds are skipped, so this never waits on one.
+    stale = (
+        select(Throttle.key)
+        .where(
             Throttle.window_start <= now - timedelta(days=2),
             or_(Throttle.locked_until.is_(None), Throttle.locked_until <= now),
         )
+        .limit(100)
+        .with_for_update(skip_locked=True)
     )
+    session.execute(delete(Throttle).where(Throttle.key.in_(stale.scalar_subquery())))
     session.commit()
 
 
