@@ -186,6 +186,7 @@ PER_USER_ADDRESS = Rule(
 )
 # Per address, looser: slows one address trying a few passwords on many usernames.
 PER_ADDRESS = Rule("address", limit=MAX_FAILURES_PER_CLIENT, window=THROTTLE_WINDOW)
+SIGNUP_PREFIX = "signup"
 SIGNUP_WINDOW = timedelta(hours=1)
 
 
@@ -230,7 +231,7 @@ def count_attempts(
 ) -> None:
     """Count an attempt under each key and commit, or raise Throttled and count none."""
     for rule, key in keys:
-        until = _count_attempt(session, rule, f"{rule.prefix}:{key}"[:200], now)
+        until = _count_attempt(session, rule, _key(rule.prefix, key), now)
         if until is not None:
             session.rollback()
             retry = until - now
@@ -238,9 +239,13 @@ def count_attempts(
     session.commit()
 
 
-def forget_attempt(*, session: Session, rule: Rule, key: str, reset: bool = False) -> None:
+def _key(prefix: str, key: str) -> str:
+    return f"{prefix}:{key}"[:200]
+
+
+def forget_attempt(*, session: Session, prefix: str, key: str, reset: bool = False) -> None:
     """Take back one counted attempt (it succeeded), or with reset all of them, and commit."""
-    key = f"{rule.prefix}:{key}"[:200]
+    key = _key(prefix, key)
     if reset:
         session.execute(delete(Throttle).where(Throttle.key == key))
     else:
@@ -262,13 +267,7 @@ def authenticate(
     """
     now = now or utcnow()
     name = normalize_username(username)
-    pair = f"{name}|{client}"
-    count_attempts(
-        session=session,
-        keys=[(PER_USER_ADDRESS, pair), (PER_ADDRESS, client)],
-        now=now,
-        message=LOGIN_THROTTLED,
-    )
+    _count_login(session, name, client, now)
     user = get_user(session, name) if len(password) <= MAX_PASSWORD else None
     if user is None:
         _hasher.verify(password[:MAX_PASSWORD], _DUMMY_HASH)
@@ -281,9 +280,25 @@ def authenticate(
     if not valid or user is None:
         _forget_stale(session, now)
         raise InvalidCredentials
-    forget_attempt(session=session, rule=PER_USER_ADDRESS, key=pair, reset=True)
-    forget_attempt(session=session, rule=PER_ADDRESS, key=client)
+    _login_succeeded(session, name, client)
     return user
+
+
+def _count_login(session: Session, username: str, client: str, now: datetime) -> None:
+    count_attempts(
+        session=session,
+        keys=[(PER_USER_ADDRESS, f"{username}|{client}"), (PER_ADDRESS, client)],
+        now=now,
+        message=LOGIN_THROTTLED,
+    )
+
+
+def _login_succeeded(session: Session, username: str, client: str) -> None:
+    # The pair starts afresh; the address keeps only its failures.
+    forget_attempt(
+        session=session, prefix=PER_USER_ADDRESS.prefix, key=f"{username}|{client}", reset=True
+    )
+    forget_attempt(session=session, prefix=PER_ADDRESS.prefix, key=client)
 
 
 def _forget_stale(session: Session, now: datetime) -> None:
@@ -308,7 +323,7 @@ def count_signup(
     """Count a sign-up from client, or raise Throttled when it made per_hour this hour."""
     if per_hour <= 0:
         return
-    rule = Rule("signup", limit=per_hour, window=SIGNUP_WINDOW)
+    rule = Rule(SIGNUP_PREFIX, limit=per_hour, window=SIGNUP_WINDOW)
     count_attempts(
         session=session, keys=[(rule, client)], now=now or utcnow(), message=SIGNUP_THROTTLED
     )
@@ -316,7 +331,7 @@ def count_signup(
 
 def forget_signup(*, session: Session, client: str) -> None:
     """Take back a counted sign-up that did not make an account."""
-    forget_attempt(session=session, rule=Rule("signup", limit=1, window=SIGNUP_WINDOW), key=client)
+    forget_attempt(session=session, prefix=SIGNUP_PREFIX, key=client)
 
 
 def _digest(token: str) -> str:
@@ -369,18 +384,10 @@ def revoke_all(*, session: Session, user: User, keep_token: str | None = None) -
 
 def check_current_password(*, session: Session, user: User, password: str, client: str) -> None:
     """Raise AccountError unless password is user's; counted and throttled like a login."""
-    now = utcnow()
-    pair = f"{user.username}|{client}"
-    count_attempts(
-        session=session,
-        keys=[(PER_USER_ADDRESS, pair), (PER_ADDRESS, client)],
-        now=now,
-        message=LOGIN_THROTTLED,
-    )
+    _count_login(session, user.username, client, utcnow())
     if len(password) > MAX_PASSWORD or not _hasher.verify(password, user.password_hash):
         raise AccountError("current_password", "The current password is wrong.", status=403)
-    forget_attempt(session=session, rule=PER_USER_ADDRESS, key=pair, reset=True)
-    forget_attempt(session=session, rule=PER_ADDRESS, key=client)
+    _login_succeeded(session, user.username, client)
 
 
 def change_password(
