@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         default=True,
         description="Whether anyone may sign up; the first user can always be created.",
     )
+    signups_per_hour: int = Field(
+        default=5,
+        ge=0,
+        description=(
+            "Sign-ups allowed from one client address per hour (0: no limit); more get 429."
+        ),
+    )
     secure_cookies: bool = Field(
         default=False,
         description="Mark cookies Secure (sent over HTTPS only); set it when served over TLS.",

@@ -108,13 +108,17 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 
 async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CsrfFailed)
     if wants_json(request):
-        message = (
-            "CSRF check failed: with cookie login, send the header X-CSRF-Token with the value "
-            "of the prepdeck_csrf cookie (or use a Bearer token)."
+        message = exc.message or (
+            "CSRF check failed: with cookie login, send the header X-CSRF-Token with the "
+            "csrf_token that POST /api/v1/auth/login returned (also in the prepdeck_csrf "
+            "cookie), or use a Bearer token."
         )
         return JSONResponse({"detail": message}, status_code=403)
-    message = "This form was sent from elsewhere or has expired. Reload the page and try again."
+    message = exc.message or (
+        "This form was sent from elsewhere or has expired. Reload the page and try again."
+    )
     return error_page(request, 403, [message])
 
 

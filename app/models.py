@@ -86,14 +86,19 @@ class AuthToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class LoginFailure(Base):
-    """A failed login, counted per username and per client address to throttle guessing."""
+class Throttle(Base):
+    """Attempts counted under one key (a username and address, an address) to slow guessing.
 
-    __tablename__ = "login_failures"
+    An attempt is counted before its password is checked, in the statement that also checks
+    the limit, so requests in parallel cannot all slip under it.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), index=True)
-    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    __tablename__ = "throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CardState(Base):

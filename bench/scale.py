@@ -311,6 +311,7 @@ def main() -> None:
             data_dir=Path(folder),
             database_url=args.database_url,
             warm_demos=False,
+            signups_per_hour=0,  # every user signs up from one test client
             _env_file=None,
         )
         app = create_app(settings)

@@ -31,7 +31,7 @@ def test_user_create_list_set_password(runner: CliRunner) -> None:
         ["ada", "admin"],
         ["bob", "user"],
     ]
-    result = runner.invoke(main, ["user", "set-password", "bob", "--password", "another one!"])
+    result = runner.invoke(main, ["user", "set-password", "bob", "--password", "quiet ferry lamp"])
     assert result.exit_code == 0
     assert "password of 'bob' changed" in result.output
 
@@ -41,6 +41,8 @@ def test_user_create_list_set_password(runner: CliRunner) -> None:
     [
         (["user", "create", "a", "--password", PASSWORD], "A username has 3 to 32 characters"),
         (["user", "create", "ada", "--password", "short"], "at least 8 characters"),
+        (["user", "create", "ada", "--password", "password"], "This is a top-10 common password"),
+        (["user", "create", "ada", "--password", "ada12345"], "It contains the username."),
         (["user", "set-password", "nobody", "--password", PASSWORD], "no user 'nobody'"),
         (["export", "--user", "nobody"], "no user 'nobody'"),
         (["export"], "Missing option '--user'"),
@@ -50,6 +52,13 @@ def test_user_commands_bad_input(runner: CliRunner, args: list[str], message: st
     result = runner.invoke(main, args)
     assert result.exit_code in (1, 2)
     assert message in result.output
+
+
+def test_set_password_refuses_a_guessable_password(runner: CliRunner) -> None:
+    runner.invoke(main, ["user", "create", "ada", "--password", PASSWORD])
+    result = runner.invoke(main, ["user", "set-password", "ada", "--password", "12345678"])
+    assert result.exit_code == 1
+    assert "This password is too easy to guess: This is a top-10 common password." in result.output
 
 
 def test_taken_username(runner: CliRunner) -> None:

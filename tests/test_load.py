@@ -19,6 +19,7 @@ from tests.helpers import PASSWORD
 from tests.server import running_server
 
 USERS = 50
+MANY_SIGNUPS = {"PREPDECK_SIGNUPS_PER_HOUR": "0"}  # all users sign up from loopback
 
 
 def register(base: str) -> list[str]:
@@ -109,7 +110,7 @@ def assert_replays(database: Path) -> None:
 
 def test_fifty_users_reviewing_at_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with running_server(data) as (base, _server):
+    with running_server(data, env=MANY_SIGNUPS) as (base, _server):
         load = Load(base, register(base))
         load.run(seconds=6)
     assert set(load.statuses) == {201}, load.statuses
@@ -123,7 +124,7 @@ def test_fifty_users_reviewing_at_once(tmp_path: Path) -> None:
 
 def test_kill_9_mid_load_loses_no_acknowledged_review(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with running_server(data) as (base, server):
+    with running_server(data, env=MANY_SIGNUPS) as (base, server):
         load = Load(base, register(base))
         load.run(seconds=3, during=lambda: server.send_signal(signal.SIGKILL))
         server.wait(timeout=10)

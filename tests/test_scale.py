@@ -36,7 +36,7 @@ QUERIES = {
     "GET /api/v1/progress": 4,
 }
 STATUSES = dict.fromkeys(QUERIES, 200) | {"POST /api/v1/reviews": 201}
-GROWING_TABLES = ("users", "auth_tokens", "card_states", "review_logs", "login_failures")
+GROWING_TABLES = ("users", "auth_tokens", "card_states", "review_logs", "throttles")
 
 
 @contextmanager

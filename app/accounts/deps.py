@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,9 +15,42 @@ from app.models import User
 
 SESSION_COOKIE = "prepdeck_session"
 CSRF_COOKIE = "prepdeck_csrf"
+# With secure cookies on, the names carry the __Host- prefix: browsers then accept the cookie
+# only from this exact host over HTTPS, so a sibling subdomain cannot plant one.
+HOST_PREFIX = "__Host-"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 CSRF_MAX_AGE = 60 * 60 * 24 * 365
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def cookie_name(name: str, *, secure: bool) -> str:
+    """Return the name a cookie has on this server (with __Host- when cookies are secure)."""
+    return HOST_PREFIX + name if secure else name
+
+
+def session_cookie_name(request: Request) -> str:
+    """Return the session cookie's name for this app's settings."""
+    return cookie_name(SESSION_COOKIE, secure=request.app.state.settings.secure_cookies)
+
+
+def csrf_cookie_name(request: Request) -> str:
+    """Return the CSRF cookie's name for this app's settings."""
+    return cookie_name(CSRF_COOKIE, secure=request.app.state.settings.secure_cookies)
+
+
+def session_of(request: Request) -> str | None:
+    """Return the session cookie's value (the login token), or None."""
+    return request.cookies.get(session_cookie_name(request)) or None
+
+
+def presented_token(request: Request) -> str | None:
+    """Return the credential this request came with: its Bearer token, else its session."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return session_of(request)
 
 
 class LoginRequired(Exception):
@@ -24,7 +58,11 @@ class LoginRequired(Exception):
 
 
 class CsrfFailed(Exception):
-    """A cookie-authenticated write came without the matching CSRF token."""
+    """A cookie-authenticated write came without the matching CSRF token, or from elsewhere."""
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message
+        super().__init__(message or "CSRF check failed")
 
 
 async def optional_user(request: Request, session: SessionDep) -> User | None:
@@ -46,7 +84,7 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
         request.state.auth = "bearer"
         request.state.user = user
         return user
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = session_of(request)
     user = None
     if cookie:
         request.state.auth = "cookie"
@@ -68,40 +106,104 @@ async def current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def _sign(secret: str, nonce: str) -> str:
-    return hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+def _mac(secret: str, message: str) -> str:
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _valid(secret: str, token: str) -> bool:
+def _anonymous_token(secret: str, nonce: str) -> str:
+    return f"{nonce}.{_mac(secret, 'anonymous:' + nonce)}"
+
+
+def _valid_anonymous(secret: str, token: str) -> bool:
     nonce, _, signature = token.partition(".")
-    return bool(nonce) and secrets.compare_digest(signature, _sign(secret, nonce))
+    return (
+        bool(nonce)
+        and nonce != "s"
+        and secrets.compare_digest(signature, _mac(secret, "anonymous:" + nonce))
+    )
+
+
+def session_csrf_token(secret: str, session_token: str) -> str:
+    """Return the CSRF token of a login session: only this session's pages can know it."""
+    digest = hashlib.sha256(session_token.encode()).hexdigest()
+    return "s." + _mac(secret, "session:" + digest)
+
+
+def _expected_token(request: Request) -> str | None:
+    """Return the one token a write from this browser must carry, or None when it has none.
+
+    With a session cookie, the token is bound to that session (a token seen by a guest or by
+    another user does not work with it). Without one, it is bound to the guest's own
+    pre-session id: the random half of the CSRF cookie, signed with the secret key.
+    """
+    secret: str = request.app.state.secret
+    session = session_of(request)
+    if session:
+        return session_csrf_token(secret, session)
+    token = request.cookies.get(csrf_cookie_name(request), "")
+    return token if _valid_anonymous(secret, token) else None
 
 
 def csrf_token(request: Request) -> str:
-    """Return this browser's CSRF token, making one (set as a cookie on the way out).
+    """Return the CSRF token for this browser's forms, setting the CSRF cookie on the way out.
 
-    The token is signed with the secret key, so a cookie planted from elsewhere (another
-    subdomain, say) is not accepted as a token.
+    The cookie carries the same token for scripts; a guest without a valid one gets a new
+    pre-session id.
     """
-    secret: str = request.app.state.secret
     new = getattr(request.state, "csrf_new", None)
     if new:
         return str(new)
-    token = request.cookies.get(CSRF_COOKIE, "")
-    if not _valid(secret, token):
-        nonce = secrets.token_urlsafe(24)
-        token = f"{nonce}.{_sign(secret, nonce)}"
+    token = _expected_token(request)
+    if token is None:
+        token = _anonymous_token(request.app.state.secret, secrets.token_urlsafe(24))
+    if request.cookies.get(csrf_cookie_name(request)) != token:
         request.state.csrf_new = token
     return token
+
+
+def _origin(url: str) -> str | None:
+    """Return scheme://host[:port] of url, without a default port, or None if it has none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    netloc = parts.hostname + (f":{port}" if port and port != DEFAULT_PORTS[parts.scheme] else "")
+    return f"{parts.scheme}://{netloc}"
+
+
+async def require_same_origin(request: Request) -> None:
+    """Refuse an unsafe request that a browser sent from a page of another site.
+
+    Browsers send Origin on every cross-site POST; when it is missing, a Referer from
+    elsewhere also refuses. A request with neither (curl, scripts) passes this check.
+    """
+    if request.method not in UNSAFE_METHODS or request.headers.get("authorization"):
+        return
+    ours = _origin(str(request.base_url))
+    origin = request.headers.get("origin")
+    if origin is not None:
+        source, header = origin, "Origin"
+    else:
+        referer = request.headers.get("referer")
+        if referer is None:
+            return
+        source, header = referer, "Referer"
+    if _origin(source) != ours:
+        raise CsrfFailed(
+            f"Cross-origin request refused: its {header} is {source[:200]!r}, not this site "
+            f"({ours}). Send it from this site's pages, or use a Bearer token."
+        )
 
 
 async def require_csrf(request: Request, _user: OptionalUser) -> None:
     """Check the CSRF token of a write that a browser could be tricked into sending."""
     if getattr(request.state, "auth", None) == "bearer":
         return  # a Bearer token is never sent by a browser on its own
-    expected = request.cookies.get(CSRF_COOKIE, "")
-    if not _valid(request.app.state.secret, expected):
-        raise CsrfFailed
+    await require_same_origin(request)
+    expected = _expected_token(request)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -113,6 +215,7 @@ async def require_csrf(request: Request, _user: OptionalUser) -> None:
 
 
 CsrfProtected = Depends(require_csrf)
+SameOrigin = Depends(require_same_origin)
 
 
 class CsrfCookieMiddleware:
@@ -121,6 +224,7 @@ class CsrfCookieMiddleware:
     def __init__(self, app: ASGIApp, *, secure: bool) -> None:
         self.app = app
         self.secure = secure
+        self.name = cookie_name(CSRF_COOKIE, secure=secure)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -130,7 +234,7 @@ class CsrfCookieMiddleware:
         async def send_with_cookie(message: Message) -> None:
             token = scope.get("state", {}).get("csrf_new")
             if message["type"] == "http.response.start" and token:
-                cookie = f"{CSRF_COOKIE}={token}; Path=/; Max-Age={CSRF_MAX_AGE}; SameSite=Lax" + (
+                cookie = f"{self.name}={token}; Path=/; Max-Age={CSRF_MAX_AGE}; SameSite=Lax" + (
                     "; Secure" if self.secure or scope.get("scheme") == "https" else ""
                 )
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]

@@ -1,17 +1,22 @@
 """Accounts: create users, check passwords, issue and resolve tokens, throttle guessing."""
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pwdlib import PasswordHash
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
-from app.models import AuthToken, LoginFailure, User, utcnow
+from app.models import AuthToken, Throttle, User, UTCDateTime, utcnow
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 MIN_PASSWORD = 8
@@ -19,8 +24,12 @@ MAX_PASSWORD = 256  # bounds the hashing work a request can ask for
 SESSION_LIFETIME = timedelta(days=30)
 API_TOKEN_LIFETIME = timedelta(days=365)
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USERNAME = 5
-MAX_FAILURES_PER_CLIENT = 20
+MAX_FAILURES_PER_USERNAME = 5  # per username and address, then back-off
+MAX_FAILURES_PER_CLIENT = 50  # per address, whatever the usernames
+MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable" for an online attack
+STRENGTH_CHECKED = 72  # zxcvbn refuses longer input (its time grows fast with length)
+LOGIN_THROTTLED = "Too many failed logins. Try again in {seconds} seconds."
+SIGNUP_THROTTLED = "Too many sign-ups from your address. Try again in {seconds} seconds."
 
 _hasher = PasswordHash.recommended()
 # Checked when the username is unknown, so a wrong name costs as long as a wrong password.
@@ -45,12 +54,13 @@ class InvalidCredentials(AccountError):
 
 @dataclass
 class Throttled(Exception):
-    """Too many failed logins; try again after retry_after seconds."""
+    """Too many attempts; try again after retry_after seconds."""
 
     retry_after: int
+    message: str = LOGIN_THROTTLED
 
     def __str__(self) -> str:
-        return f"Too many failed logins. Try again in {self.retry_after} seconds."
+        return self.message.format(seconds=self.retry_after)
 
 
 def normalize_username(username: str) -> str:
@@ -70,12 +80,30 @@ def check_username(username: str) -> str:
     return name
 
 
-def check_password(password: str) -> None:
-    """Raise AccountError unless the password is long enough and not absurdly long."""
+def check_password(password: str, username: str = "") -> None:
+    """Raise AccountError unless the password is long enough, not too long, and hard to guess.
+
+    Guessability is zxcvbn's estimate, which knows common passwords, words, names, keyboard
+    patterns and dates, and here also the username.
+    """
     if len(password) < MIN_PASSWORD:
         raise AccountError("password", f"A password has at least {MIN_PASSWORD} characters.")
     if len(password) > MAX_PASSWORD:
         raise AccountError("password", f"A password has at most {MAX_PASSWORD} characters.")
+    inputs = [part for part in (username, normalize_username(username)) if part]
+    result = zxcvbn(password[:STRENGTH_CHECKED], user_inputs=inputs)
+    if result["score"] < MIN_STRENGTH:
+        feedback = result["feedback"]
+        hints = [feedback["warning"], *feedback["suggestions"]]
+        if username and normalize_username(username) in password.lower():
+            hints.insert(0, "It contains the username.")
+        advice = " ".join(hint if hint.endswith(".") else f"{hint}." for hint in hints if hint)
+        raise AccountError(
+            "password",
+            "This password is too easy to guess"
+            + (f": {advice}" if advice else ".")
+            + " Try a few unrelated words, or a password manager's suggestion.",
+        )
 
 
 def hash_password(password: str) -> str:
@@ -93,7 +121,7 @@ def create_user(
 ) -> User:
     """Create and commit a user; the first user is an admin unless told otherwise."""
     name = check_username(username)
-    check_password(password)
+    check_password(password, name)
     if is_admin is None:
         is_admin = user_count(session) == 0
     user = User(username=name, password_hash=hash_password(password), is_admin=is_admin)
@@ -106,12 +134,13 @@ def create_user(
     return user
 
 
-def set_password(*, session: Session, user: User, password: str) -> None:
-    """Change a user's password and end all of their sessions and tokens."""
-    check_password(password)
+def set_password(
+    *, session: Session, user: User, password: str, keep_token: str | None = None
+) -> None:
+    """Change a user's password and end all of their sessions and tokens but keep_token."""
+    check_password(password, user.username)
     user.password_hash = hash_password(password)
-    session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
-    session.commit()
+    revoke_all(session=session, user=user, keep_token=keep_token)
 
 
 def get_user(session: Session, username: str) -> User | None:
@@ -119,35 +148,127 @@ def get_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == normalize_username(username)))
 
 
-def _failure_keys(username: str, client: str) -> list[tuple[str, int]]:
-    return [
-        (f"user:{normalize_username(username)}", MAX_FAILURES_PER_USERNAME),
-        (f"client:{client}", MAX_FAILURES_PER_CLIENT),
-    ]
+@dataclass(frozen=True)
+class Rule:
+    """How many attempts a key gets in its window, and how long it is locked after that.
+
+    The attempt that reaches the limit locks the key for base_delay; with backoff, each later
+    attempt in the same window (allowed once the lock ends) doubles it, up to max_delay.
+    Without backoff the key stays locked until its window ends.
+    """
+
+    prefix: str
+    limit: int
+    window: timedelta
+    base_delay: timedelta = timedelta(0)
+    max_delay: timedelta = timedelta(0)
+    backoff: bool = False
+
+    def lock(self, attempts: int, window_start: datetime, now: datetime) -> datetime | None:
+        """Return until when the key is locked after its attempts-th attempt, or None."""
+        if attempts < self.limit:
+            return None
+        if not self.backoff:
+            return window_start + self.window
+        doublings = min(attempts - self.limit, 20)
+        return now + min(self.base_delay * (1 << doublings), self.max_delay)
 
 
-def _check_throttle(session: Session, username: str, client: str, now: datetime) -> None:
-    since = now - THROTTLE_WINDOW
-    for key, limit in _failure_keys(username, client):
-        failures = session.scalars(
-            select(LoginFailure.failed_at)
-            .where(LoginFailure.key == key, LoginFailure.failed_at > since)
-            .order_by(LoginFailure.failed_at.desc())
-            .limit(limit)
-        ).all()
-        if len(failures) >= limit:
-            oldest = failures[-1]
-            retry = oldest + THROTTLE_WINDOW - now
-            raise Throttled(retry_after=max(1, int(retry.total_seconds()) + 1))
+# Per username and address: an attacker elsewhere cannot lock the user out, and the back-off
+# makes a long guessing run from one address slow.
+PER_USER_ADDRESS = Rule(
+    "login",
+    limit=MAX_FAILURES_PER_USERNAME,
+    window=timedelta(days=1),
+    base_delay=timedelta(minutes=1),
+    max_delay=timedelta(hours=1),
+    backoff=True,
+)
+# Per address, looser: slows one address trying a few passwords on many usernames.
+PER_ADDRESS = Rule("address", limit=MAX_FAILURES_PER_CLIENT, window=THROTTLE_WINDOW)
+SIGNUP_PREFIX = "signup"
+SIGNUP_WINDOW = timedelta(hours=1)
+
+
+def _upsert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(Throttle)
+    return sqlite_insert(Throttle)
+
+
+def _count_attempt(session: Session, rule: Rule, key: str, now: datetime) -> datetime | None:
+    """Count one attempt under key unless it is locked; return the lock end when it is.
+
+    One statement: the row lock (PostgreSQL) or write lock (SQLite) it takes lasts until
+    the commit, so parallel attempts queue and each sees the count of the ones before it.
+    """
+    stale = now - rule.window
+    now_value = literal(now, UTCDateTime())
+    insert = _upsert(session).values(key=key, attempts=1, window_start=now, locked_until=None)
+    restart = Throttle.window_start <= stale
+    statement = insert.on_conflict_do_update(
+        index_elements=[Throttle.key],
+        set_={
+            "attempts": case((restart, 1), else_=Throttle.attempts + 1),
+            "window_start": case((restart, now_value), else_=Throttle.window_start),
+        },
+        where=or_(Throttle.locked_until.is_(None), Throttle.locked_until <= now),
+    ).returning(Throttle.attempts, Throttle.window_start)
+    counted = session.execute(statement).first()
+    if counted is None:  # locked: the row was left as it was
+        until: datetime | None = session.scalar(
+            select(Throttle.locked_until).where(Throttle.key == key)
+        )
+        return until or now
+    attempts, window_start = counted
+    lock = rule.lock(attempts, window_start, now)
+    session.execute(update(Throttle).where(Throttle.key == key).values(locked_until=lock))
+    return None
+
+
+def count_attempts(
+    *, session: Session, keys: list[tuple[Rule, str]], now: datetime, message: str
+) -> None:
+    """Count an attempt under each key and commit, or raise Throttled and count none."""
+    for rule, key in keys:
+        until = _count_attempt(session, rule, _key(rule.prefix, key), now)
+        if until is not None:
+            session.rollback()
+            retry = until - now
+            raise Throttled(retry_after=max(1, math.ceil(retry.total_seconds())), message=message)
+    session.commit()
+
+
+def _key(prefix: str, key: str) -> str:
+    return f"{prefix}:{key}"[:200]
+
+
+def forget_attempt(*, session: Session, prefix: str, key: str, reset: bool = False) -> None:
+    """Take back one counted attempt (it succeeded), or with reset all of them, and commit."""
+    key = _key(prefix, key)
+    if reset:
+        session.execute(delete(Throttle).where(Throttle.key == key))
+    else:
+        session.execute(
+            update(Throttle)
+            .where(Throttle.key == key, Throttle.attempts > 0)
+            .values(attempts=Throttle.attempts - 1)
+        )
+    session.commit()
 
 
 def authenticate(
     *, session: Session, username: str, password: str, client: str, now: datetime | None = None
 ) -> User:
-    """Return the user whose password this is; count failures and throttle guessing."""
+    """Return the user whose password this is; count attempts and throttle guessing.
+
+    The attempt is counted before the (slow) password check, so at most the limit of
+    checks run however many requests arrive at once.
+    """
     now = now or utcnow()
-    _check_throttle(session, username, client, now)
-    user = get_user(session, username) if len(password) <= MAX_PASSWORD else None
+    name = normalize_username(username)
+    _count_login(session, name, client, now)
+    user = get_user(session, name) if len(password) <= MAX_PASSWORD else None
     if user is None:
         _hasher.verify(password[:MAX_PASSWORD], _DUMMY_HASH)
         valid = False
@@ -155,17 +276,62 @@ def authenticate(
         valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
         if valid and new_hash:
             user.password_hash = new_hash
+            session.commit()
     if not valid or user is None:
-        for key, _limit in _failure_keys(username, client):
-            session.add(LoginFailure(key=key, failed_at=now))
-        session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= now - THROTTLE_WINDOW))
-        session.commit()
+        _forget_stale(session, now)
         raise InvalidCredentials
-    session.execute(
-        delete(LoginFailure).where(LoginFailure.key == _failure_keys(username, client)[0][0])
-    )
-    session.commit()
+    _login_succeeded(session, name, client)
     return user
+
+
+def _count_login(session: Session, username: str, client: str, now: datetime) -> None:
+    count_attempts(
+        session=session,
+        keys=[(PER_USER_ADDRESS, f"{username}|{client}"), (PER_ADDRESS, client)],
+        now=now,
+        message=LOGIN_THROTTLED,
+    )
+
+
+def _login_succeeded(session: Session, username: str, client: str) -> None:
+    # The pair starts afresh; the address keeps only its failures.
+    forget_attempt(
+        session=session, prefix=PER_USER_ADDRESS.prefix, key=f"{username}|{client}", reset=True
+    )
+    forget_attempt(session=session, prefix=PER_ADDRESS.prefix, key=client)
+
+
+def _forget_stale(session: Session, now: datetime) -> None:
+    # Keys whose window and lock are long over (a day is the longest window), a bounded
+    # batch at a time; rows another request holds are skipped, so this never waits on one.
+    stale = (
+        select(Throttle.key)
+        .where(
+            Throttle.window_start <= now - timedelta(days=2),
+            or_(Throttle.locked_until.is_(None), Throttle.locked_until <= now),
+        )
+        .limit(100)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(Throttle).where(Throttle.key.in_(stale.scalar_subquery())))
+    session.commit()
+
+
+def count_signup(
+    *, session: Session, client: str, per_hour: int, now: datetime | None = None
+) -> None:
+    """Count a sign-up from client, or raise Throttled when it made per_hour this hour."""
+    if per_hour <= 0:
+        return
+    rule = Rule(SIGNUP_PREFIX, limit=per_hour, window=SIGNUP_WINDOW)
+    count_attempts(
+        session=session, keys=[(rule, client)], now=now or utcnow(), message=SIGNUP_THROTTLED
+    )
+
+
+def forget_signup(*, session: Session, client: str) -> None:
+    """Take back a counted sign-up that did not make an account."""
+    forget_attempt(session=session, prefix=SIGNUP_PREFIX, key=client)
 
 
 def _digest(token: str) -> str:
@@ -205,3 +371,35 @@ def revoke_token(session: Session, token: str) -> None:
     """End a session or API token."""
     session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))
     session.commit()
+
+
+def revoke_all(*, session: Session, user: User, keep_token: str | None = None) -> None:
+    """End every session and API token of user but keep_token."""
+    statement = delete(AuthToken).where(AuthToken.user_id == user.id)
+    if keep_token:
+        statement = statement.where(AuthToken.token_hash != _digest(keep_token))
+    session.execute(statement)
+    session.commit()
+
+
+def check_current_password(*, session: Session, user: User, password: str, client: str) -> None:
+    """Raise AccountError unless password is user's; counted and throttled like a login."""
+    _count_login(session, user.username, client, utcnow())
+    if len(password) > MAX_PASSWORD or not _hasher.verify(password, user.password_hash):
+        raise AccountError("current_password", "The current password is wrong.", status=403)
+    _login_succeeded(session, user.username, client)
+
+
+def change_password(
+    *,
+    session: Session,
+    user: User,
+    current_password: str,
+    new_password: str,
+    client: str,
+    keep_token: str | None,
+) -> None:
+    """Change user's password after checking the current one; end every other login."""
+    check_password(new_password, user.username)
+    check_current_password(session=session, user=user, password=current_password, client=client)
+    set_password(session=session, user=user, password=new_password, keep_token=keep_token)

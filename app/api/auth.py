@@ -1,4 +1,4 @@
-"""JSON API: sign up, log in (token and session cookie), log out."""
+"""JSON API: sign up, log in (token and session cookie), log out here or everywhere."""
 
 from typing import Annotated
 
@@ -6,16 +6,22 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import (
-    SESSION_COOKIE,
     CsrfProtected,
-    csrf_token,
+    CurrentUser,
+    SameOrigin,
+    session_cookie_name,
+    session_csrf_token,
+    session_of,
 )
 from app.accounts.service import (
     SESSION_LIFETIME,
     AccountError,
     authenticate,
+    count_signup,
     create_user,
+    forget_signup,
     issue_token,
+    revoke_all,
     revoke_token,
     user_count,
 )
@@ -70,35 +76,67 @@ def signup_allowed(session: SessionDep, settings: Settings) -> bool:
 
 
 def client_address(request: Request) -> str:
-    """Return the client's address, as the server (and any trusted proxy) saw it."""
+    """Return the client's address: the peer's, or X-Forwarded-For's from a trusted proxy.
+
+    The server (uvicorn with PREPDECK_TRUSTED_PROXIES) has already put the forwarded
+    address in place; behind a proxy that is not trusted, every client has its address.
+    """
     return request.client.host if request.client else "unknown"
 
 
-def set_session_cookie(
-    response: Response, token: str, settings: Settings, request: Request
-) -> None:
-    """Attach the session cookie: Secure when configured or when the request came over TLS."""
+def set_session_cookie(response: Response, token: str, settings: Settings, request: Request) -> str:
+    """Attach the session cookie (Secure when configured or over TLS); return its CSRF token.
+
+    The browser's CSRF token is bound to the session, so a new session gets a new one.
+    """
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(request),
         token,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies or request.url.scheme == "https",
     )
+    csrf = session_csrf_token(request.app.state.secret, token)
+    request.state.csrf_new = csrf
+    return csrf
+
+
+def create_account(
+    *, request: Request, session: SessionDep, settings: Settings, username: str, password: str
+) -> User:
+    """Create an account, counting it against the sign-ups allowed from the client's address."""
+    client = client_address(request)
+    count_signup(session=session, client=client, per_hour=settings.signups_per_hour)
+    try:
+        return create_user(session=session, username=username, password=password)
+    except AccountError:
+        forget_signup(session=session, client=client)
+        raise
 
 
 @router.post(
     "/register",
     status_code=201,
-    responses={403: {"description": "Sign-up is closed"}, 422: {"description": "Bad input"}},
+    responses={
+        403: {"description": "Sign-up is closed"},
+        422: {"description": "Bad input, or a password too easy to guess"},
+        429: {"description": "Too many sign-ups from this address"},
+    },
+    dependencies=[SameOrigin],
 )
-def register(credentials: Credentials, session: SessionDep, settings: SettingsDep) -> UserOut:
+def register(
+    credentials: Credentials, request: Request, session: SessionDep, settings: SettingsDep
+) -> UserOut:
     """Create an account; the first account is an admin."""
     if not signup_allowed(session, settings):
         raise AccountError("username", "Sign-up is closed on this server; ask its admin.", 403)
-    user = create_user(
-        session=session, username=credentials.username, password=credentials.password
+    user = create_account(
+        request=request,
+        session=session,
+        settings=settings,
+        username=credentials.username,
+        password=credentials.password,
     )
     return UserOut.of(user)
 
@@ -106,6 +144,7 @@ def register(credentials: Credentials, session: SessionDep, settings: SettingsDe
 @router.post(
     "/login",
     responses={401: {"description": "Wrong credentials"}, 429: {"description": "Throttled"}},
+    dependencies=[SameOrigin],
 )
 def login(
     credentials: Credentials,
@@ -123,8 +162,8 @@ def login(
     )
     token = issue_token(session=session, user=user, kind="api")
     token_for_cookie = issue_token(session=session, user=user, kind="session")
-    set_session_cookie(response, token_for_cookie, settings, request)
-    return LoginOut(token=token, user=UserOut.of(user), csrf_token=csrf_token(request))
+    csrf = set_session_cookie(response, token_for_cookie, settings, request)
+    return LoginOut(token=token, user=UserOut.of(user), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204, dependencies=[CsrfProtected])
@@ -133,7 +172,16 @@ def logout(request: Request, response: Response, session: SessionDep) -> None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         revoke_token(session, header[7:].strip())
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = session_of(request)
     if cookie:
         revoke_token(session, cookie)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(session_cookie_name(request))
+
+
+@router.post("/logout-all", status_code=204, dependencies=[CsrfProtected])
+def logout_everywhere(
+    request: Request, response: Response, user: CurrentUser, session: SessionDep
+) -> None:
+    """End every session and API token of the user, this one included."""
+    revoke_all(session=session, user=user)
+    response.delete_cookie(session_cookie_name(request))

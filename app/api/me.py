@@ -2,11 +2,13 @@
 
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from app.accounts.deps import CsrfProtected, CurrentUser
+from app.accounts.deps import CsrfProtected, CurrentUser, presented_token
+from app.accounts.service import change_password
+from app.api.auth import client_address
 from app.db import SessionDep
 from app.deps import LibraryDep
 from app.models import utcnow
@@ -95,6 +97,38 @@ def update_settings(body: StudySettings, user: CurrentUser, session: SessionDep)
     """Replace the user's study settings."""
     body.save(session=session, user=user)
     return StudySettings.of(user)
+
+
+class PasswordChange(BaseModel):
+    """The current password and the new one."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post(
+    "/me/password",
+    status_code=204,
+    dependencies=[CsrfProtected],
+    responses={
+        403: {"description": "The current password is wrong"},
+        422: {"description": "The new password is too short, too long or too easy to guess"},
+        429: {"description": "Too many wrong current passwords"},
+    },
+    tags=["auth"],
+)
+def update_password(
+    body: PasswordChange, request: Request, user: CurrentUser, session: SessionDep
+) -> None:
+    """Change the password; every other session and API token ends, this one stays."""
+    change_password(
+        session=session,
+        user=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        client=client_address(request),
+        keep_token=presented_token(request),
+    )
 
 
 @router.get("/me/export")

@@ -229,10 +229,21 @@ class UndoOut(BaseModel):
     rating: int
 
 
+class UndoIn(BaseModel):
+    """Which review the client means to undo (optional)."""
+
+    review_id: uuid.UUID | None = Field(
+        default=None,
+        description="undo only if this is still the latest review (else 409), so a repeated "
+        "or parallel undo never undoes a second review",
+    )
+
+
 @router.post("/reviews/undo", dependencies=[CsrfProtected], responses=CONFLICT)
-def undo_review(user: CurrentUser, session: SessionDep) -> UndoOut:
+def undo_review(user: CurrentUser, session: SessionDep, body: UndoIn | None = None) -> UndoOut:
     """Undo the latest review, restoring the card's schedule exactly as it was."""
-    log = undo_last_review(session=session, user=user)
+    review_id = str(body.review_id) if body is not None and body.review_id is not None else None
+    log = undo_last_review(session=session, user=user, review_id=review_id)
     return UndoOut(review_id=log.review_id, card_id=log.card_id, rating=log.rating)
 
 

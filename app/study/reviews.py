@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import CursorResult, Result, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -56,6 +57,11 @@ STALE = (
     "your grade was not recorded. Load the next card to go on."
 )
 
+
+UNDONE_MEANWHILE = (
+    "This review was undone meanwhile by another request (another tab or a double click); "
+    "nothing more was undone."
+)
 
 _BY_REVIEW_ID = select(ReviewLog).where(
     ReviewLog.user_id == bindparam("user_id"), ReviewLog.review_id == bindparam("review_id")
@@ -149,8 +155,17 @@ def record_review(
     return ReviewResult(log=log, memory=after, version=row.version), True
 
 
-def undo_last_review(*, session: Session, user: User) -> ReviewLog:
-    """Undo the user's latest review (in time), restoring the card's state exactly."""
+def _rowcount(result: Result[Any]) -> int:
+    assert isinstance(result, CursorResult)  # a DELETE's result is one
+    return result.rowcount
+
+
+def undo_last_review(*, session: Session, user: User, review_id: str | None = None) -> ReviewLog:
+    """Undo the user's latest review (in time), restoring the card's state exactly.
+
+    With review_id, undo only if that is still the latest review. Of parallel undos that
+    read the same review, one undoes it and the others raise Conflict.
+    """
     log = session.scalar(
         select(ReviewLog)
         .where(ReviewLog.user_id == user.id)
@@ -159,20 +174,30 @@ def undo_last_review(*, session: Session, user: User) -> ReviewLog:
     )
     if log is None:
         raise Conflict("There is no review to undo.")
-    row = session.get(CardState, (user.id, log.card_id))
-    if row is not None:
-        if log.state_before is not None:
-            Memory.from_json(log.state_before).store(row)
-        elif row.suspended or row.buried_until is not None:
-            Memory.new(log.reviewed_at).store(row)  # keep the row for its flags
-        else:
-            session.delete(row)
-    session.execute(delete(ReviewLog).where(ReviewLog.id == log.id))
+    if review_id is not None and log.review_id != review_id:
+        raise Conflict(
+            f"Review {review_id} is not the latest review (it was undone already, or another "
+            "review came after it); nothing was undone."
+        )
     try:
+        # Deleting the row claims it: a parallel undo of the same review waits for this one
+        # (row lock or SQLite's write lock) and then deletes nothing.
+        claimed = _rowcount(session.execute(delete(ReviewLog).where(ReviewLog.id == log.id)))
+        if claimed != 1:
+            session.rollback()
+            raise Conflict(UNDONE_MEANWHILE)
+        row = session.get(CardState, (user.id, log.card_id))
+        if row is not None:
+            if log.state_before is not None:
+                Memory.from_json(log.state_before).store(row)
+            elif row.suspended or row.buried_until is not None:
+                Memory.new(log.reviewed_at).store(row)  # keep the row for its flags
+            else:
+                session.delete(row)
         session.commit()
     except StaleDataError as exc:
         session.rollback()
-        raise Conflict("The card changed while undoing; try again.") from exc
+        raise Conflict("The card changed while undoing; nothing was undone. Try again.") from exc
     return log
 
 

@@ -1,22 +1,37 @@
-"""HTML pages: log in, sign up, log out."""
+"""HTML pages: log in, sign up, log out (here or everywhere), change the password."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.accounts.deps import SESSION_COOKIE, CsrfProtected, OptionalUser
+from app.accounts.deps import (
+    CsrfProtected,
+    CurrentUser,
+    OptionalUser,
+    session_cookie_name,
+    session_of,
+)
 from app.accounts.service import (
     AccountError,
     Throttled,
     authenticate,
-    create_user,
+    change_password,
     issue_token,
+    revoke_all,
     revoke_token,
 )
-from app.api.auth import SettingsDep, client_address, set_session_cookie, signup_allowed
+from app.api.auth import (
+    SettingsDep,
+    client_address,
+    create_account,
+    set_session_cookie,
+    signup_allowed,
+)
 from app.db import SessionDep
 from app.models import User
+from app.study.settings import StudySettings
+from app.web.progress import settings_page
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -109,7 +124,22 @@ def submit_signup(
         errors["password_again"] = "The two passwords differ."  # noqa: S105
     else:
         try:
-            user = create_user(session=session, username=username, password=password)
+            user = create_account(
+                request=request,
+                session=session,
+                settings=settings,
+                username=username,
+                password=password,
+            )
+        except Throttled as exc:
+            response = render(
+                request,
+                "signup.html",
+                {"open": True, "username": username, "errors": {"username": str(exc)}},
+                status_code=429,
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except AccountError as exc:
             errors[exc.field] = str(exc)
     if errors:
@@ -125,9 +155,51 @@ def submit_signup(
 @router.post("/logout", dependencies=[CsrfProtected])
 def submit_logout(request: Request, session: SessionDep) -> Response:
     """End the session."""
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = session_of(request)
     if cookie:
         revoke_token(session, cookie)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(session_cookie_name(request))
     return response
+
+
+@router.post("/settings/logout-all", dependencies=[CsrfProtected])
+def submit_logout_everywhere(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """End every session and API token of the user, this one included."""
+    revoke_all(session=session, user=user)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(session_cookie_name(request))
+    return response
+
+
+@router.post("/settings/password", dependencies=[CsrfProtected])
+def submit_password(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    current_password: Password,
+    new_password: Password,
+    new_password_again: Password,
+) -> Response:
+    """Change the password; every other session and API token ends, this one stays."""
+    values = StudySettings.of(user).model_dump()
+    if new_password != new_password_again:
+        return settings_page(
+            request, values, errors=["The two new passwords differ."], status_code=422
+        )
+    try:
+        change_password(
+            session=session,
+            user=user,
+            current_password=current_password,
+            new_password=new_password,
+            client=client_address(request),
+            keep_token=session_of(request),
+        )
+    except Throttled as exc:
+        response = settings_page(request, values, errors=[str(exc)], status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except AccountError as exc:
+        return settings_page(request, values, errors=[str(exc)], status_code=exc.status)
+    return RedirectResponse("/settings?password_changed=true#account", status_code=303)

@@ -53,7 +53,7 @@ def read_forecast(user: CurrentUser, session: SessionDep, library: LibraryDep) -
     return Response(forecast_png(progress.forecast), media_type="image/png", headers=PRIVATE)
 
 
-def _settings_page(
+def settings_page(
     request: Request,
     values: dict[str, object],
     *,
@@ -61,6 +61,7 @@ def _settings_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """Render the settings page with the given form values, errors and notice."""
     return render(
         request,
         "settings.html",
@@ -77,13 +78,19 @@ def _settings_page(
 
 @router.get("/settings", response_class=HTMLResponse)
 def read_settings(
-    request: Request, user: CurrentUser, saved: bool = False, imported: int | None = None
+    request: Request,
+    user: CurrentUser,
+    saved: bool = False,
+    imported: int | None = None,
+    password_changed: bool = False,
 ) -> HTMLResponse:
-    """Show the study settings and the export and import of progress."""
+    """Show the study settings, the export and import of progress, and the account."""
     notice = "Settings saved." if saved else None
+    if password_changed:
+        notice = "Password changed. Every other session and API token has ended."
     if imported is not None:
         notice = f"Import done: {imported} new review{'s' if imported != 1 else ''} added."
-    return _settings_page(request, StudySettings.of(user).model_dump(), notice=notice)
+    return settings_page(request, StudySettings.of(user).model_dump(), notice=notice)
 
 
 @router.post("/settings", dependencies=[CsrfProtected])
@@ -112,7 +119,7 @@ def submit_settings(
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
             for error in exc.errors(include_url=False)
         ]
-        return _settings_page(request, values, errors=errors, status_code=422)
+        return settings_page(request, values, errors=errors, status_code=422)
     settings.save(session=session, user=user)
     return RedirectResponse("/settings?saved=true", status_code=303)
 
@@ -148,11 +155,11 @@ async def submit_import(
     values = StudySettings.of(user).model_dump()
     if len(raw) > MAX_IMPORT_BYTES:
         errors = [f"file: larger than {MAX_IMPORT_BYTES // 1_000_000} MB"]
-        return _settings_page(request, values, errors=errors, status_code=413)
+        return settings_page(request, values, errors=errors, status_code=413)
     try:
         export = Export.model_validate(json.loads(raw))
     except (ValueError, UnicodeDecodeError) as exc:
-        return _settings_page(request, values, errors=_import_errors(exc), status_code=422)
+        return settings_page(request, values, errors=_import_errors(exc), status_code=422)
     added, _rebuilt = import_progress(session=session, user=user, data=export, now=utcnow())
     return RedirectResponse(f"/settings?imported={added}", status_code=303)
 

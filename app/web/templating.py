@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__, paths
-from app.accounts.deps import CSRF_FIELD, SESSION_COOKIE, csrf_token
+from app.accounts.deps import CSRF_FIELD, csrf_token, session_of
 from app.accounts.service import user_for_token
 from app.content.render import pygments_css
 from app.models import User
@@ -49,7 +49,7 @@ def _user_of(request: Request) -> User | None:
     if "user" in request.scope.get("state", {}):
         user: User | None = request.state.user
         return user
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = session_of(request)
     if not cookie:
         return None
     factory: sessionmaker[Session] = request.app.state.sessionmaker

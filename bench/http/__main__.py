@@ -99,6 +99,7 @@ def main() -> None:
             "PREPDECK_DATA_DIR": folder,
             "PREPDECK_LOG_LEVEL": "warning",  # no access log lines: measure the app
             "PREPDECK_WARM_DEMOS": "false",  # no background drawing during the runs
+            "PREPDECK_SIGNUPS_PER_HOUR": "0",  # every benchmark user signs up from loopback
         }
         log = (Path(folder) / "server.log").open("wb")
         server = subprocess.Popen(
