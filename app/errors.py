@@ -25,6 +25,7 @@ TITLES = {
     401: "Log in first",
     403: "Forbidden",
     409: "Conflict",
+    413: "Request too large",
     429: "Too many attempts",
     404: "Not found",
     405: "Method not allowed",
@@ -55,6 +56,17 @@ def error_page(request: Request, status: int, messages: list[str]) -> Response:
         {"status": status, "title": TITLES.get(status, "Error"), "messages": messages},
         status_code=status,
     )
+
+
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """Answer an error: {"detail": message} under /api, the error page elsewhere."""
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    response = error_page(request, status, [message])
+    response.headers.update(headers or {})
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -22,6 +22,7 @@ from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.demos.render import RenderCache, warm_defaults
+from app.limits import BodyLimitMiddleware
 from app.observability import Metrics, ObservabilityMiddleware, count_queries
 from app.security import SecurityHeadersMiddleware
 from app.web import accounts as web_accounts
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     metrics = Metrics(demo_cache)
     app.state.metrics = metrics
+    # Innermost, so its 413 answers still get the security headers and are counted.
+    app.add_middleware(BodyLimitMiddleware, max_import_bytes=settings.max_import_bytes)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
