@@ -15,6 +15,7 @@ from app.accounts.deps import CsrfFailed, LoginRequired
 from app.accounts.service import AccountError, Throttled
 from app.content.queries import BadFilter
 from app.demos.params import BadParams
+from app.demos.render import RenderBusy
 from app.study.reviews import StudyError
 from app.web.templating import render
 
@@ -31,6 +32,7 @@ TITLES = {
     405: "Method not allowed",
     422: "Invalid parameter",
     500: "Something went wrong",
+    503: "Busy",
 }
 
 
@@ -155,6 +157,13 @@ async def _throttled(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _render_busy(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RenderBusy)
+    return error_response(
+        request, exc.status, str(exc), headers={"Retry-After": str(exc.retry_after)}
+    )
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "The server failed to answer; the error is in its log."
@@ -174,4 +183,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StudyError, _study_error)
     app.add_exception_handler(AccountError, _account_error)
     app.add_exception_handler(Throttled, _throttled)
+    app.add_exception_handler(RenderBusy, _render_busy)
     app.add_exception_handler(Exception, _server_error)

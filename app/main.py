@@ -4,6 +4,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         if warmer.is_alive():
             warmer.join(timeout=10)  # at most the render in progress
+        demo_cache.close()
         engine.dispose()
 
     # FastAPIOffline serves the Swagger UI files itself: /docs loads nothing from a CDN.
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
     app.state.demo_cache = demo_cache
+    app.state.compute_limiter = CapacityLimiter(api_demos.COMPUTE_THREADS)
     app.state.fragments = {}
     errors.install(app)
     metrics = Metrics(demo_cache)
