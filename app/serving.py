@@ -8,6 +8,7 @@ it answer 503 to real requests. This protocol adds what is missing:
 
 - a request's line and headers must arrive within HEADER_TIMEOUT seconds of the connection
   opening (or of the previous response); otherwise the connection is closed;
+- its body must come at MIN_BODY_RATE on average after BODY_TIMEOUT seconds' grace;
 - the line and headers may take MAX_HEAD_BYTES and MAX_HEADERS at most (else 431);
 - each process keeps at most `max_connections` open; a new one past that closes the
   connection that has been idle the longest (one with no request in progress), or, when none
@@ -26,6 +27,11 @@ from app.config import get_settings
 from app.security import security_headers
 
 HEADER_TIMEOUT = 5.0
+# A body must start within BODY_TIMEOUT seconds of its head, and each byte received gives it
+# 1/MIN_BODY_RATE s more: an honest upload of any size keeps far ahead, while one dribbled
+# a byte at a time is cut off after about BODY_TIMEOUT seconds.
+BODY_TIMEOUT = 10.0
+MIN_BODY_RATE = 1000  # bytes a second
 MAX_HEAD_BYTES = 16 * 1024
 MAX_HEADERS = 100
 
@@ -51,6 +57,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.header_timer: asyncio.TimerHandle | None = None
+        self.body_timer: asyncio.TimerHandle | None = None
+        self.body_deadline = 0.0
+        self.in_body = False  # the head is parsed, the body not yet all received
         self.head_bytes = 0  # bytes received while the head is incomplete
         self.head_size = 0  # the parsed line and headers
         self.header_count = 0
@@ -74,6 +83,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_header_timer()
+        self._stop_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -107,6 +117,11 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self.head_bytes += len(data)
             if self.head_bytes > MAX_HEAD_BYTES:
                 self._refuse(_headers_too_large())
+        elif self.in_body:
+            if self.body_timer is None:
+                self.body_deadline = self.loop.time() + BODY_TIMEOUT
+                self.body_timer = self.loop.call_later(BODY_TIMEOUT, self._body_timeout)
+            self.body_deadline += len(data) / MIN_BODY_RATE
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -131,11 +146,23 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._stop_header_timer()
+        self.in_body = True
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self.in_body = False
+        self._stop_body_timer()
+        super().on_message_complete()
+        if self.cycle is not None and self.cycle.response_complete:  # answered before its body
+            self._await_next_request()
 
     def on_response_complete(self) -> None:
         self.last_active = self.loop.time()
         super().on_response_complete()
+        if not self.in_body:  # else once the rest of the body is in (and thrown away)
+            self._await_next_request()
+
+    def _await_next_request(self) -> None:
         if not self.transport.is_closing() and not self.pipeline:
             self._start_header_timer()  # the next request's head must come in time too
 
@@ -166,10 +193,26 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self.header_timer.cancel()
             self.header_timer = None
 
+    def _stop_body_timer(self) -> None:
+        if self.body_timer is not None:
+            self.body_timer.cancel()
+            self.body_timer = None
+
+    def _body_timeout(self) -> None:
+        # The deadline moves on with every byte received: re-arm until it has passed.
+        remaining = self.body_deadline - self.loop.time()
+        if remaining > 0:
+            self.body_timer = self.loop.call_later(remaining, self._body_timeout)
+            return
+        self.body_timer = None
+        if not self.transport.is_closing():
+            self.logger.debug("closed a connection whose request body came too slowly")
+            self.transport.close()
+
     def _header_timeout(self) -> None:
         self.header_timer = None
         if not self.transport.is_closing():
-            self.logger.info("closed a connection that sent no request in %g s", HEADER_TIMEOUT)
+            self.logger.debug("closed a connection that sent no request in %g s", HEADER_TIMEOUT)
             self.transport.close()
 
     def _bad_request(self) -> None:

@@ -9,7 +9,7 @@ from contextlib import ExitStack, suppress
 import httpx2
 import pytest
 
-from app.serving import HEADER_TIMEOUT
+from app.serving import BODY_TIMEOUT, HEADER_TIMEOUT
 from tests.abuse.rawhttp import closed_within, connect, read_response
 from tests.server import running_server
 
@@ -34,30 +34,39 @@ def served_quickly(base: str) -> float:
     return time.monotonic() - started
 
 
-def test_silent_and_slowloris_sockets_are_closed(server: str) -> None:
-    with connect(server) as silent, connect(server) as slow:
-        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+def test_silent_and_slow_sockets_are_closed(server: str) -> None:
+    with connect(server) as silent, connect(server) as slow_head, connect(server) as slow_body:
+        slow_head.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        slow_body.sendall(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        )
         stop = threading.Event()
 
-        def dribble() -> None:
-            # One byte of a header every 0.2 s: never finishing, never quite silent.
+        def dribble(sock: socket.socket) -> None:
+            # A byte every 0.2 s: never finishing, never quite silent.
             while not stop.wait(0.2):
                 try:
-                    slow.sendall(b"a")
+                    sock.sendall(b"a")
                 except OSError:
                     return
 
-        dribbler = threading.Thread(target=dribble)
-        dribbler.start()
+        dribblers = [
+            threading.Thread(target=dribble, args=(sock,)) for sock in (slow_head, slow_body)
+        ]
+        for dribbler in dribblers:
+            dribbler.start()
         try:
-            limit = HEADER_TIMEOUT + 2
-            silent_after = closed_within(silent, limit)
-            slow_after = closed_within(slow, limit)
+            silent_after = closed_within(silent, HEADER_TIMEOUT + 2)
+            slow_head_after = closed_within(slow_head, 2)
+            slow_body_after = closed_within(slow_body, BODY_TIMEOUT - HEADER_TIMEOUT + 2)
         finally:
             stop.set()
-            dribbler.join()
-    assert silent_after is not None, f"a silent socket stayed open {limit} s"
-    assert slow_after is not None, f"a slowloris socket stayed open {limit} s"
+            for dribbler in dribblers:
+                dribbler.join()
+    assert silent_after is not None, "a silent socket stayed open"
+    assert slow_head_after is not None, "a socket sending its headers a byte at a time stayed open"
+    assert slow_body_after is not None, "a socket sending its body a byte at a time stayed open"
     assert served_quickly(server) < 1
 
 
