@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx2
 import pytest
+from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -137,6 +138,26 @@ def test_a_chunked_body_is_cut_off_at_the_limit(server: tuple[str, int]) -> None
         assert status == 413
         assert json.loads(body) == {"detail": SMALL_DETAIL}
         assert headers["connection"] == "close"
+        assert "content-security-policy" in headers
+
+
+def test_a_chunked_form_is_cut_off_with_the_error_page(server: tuple[str, int]) -> None:
+    base, _pid = server
+    with connect(base) as sock:
+        sock.sendall(
+            b"POST /login HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"username=ada&password=" + b"x" * 4096
+        for _ in range(5):
+            sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        status, headers, body = read_response(sock)
+    assert status == 413
+    assert headers["content-type"].startswith("text/html")
+    page = BeautifulSoup(body.decode(), "html.parser")
+    assert text_of(page, ".error-page__messages") == SMALL_DETAIL
+    assert "content-security-policy" in headers
 
 
 def test_streaming_50_mb_to_register_keeps_the_server_small(server: tuple[str, int]) -> None:
