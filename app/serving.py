@@ -1,10 +1,11 @@
 """The server's HTTP protocol: uvicorn's httptools one with limits on slow and idle clients.
 
-uvicorn closes a keep-alive connection after a response when nothing more comes, but it
-never times out a connection that has sent nothing yet, or the line and headers of a request
-sent a byte at a time; nor does it bound the size or number of the headers. Its
-`limit_concurrency` counts idle connections too, so a few hundred silent sockets would make
-it answer 503 to real requests. This protocol adds what is missing:
+uvicorn (0.54, with httptools, its default when installed) closes a keep-alive connection
+after a response when nothing more comes, but it never times out a connection that has sent
+nothing yet, or the line and headers of a request sent a byte at a time; nor does it bound
+the size or number of the headers (`h11_max_incomplete_event_size` applies to its h11
+protocol only). Its `limit_concurrency` counts idle connections too, so a few hundred silent
+sockets would make it answer 503 to real requests. This protocol adds what is missing:
 
 - a request's line and headers must arrive within HEADER_TIMEOUT seconds of the connection
   opening (or of the previous response); otherwise the connection is closed;
