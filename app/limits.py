@@ -33,9 +33,9 @@ class BodyLimitMiddleware:
     """Refuse bodies over their route's limit with 413, from Content-Length or as they stream.
 
     A declared Content-Length over the limit is answered at once, before any of the body is
-    read. A body without one (chunked) or that runs past it is counted as it arrives, and
-    reading stops with 413 as soon as the count passes the limit. The 413 closes the
-    connection, so the server does not go on reading the rest of a huge body.
+    read. A chunked body (no length to go by) is counted as it arrives, and reading stops
+    with 413 as soon as the count passes the limit. The 413 closes the connection, so the
+    server does not go on reading the rest of a huge body.
     """
 
     def __init__(self, app: ASGIApp, *, max_import_bytes: int) -> None:
@@ -51,12 +51,17 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_of(scope["path"])
-        declared = _content_length(scope)
+        declared, chunked = _framing(scope)
         if declared is not None and declared > limit:
             response = errors.error_response(
                 Request(scope), 413, too_large_message(limit), headers={"Connection": "close"}
             )
             await response(scope, receive, send)
+            return
+        if not chunked and (declared is not None or scope.get("http_version") != "2"):
+            # HTTP/1.1 delivers exactly Content-Length bytes (none without it, unless
+            # chunked): nothing to count.
+            await self.app(scope, receive, send)
             return
         received = 0
         over = False
@@ -79,11 +84,16 @@ class BodyLimitMiddleware:
         await self.app(scope, counting_receive, closing_send)
 
 
-def _content_length(scope: Scope) -> int | None:
+def _framing(scope: Scope) -> tuple[int | None, bool]:
+    """Return the request's Content-Length (None when absent) and whether it is chunked."""
+    declared = None
+    chunked = False
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
-                return int(value)
+                declared = int(value)
             except ValueError:  # the HTTP parser refuses these before the app sees them
-                return None
-    return None
+                declared = None
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked

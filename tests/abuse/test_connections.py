@@ -123,7 +123,7 @@ def test_200_idle_sockets_do_not_delay_a_request(server: str) -> None:
     with ExitStack() as stack:
         for _ in range(200):
             stack.enter_context(connect(server))
-        assert served_quickly(server) < 0.5
+        assert served_quickly(server) < 1
 
 
 def test_past_the_connection_cap_the_idlest_connection_is_closed(
@@ -134,7 +134,7 @@ def test_past_the_connection_cap_the_idlest_connection_is_closed(
     with running_server(data, env=env) as (base, _process), ExitStack() as stack:
         idle = [stack.enter_context(connect(base)) for _ in range(200)]
         time.sleep(0.5)
-        assert served_quickly(base) < 0.5
+        assert served_quickly(base) < 1
         closed = 0
         for sock in idle:
             sock.setblocking(False)
