@@ -163,6 +163,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Apply migrations, load and check the content, and serve the app."""
     import uvicorn
 
+    from app.serving import LimitedHttpProtocol
+
     settings = _settings()
     _load(settings.content_dir)
     _upgrade(settings)
@@ -175,6 +177,9 @@ def serve(host: str, port: int, workers: int) -> None:
         "access_log": False,  # the app writes its own JSON access log
         "server_header": False,
         "timeout_graceful_shutdown": 30,  # on SIGTERM, finish the requests in flight
+        # Header timeout, header limits and the connection cap (see app/serving.py).
+        "http": LimitedHttpProtocol,
+        "timeout_keep_alive": 5,  # close a kept-alive connection idle this many seconds
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": settings.trusted_proxies or None,
     }

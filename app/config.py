@@ -80,6 +80,19 @@ class Settings(BaseSettings):
         default=True,
         description="Render every demo's default figure in the background at start.",
     )
+    max_import_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest progress import accepted (bytes); other request bodies: 16 KiB.",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=10,
+        description=(
+            "Open connections one server process keeps; past it, the longest-idle one is "
+            "closed to make room."
+        ),
+    )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
         default="info", description="Log level of the app and the server."
     )

@@ -7,6 +7,11 @@ from fastapi import Depends, HTTPException, Request
 from app.content.models import Card, Deck, Library
 
 
+def client_of(request: Request) -> str:
+    """Return the client's address (its proxy's client when the proxy is trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def get_library(request: Request) -> Library:
     """Return the content loaded at start."""
     library: Library = request.app.state.library

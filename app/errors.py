@@ -15,6 +15,7 @@ from app.accounts.deps import CsrfFailed, LoginRequired
 from app.accounts.service import AccountError, Throttled
 from app.content.queries import BadFilter
 from app.demos.params import BadParams
+from app.demos.render import RenderBusy
 from app.study.reviews import StudyError
 from app.web.templating import render
 
@@ -25,11 +26,13 @@ TITLES = {
     401: "Log in first",
     403: "Forbidden",
     409: "Conflict",
+    413: "Request too large",
     429: "Too many attempts",
     404: "Not found",
     405: "Method not allowed",
     422: "Invalid parameter",
     500: "Something went wrong",
+    503: "Busy",
 }
 
 
@@ -55,6 +58,17 @@ def error_page(request: Request, status: int, messages: list[str]) -> Response:
         {"status": status, "title": TITLES.get(status, "Error"), "messages": messages},
         status_code=status,
     )
+
+
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """Answer an error: {"detail": message} under /api, the error page elsewhere."""
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    response = error_page(request, status, [message])
+    response.headers.update(headers or {})
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -147,6 +161,13 @@ async def _throttled(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _render_busy(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RenderBusy)
+    return error_response(
+        request, exc.status, str(exc), headers={"Retry-After": str(exc.retry_after)}
+    )
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "The server failed to answer; the error is in its log."
@@ -166,4 +187,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StudyError, _study_error)
     app.add_exception_handler(AccountError, _account_error)
     app.add_exception_handler(Throttled, _throttled)
+    app.add_exception_handler(RenderBusy, _render_busy)
     app.add_exception_handler(Exception, _server_error)

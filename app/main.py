@@ -4,6 +4,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -22,6 +23,7 @@ from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.demos.render import RenderCache, warm_defaults
+from app.limits import BodyLimitMiddleware
 from app.observability import Metrics, ObservabilityMiddleware, count_queries
 from app.security import SecurityHeadersMiddleware
 from app.web import accounts as web_accounts
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         if warmer.is_alive():
             warmer.join(timeout=10)  # at most the render in progress
+        demo_cache.close()
         engine.dispose()
 
     # FastAPIOffline serves the Swagger UI files itself: /docs loads nothing from a CDN.
@@ -77,10 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
     app.state.demo_cache = demo_cache
+    app.state.compute_limiter = CapacityLimiter(api_demos.COMPUTE_THREADS)
     app.state.fragments = {}
     errors.install(app)
     metrics = Metrics(demo_cache)
     app.state.metrics = metrics
+    # Innermost, so its 413 answers still get the security headers and are counted.
+    app.add_middleware(BodyLimitMiddleware, max_import_bytes=settings.max_import_bytes)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)

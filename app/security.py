@@ -1,5 +1,7 @@
 """Security headers on every response: a CSP without inline script, no sniffing, no framing."""
 
+from functools import cache
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +27,22 @@ DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
 
 
+@cache
+def security_headers(policy: str = CSP, *, hsts: bool = False) -> tuple[tuple[str, str], ...]:
+    """Return the security headers of a response (HSTS only over HTTPS with secure cookies)."""
+    headers = [
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if hsts:
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    return tuple(headers)
+
+
 class SecurityHeadersMiddleware:
     """Add the security headers to every HTTP response."""
 
@@ -42,14 +60,8 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", policy)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-                if self.hsts and https:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                for name, value in security_headers(policy, hsts=self.hsts and https):
+                    headers.setdefault(name, value)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -46,6 +46,17 @@
         .catch(function () { /* the image still updates */ });
     }
 
+    // A busy server answers a new figure with 429 and Retry-After; an <img> cannot read
+    // the header, so try the same figure again a few times, a little later each time.
+    var retries = 0;
+    image.addEventListener("load", function () { retries = 0; });
+    image.addEventListener("error", function () {
+      var failed = image.src;
+      if (retries >= 5) return;
+      retries += 1;
+      setTimeout(function () { if (image.src === failed) image.src = failed; }, 1000 * retries);
+    });
+
     form.addEventListener("input", function (event) {
       var target = event.target;
       if (target && target.name) {

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx2
 
+from app.demos.render import PER_CLIENT
 from tests.helpers import PASSWORD
 from tests.server import running_server
 
@@ -61,7 +62,9 @@ def test_sigterm_finishes_requests_in_flight(tmp_path: Path) -> None:
             url = f"{base}/api/v1/demos/norm-layers.svg?seed={seed}&samples=8&groups=4"
             results.append(httpx2.get(url, timeout=30).status_code)
 
-        threads = [threading.Thread(target=fetch, args=(seed,)) for seed in range(1, 7)]
+        # As many as one client may have drawn at once (more would be answered 429).
+        seeds = range(1, PER_CLIENT + 1)
+        threads = [threading.Thread(target=fetch, args=(seed,)) for seed in seeds]
         for thread in threads:
             thread.start()
         time.sleep(0.5)  # let the requests reach the server (renders take longer than this)
@@ -70,4 +73,4 @@ def test_sigterm_finishes_requests_in_flight(tmp_path: Path) -> None:
             thread.join()
         # uvicorn finishes the requests, then exits by the signal it caught (-15).
         assert server.wait(timeout=40) in (0, -signal.SIGTERM)
-    assert results == [200] * 6
+    assert results == [200] * PER_CLIENT

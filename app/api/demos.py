@@ -4,8 +4,8 @@ import dataclasses
 from typing import Annotated, Any
 
 import numpy as np
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -13,10 +13,12 @@ from app.demos.base import Demo, DemoParams
 from app.demos.params import THEME, BadParams, describe, parse, query_of
 from app.demos.registry import demos
 from app.demos.render import Format, RenderCache, Theme
+from app.deps import client_of
 
 router = APIRouter(prefix="/api/v1/demos", tags=["demos"])
 
 CACHE_CONTROL = "public, max-age=86400"
+COMPUTE_THREADS = 2
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such demo"},
     422: {"description": "A parameter is unknown or out of its range"},
@@ -25,6 +27,8 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     200: {"content": {"image/png": {}, "image/svg+xml": {}}, "description": "The figure"},
     304: {"description": "Not modified (If-None-Match)"},
+    429: {"description": "This client has too many figures being drawn (Retry-After)"},
+    503: {"description": "Too many figures are being drawn (Retry-After)"},
 }
 
 
@@ -116,8 +120,8 @@ async def _image(request: Request, demo: Demo[Any, Any], fmt: Format) -> Respons
     theme = _theme(request)
     cache: RenderCache = request.app.state.demo_cache
     rendered = cache.get((demo.id, params, fmt, theme))
-    if rendered is None:
-        rendered = await run_in_threadpool(cache.render, demo, params, fmt, theme)
+    if rendered is None:  # RenderBusy (429 or 503) when too many are being drawn
+        rendered = await cache.render_async(demo, params, fmt, theme, client=client_of(request))
     headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(status_code=304, headers=headers)
@@ -160,7 +164,10 @@ def _plain(value: Any) -> Any:
 async def read_demo_data(request: Request, demo: DemoDep) -> JSONResponse:
     """Return the demo's computed numbers and summary for these parameters."""
     params = demo_params(request, demo)
-    data = await run_in_threadpool(demo.compute, params)
+    # At most COMPUTE_THREADS at once: a flood of /data requests waits here rather than
+    # taking the threads that pages and the API run on.
+    limiter: CapacityLimiter = request.app.state.compute_limiter
+    data = await to_thread.run_sync(demo.compute, params, limiter=limiter)
     fields = {field.name: _plain(getattr(data, field.name)) for field in dataclasses.fields(data)}
     return JSONResponse(
         {

@@ -5,14 +5,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from app.demos.base import Demo, DemoParams
 from app.demos.params import BadParams, ParamInfo, describe, parse, query_of
 from app.demos.registry import demos
-from app.demos.render import RenderCache
-from app.deps import CardDep, DeckDep
+from app.demos.render import RenderBusy, RenderCache
+from app.deps import CardDep, DeckDep, client_of
 from app.web.templating import fragment, render, render_part
 
 router = APIRouter(include_in_schema=False)
@@ -28,6 +27,7 @@ class DemoPanel:
     query: str
     alt: str
     errors: list[str]
+    busy: bool = False
 
     def image(self, theme: str, fmt: str = "png") -> str:
         """Return the image URL for a theme."""
@@ -46,17 +46,25 @@ async def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
         errors = [str(error["msg"]) for error in exc.errors]
         params = demo.params()
     cache: RenderCache = request.app.state.demo_cache
+    # Drawn here for its alt text; the page's <img> then finds it in the cache.
     rendered = cache.get((demo.id, params, "png", "light"))
-    if rendered is None:  # drawing takes tens of milliseconds: not on the event loop
-        rendered = await run_in_threadpool(cache.render, demo, params, "png", "light")
+    busy = False
+    if rendered is None:
+        try:
+            rendered = await cache.render_async(
+                demo, params, "png", "light", client=client_of(request)
+            )
+        except RenderBusy:  # the page still shows; the figure may come on a reload
+            busy = True
     values = query_of(params)
     return DemoPanel(
         demo=demo,
         params=describe(demo.params),
         values=values,
         query=urlencode(values),
-        alt=rendered.alt,
+        alt=rendered.alt if rendered is not None else f"Figure: {demo.title}",
         errors=errors,
+        busy=busy,
     )
 
 
@@ -69,7 +77,8 @@ async def read_card(request: Request, deck: DeckDep, card: CardDep) -> HTMLRespo
     demo_html = None
     if panel is not None:
         # The figure with default parameters is the common case: render its panel once.
-        key = ("demo-panel", deck.id, card.id) if not request.query_params else None
+        default = not request.query_params and not panel.busy
+        key = ("demo-panel", deck.id, card.id) if default else None
         demo_context = {**context, "demo": panel}
         demo_html = (
             fragment(request, "_demo_panel.html", demo_context, key)
