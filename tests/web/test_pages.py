@@ -145,6 +145,20 @@ def test_every_card_page_renders(client: TestClient) -> None:
         assert text_of(soup(response), "h1") == card["question"]
 
 
+def test_every_card_page_shows_its_code_highlighted(client: TestClient) -> None:
+    cards = client.get("/api/v1/decks/regularization/cards").json()["cards"]
+    assert len(cards) == 20
+    for card in cards:
+        code = client.get(card["api_url"]).json()["code"]
+        reveal = soup(client.get(card["url"])).select_one("details.reveal")
+        assert reveal is not None, card["url"]
+        assert text_of(reveal, ".block--code .block__lang") == "python"
+        pre = reveal.select_one(".block--code .highlight pre")
+        assert pre is not None, card["url"]
+        assert pre.select("span.kn"), card["url"]  # `import` highlighted as a keyword
+        assert pre.get_text().rstrip("\n") == code, card["url"]
+
+
 def test_cheatsheet_page(client: TestClient) -> None:
     page = soup(client.get(f"{DECK}/cheatsheet"))
     assert text_of(page, "h1") == "Regularization – Interview Cheat Sheet"
