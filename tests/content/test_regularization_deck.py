@@ -121,7 +121,7 @@ def test_cheat_sheet_keeps_the_source_items_and_adds_the_missing_ones(deck: Deck
 
 
 def test_deck_names_its_source_once_and_notes_call_it_the_original_text(deck: Deck) -> None:
-    assert "*Regularization 20 Essential Q/A* (DL Interview Prep)" in deck.subtitle
+    assert "“Regularization 20 Essential Q/A” (DL Interview Prep)" in deck.subtitle
     for card in deck.cards:
         text = f"{card.answer} {card.note or ''}"
         assert "the source" not in text.casefold(), card.id
