@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from app.content.models import Card, CheatSheet, Deck, Difficulty, Topic
+from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
 
 
 class CardSummary(BaseModel):
@@ -120,6 +120,57 @@ class DeckSummary(BaseModel):
         )
 
 
+class CheatItem(BaseModel):
+    """One line of the cheat sheet, raw (LaTeX, markdown) and rendered (MathML, HTML)."""
+
+    term: str
+    text: str = Field(description="What the term means, in a few words.")
+    card: str | None = Field(description="Id of the card that explains the term.")
+    formula: str | None = Field(description="The one formula to remember, as LaTeX.")
+    formula_mathml: str | None = Field(description="The formula as a MathML <math> element.")
+    tip: str | None = Field(description="When to use it or what to watch for, as markdown.")
+    tip_html: str | None = Field(description="The tip rendered to inline HTML.")
+
+
+class CheatGroup(BaseModel):
+    """A titled group of cheat-sheet items."""
+
+    name: str
+    items: list[CheatItem]
+
+
+class CheatSheet(BaseModel):
+    """A deck's one-page summary."""
+
+    title: str
+    groups: list[CheatGroup]
+
+    @classmethod
+    def of(cls, sheet: RenderedCheatSheet) -> "CheatSheet":
+        """Describe a cheat sheet."""
+        return cls(
+            title=sheet.title,
+            groups=[
+                CheatGroup(
+                    name=group.name,
+                    items=[
+                        CheatItem(
+                            term=item.term,
+                            text=item.text,
+                            card=item.card,
+                            formula=item.formula,
+                            formula_mathml=item.formula_html,
+                            tip=item.tip,
+                            tip_html=item.tip_html,
+                        )
+                        for item in group.items
+                    ],
+                )
+                for group in sheet.groups
+            ],
+        )
+
+
 class DeckDetail(DeckSummary):
     """A deck with its cheat sheet, verdict and card list."""
 
@@ -132,7 +183,7 @@ class DeckDetail(DeckSummary):
         """Describe a deck in full."""
         return cls(
             **DeckSummary.of(deck).model_dump(),
-            cheatsheet=deck.cheatsheet,
+            cheatsheet=CheatSheet.of(deck.cheatsheet) if deck.cheatsheet else None,
             verdict=deck.verdict,
             cards=[CardSummary.of(card) for card in deck.cards],
         )

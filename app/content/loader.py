@@ -14,7 +14,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from app.content.models import Card, CardSource, Deck, DeckSource, Library
+from app.content.models import (
+    Card,
+    CardSource,
+    CheatSheet,
+    Deck,
+    DeckSource,
+    Library,
+    RenderedCheatGroup,
+    RenderedCheatItem,
+    RenderedCheatSheet,
+)
 from app.content.render import (
     RenderError,
     code_to_html,
@@ -348,6 +358,38 @@ def _load_deck(folder: Path, demo_ids: frozenset[str] | None) -> tuple[Deck | No
     return _build_deck(deck_file, deck_source, cards)
 
 
+def _render_cheatsheet(
+    deck_file: _Source, sheet: CheatSheet
+) -> tuple[RenderedCheatSheet | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def attempt(loc: Loc, text: str | None, render: typing.Callable[[str], str]) -> str | None:
+        if text is None:
+            return None
+        try:
+            return render(text)
+        except RenderError as exc:
+            problems.append(deck_file.problem(loc, f"{loc[-1]}: {exc}"))
+            return None
+
+    groups = []
+    for g, group in enumerate(sheet.groups):
+        items = []
+        for i, item in enumerate(group.items):
+            loc: Loc = ("cheatsheet", "groups", g, "items", i)
+            formula_html = attempt(
+                (*loc, "formula"), item.formula, functools.partial(latex_to_mathml, display=True)
+            )
+            tip_html = attempt((*loc, "tip"), item.tip, markdown_inline_to_html)
+            items.append(
+                RenderedCheatItem(**item.model_dump(), formula_html=formula_html, tip_html=tip_html)
+            )
+        groups.append(RenderedCheatGroup(name=group.name, items=tuple(items)))
+    if problems:
+        return None, problems
+    return RenderedCheatSheet(title=sheet.title, groups=tuple(groups)), []
+
+
 def _build_deck(
     deck_file: _Source, source: DeckSource, cards: list[Card]
 ) -> tuple[Deck | None, list[Problem]]:
@@ -356,10 +398,16 @@ def _build_deck(
         verdict_html = markdown_inline_to_html(source.verdict) if source.verdict else None
     except RenderError as exc:
         return None, [deck_file.problem((), str(exc))]
+    cheatsheet = None
+    if source.cheatsheet is not None:
+        cheatsheet, problems = _render_cheatsheet(deck_file, source.cheatsheet)
+        if problems:
+            return None, problems
     deck = Deck(
-        **source.model_dump(),
+        **source.model_dump(exclude={"cheatsheet"}),
         subtitle_html=subtitle_html,
         verdict_html=verdict_html,
+        cheatsheet=cheatsheet,
         cards=tuple(sorted(cards, key=lambda card: card.number)),
     )
     return deck, []

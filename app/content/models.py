@@ -32,11 +32,13 @@ class Topic(_Strict):
 
 
 class CheatItem(_Strict):
-    """One line of the cheat sheet: a term, what it means, and optionally its card."""
+    """One line of the cheat sheet: a term, what it means, its formula, a tip, and its card."""
 
     term: Text
     text: Text
     card: Slug | None = None
+    formula: Text | None = None
+    tip: Text | None = None
 
 
 class CheatGroup(_Strict):
@@ -51,6 +53,25 @@ class CheatSheet(_Strict):
 
     title: Text
     groups: tuple[CheatGroup, ...] = Field(min_length=1)
+
+
+class RenderedCheatItem(CheatItem):
+    """A cheat-sheet item with its formula as MathML and its tip as HTML."""
+
+    formula_html: str | None
+    tip_html: str | None
+
+
+class RenderedCheatGroup(CheatGroup):
+    """A group of rendered cheat-sheet items."""
+
+    items: tuple[RenderedCheatItem, ...] = Field(min_length=1)
+
+
+class RenderedCheatSheet(CheatSheet):
+    """A cheat sheet ready to serve."""
+
+    groups: tuple[RenderedCheatGroup, ...] = Field(min_length=1)
 
 
 class DeckSource(_Strict):
@@ -101,6 +122,7 @@ class Deck(DeckSource):
 
     subtitle_html: str
     verdict_html: str | None
+    cheatsheet: RenderedCheatSheet | None = None
     cards: tuple[Card, ...]
 
     @cached_property

@@ -3,6 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from app.content.render import latex_to_mathml
 from tests.helpers import soup, urls_of
 
 API = "/api/v1/decks"
@@ -38,12 +39,24 @@ def test_read_deck(client: TestClient) -> None:
     body = client.get(f"{API}/regularization").json()
     assert body["verdict"] == "Regularization = bias↑ variance↓. Balance is key!"
     assert [group["name"] for group in body["cheatsheet"]["groups"]] == [
-        "Parameter-based", "Layer-based", "Data-based", "Training-based",
+        "Parameter-based", "Layer-based", "Data-based", "Training-based", "Why regularize",
     ]  # fmt: skip
-    assert body["cheatsheet"]["groups"][0]["items"][0] == {
-        "term": "L1",
-        "text": "Sparse weights, feature selection",
-        "card": "l1-vs-l2",
+    formula = r"\alpha \approx \frac{1}{\tau\, \eta}"
+    tip = (
+        "Keep the best checkpoint and use patience. Like L2 only for plain gradient descent"
+        " near a quadratic minimum, where $\\tau\\eta\\lambda_i \\ll 1$."
+    )
+    assert body["cheatsheet"]["groups"][3]["items"][0] == {
+        "term": "Early Stop",
+        "text": "Halt when val plateaus",
+        "card": "early-stopping",
+        "formula": formula,
+        "formula_mathml": latex_to_mathml(formula, display=True),
+        "tip": tip,
+        "tip_html": tip.split("$")[0]
+        + '<span class="math inline">'
+        + latex_to_mathml(r"\tau\eta\lambda_i \ll 1", display=False)
+        + "</span>.",
     }
     assert len(body["cards"]) == 20
     assert body["cards"][0] == {
@@ -158,6 +171,15 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     }
     assert not any(path.startswith("/decks") for path in schema["paths"])
     assert client.get("/docs").status_code == 200
+
+
+def test_openapi_documents_the_cheat_sheet_item(client: TestClient) -> None:
+    item = client.get("/openapi.json").json()["components"]["schemas"]["CheatItem"]
+    assert sorted(item["properties"]) == [
+        "card", "formula", "formula_mathml", "term", "text", "tip", "tip_html",
+    ]  # fmt: skip
+    described = {name for name, field in item["properties"].items() if field.get("description")}
+    assert described == set(item["properties"]) - {"term"}
 
 
 def test_healthz(client: TestClient) -> None:

@@ -155,6 +155,27 @@ CASES = [
         id="cheatsheet-unknown-card",
     ),
     pytest.param(
+        edit(DECK, 'tip: "For exact zeros', 'tips: "For exact zeros'),
+        DECK,
+        "tips:",
+        ["unknown field 'cheatsheet.groups.0.items.0.tips'; did you mean 'tip'?"],
+        id="cheatsheet-unknown-field",
+    ),
+    pytest.param(
+        edit(DECK, "formula: '\\Omega(w)", "formula: '\\frac{a}{b \\Omega(w)"),
+        DECK,
+        "formula: '\\frac{a}{b",
+        ["1 '{' never closed"],
+        id="cheatsheet-bad-formula",
+    ),
+    pytest.param(
+        edit(DECK, 'tip: "For exact zeros', 'tip: "$\\\\nocommand x$ For exact zeros'),
+        DECK,
+        "nocommand",
+        ["unknown command \\nocommand"],
+        id="cheatsheet-bad-tip",
+    ),
+    pytest.param(
         edit(DECK, "title:", "titel:"),
         DECK,
         "titel:",
@@ -218,6 +239,23 @@ def test_bad_latex_inside_the_answer(content_copy: Path) -> None:
     line = line_of(content_copy, CARD, "answer:")
     (found,) = problems(content_copy)
     assert found.startswith(f"{CARD}:{line}: answer: bad LaTeX"), found
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("formula: '\\Omega(w) = ", "formula: '\\frac{a}{b = "),
+        ('tip: "For exact zeros', 'tip: "$\\\\frac{a$ For exact zeros'),
+    ],
+)
+def test_bad_latex_in_a_cheat_sheet_item_names_the_field(
+    content_copy: Path, old: str, new: str
+) -> None:
+    edit(DECK, old, new)(content_copy)
+    line = line_of(content_copy, DECK, new)
+    field = new.split(":", 1)[0]
+    (found,) = problems(content_copy)
+    assert found.startswith(f"{DECK}:{line}: {field}: bad LaTeX"), found
 
 
 def test_unknown_demo_id_once_demos_exist(content_copy: Path) -> None:

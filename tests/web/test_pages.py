@@ -163,14 +163,42 @@ def test_cheatsheet_page(client: TestClient) -> None:
     page = soup(client.get(f"{DECK}/cheatsheet"))
     assert text_of(page, "h1") == "Regularization – Interview Cheat Sheet"
     groups = [text_of(group, "h2") for group in page.select(".cheat-group")]
-    assert groups == ["Parameter-based", "Layer-based", "Data-based", "Training-based"]
+    assert groups == [
+        "Parameter-based", "Layer-based", "Data-based", "Training-based", "Why regularize",
+    ]  # fmt: skip
     items = page.select(".cheat-item")
-    assert len(items) == 11
+    assert len(items) == 14
     assert text_of(items[0], "dt") == "L1"
     assert text_of(items[0], "dd") == "Sparse weights, feature selection"
     assert attr(items[0], "dt a", "href") == f"{DECK}/cards/l1-vs-l2"
     assert text_of(page, ".verdict") == "Verdict Regularization = bias↑ variance↓. Balance is key!"
     assert attr(page, 'link[rel="alternate"]', "href") == "/api/v1/decks/regularization"
+
+
+def test_every_cheatsheet_item_shows_its_formula_and_tip(client: TestClient) -> None:
+    page = soup(client.get(f"{DECK}/cheatsheet"))
+    items = page.select(".cheat-item")
+    assert items
+    for item in items:
+        term = text_of(item, "dt")
+        assert item.select_one('dd.cheat-item__formula > math[display="block"]'), term
+        assert text_of(item, "dd.cheat-item__tip"), term
+    smoothing = next(item for item in items if text_of(item, "dt") == "Label Smooth")
+    assert "calibration" in text_of(smoothing, ".cheat-item__tip")
+    assert smoothing.select_one(".cheat-item__tip math")  # inline math in the tip
+    terms = [text_of(item, "dt") for item in items]
+    assert {"AdamW", "Mixup / CutMix", "Bias-variance"} <= set(terms)
+
+
+def test_cheatsheet_has_a_one_page_print_style(client: TestClient) -> None:
+    page = soup(client.get(f"{DECK}/cheatsheet"))
+    assert page.select_one("body.page-cheatsheet") is not None
+    css = client.get(attr(page, 'link[rel="stylesheet"][href*="style"]', "href")).text
+    print_rules = "".join(block.split("\n}\n", 1)[0] for block in css.split("@media print {")[1:])
+    assert ".page-cheatsheet .cheat-grid { display: block; columns: 2;" in print_rules
+    assert ':root[data-theme="dark"] { color-scheme: light; }' in print_rules
+    assert ".page-cheatsheet .cheat-group {" in print_rules
+    assert "break-inside: avoid" in print_rules
 
 
 @pytest.mark.parametrize(
