@@ -6,13 +6,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.api.schemas import CardDetail, card_fields
-from app.content.queries import DifficultyParam
+from app.content.models import Library
+from app.content.queries import ApiDifficultyParam
 from app.db import SessionDep
 from app.deps import LibraryDep
-from app.models import utcnow
+from app.models import User, utcnow
 from app.study.queue import Counts, QueueItem, StudyFilter, build_queue, practice_card
 from app.study.reviews import record_review, set_flag, undo_last_review
 from app.study.scheduling import RATINGS, Memory, format_interval
@@ -83,7 +85,7 @@ def read_next(
     library: LibraryDep,
     deck: Annotated[str | None, Query(max_length=80)] = None,
     topic: Annotated[str | None, Query(max_length=80)] = None,
-    difficulty: DifficultyParam = None,
+    difficulty: ApiDifficultyParam = None,
     practice: bool = False,
     after: Annotated[
         str | None, Query(max_length=80, description="practice: the card before")
@@ -140,11 +142,12 @@ class ReviewIn(BaseModel):
     """A grade for a card."""
 
     card_id: str = Field(min_length=1, max_length=80)
-    rating: int = Field(ge=1, le=4, description="1 again, 2 hard, 3 good, 4 easy")
+    # Strict: true, 3.0 or "3" is a mistake in the client, not a rating.
+    rating: int = Field(ge=1, le=4, strict=True, description="1 again, 2 hard, 3 good, 4 easy")
     review_id: uuid.UUID = Field(description="idempotency key: a retry with it records nothing new")
-    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
+    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000, strict=True)
     version: int | None = Field(
-        default=None, ge=0, description="the card version shown; a stale one gives 409"
+        default=None, ge=0, strict=True, description="the card version shown; a stale one gives 409"
     )
 
 
@@ -250,19 +253,16 @@ class FlagOut(BaseModel):
     buried_until: datetime | None
 
 
-@router.post(
-    "/study/{action}",
-    dependencies=[CsrfProtected],
-    responses={404: {"description": "No such card"}},
-)
-def flag_card(
+NO_CARD: dict[int | str, dict[str, Any]] = {404: {"description": "No such card"}}
+
+
+def _flag(
     action: Literal["bury", "suspend", "unsuspend"],
     body: FlagIn,
-    user: CurrentUser,
-    session: SessionDep,
-    library: LibraryDep,
+    user: User,
+    session: Session,
+    library: Library,
 ) -> FlagOut:
-    """Bury a card until tomorrow, or suspend or unsuspend it."""
     row = set_flag(
         session=session,
         user=user,
@@ -272,3 +272,26 @@ def flag_card(
         now=utcnow(),
     )
     return FlagOut(card_id=row.card_id, suspended=row.suspended, buried_until=row.buried_until)
+
+
+# One path each (not /study/{action}): POST /study/next must be 405, not a bad "action".
+@router.post("/study/bury", dependencies=[CsrfProtected], responses=NO_CARD)
+def bury_card(body: FlagIn, user: CurrentUser, session: SessionDep, library: LibraryDep) -> FlagOut:
+    """Bury a card until the next study day."""
+    return _flag("bury", body, user, session, library)
+
+
+@router.post("/study/suspend", dependencies=[CsrfProtected], responses=NO_CARD)
+def suspend_card(
+    body: FlagIn, user: CurrentUser, session: SessionDep, library: LibraryDep
+) -> FlagOut:
+    """Suspend a card: it leaves the queue until unsuspended."""
+    return _flag("suspend", body, user, session, library)
+
+
+@router.post("/study/unsuspend", dependencies=[CsrfProtected], responses=NO_CARD)
+def unsuspend_card(
+    body: FlagIn, user: CurrentUser, session: SessionDep, library: LibraryDep
+) -> FlagOut:
+    """Put a suspended card back in the queue."""
+    return _flag("unsuspend", body, user, session, library)

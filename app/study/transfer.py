@@ -32,9 +32,9 @@ class ExportedReview(_Strict):
     review_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
     card_id: CardId
     deck_id: CardId
-    rating: int = Field(ge=1, le=4)
+    rating: int = Field(ge=1, le=4, strict=True)  # true is not a rating
     reviewed_at: AwareDatetime
-    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
+    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000, strict=True)
     desired_retention: float = Field(ge=0.7, le=0.97)
 
 

@@ -106,7 +106,7 @@ def submit_settings(
         "day_starts_at": day_starts_at,
     }
     try:
-        settings = StudySettings.model_validate(values)
+        settings = StudySettings.model_validate_strings(values)  # form text to numbers
     except ValidationError as exc:
         errors = [
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
