@@ -94,6 +94,7 @@ def error_page(request: Request, status: int, messages: list[str]) -> Response:
     )
 
 
+BODY_PARSE_FAILED = "There was an error parsing the body"  # FastAPI's words
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -124,6 +125,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         headers["Allow"] = allowed
         if detail == "Method Not Allowed":
             detail = f"{request.method} is not allowed at {request.url.path}; use {allowed}."
+    if exc.status_code == 400 and detail == BODY_PARSE_FAILED and exc.__cause__ is not None:
+        # FastAPI says 400 when a body is not UTF-8 (or nests past the parser's limit), and
+        # 422 for every other body that is not JSON: answer all of them alike, with the reason.
+        error = {
+            "type": "json_invalid",
+            "loc": ["body"],
+            "msg": f"JSON decode error: {exc.__cause__}",
+        }
+        return await _validation_error(request, RequestValidationError([error]))
     if wants_json(request):
         return JSONResponse(
             {"detail": encodable(detail)}, status_code=exc.status_code, headers=headers

@@ -5,16 +5,35 @@ route sees them, so each route need not; the answer is a 422 that names the fiel
 """
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BeforeValidator, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 MAX_ERRORS = 20
 NUL = "must not contain the NUL character (\\u0000): remove it"
 SURROGATE = "must be valid Unicode: a lone surrogate such as \\ud800 is not a character"
 NOT_FINITE = "Input should be a finite number: JSON has no NaN or Infinity (nor 1e999)"
 BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+TEXT_FORM = "text_form"  # validation context of a form, whose fields are all text
+
+
+def _number_not_text(value: Any, info: ValidationInfo) -> Any:
+    text_allowed = isinstance(info.context, dict) and info.context.get(TEXT_FORM)
+    if isinstance(value, bool) or (isinstance(value, str | bytes) and not text_allowed):
+        raise PydanticCustomError(
+            "int_type", "Input should be a valid integer: a JSON number, not text or true/false"
+        )
+    return value
+
+
+# An integer as JSON writes one: 3 (or 3.0, which JSON Schema counts as an integer too), never
+# "3" or true. A form's text is converted when validated with context {TEXT_FORM: True}.
+JsonInt = Annotated[int, BeforeValidator(_number_not_text)]
 
 
 def text_error(value: str, loc: tuple[str | int, ...]) -> dict[str, Any] | None:
@@ -112,3 +131,27 @@ async def _body_errors(request: Request) -> list[dict[str, Any]]:
     except (ValueError, RecursionError):
         return []  # not JSON: the route's own parsing says so, or it ignores the body
     return json_errors(data, ("body",))
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+ERROR_SCHEMAS = ("ErrorOut", "FieldError", "InvalidInput", "HTTPValidationError", "ValidationError")
+
+
+def document_text_rule(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Give every free-text string in an OpenAPI document the pattern that refuses NUL."""
+    schemas = openapi.get("components", {}).get("schemas", {})
+    # Errors echo what was sent, NUL and all, so their text is left free.
+    stack: list[Any] = [openapi.get("paths", {})]
+    stack.extend(schema for name, schema in schemas.items() if name not in ERROR_SCHEMAS)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            free_text = not {"enum", "const", "pattern", "format"} & node.keys()
+            if node.get("type") == "string" and free_text:
+                node["pattern"] = NO_NUL
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return openapi

@@ -3,6 +3,7 @@
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -17,12 +18,13 @@ from app.api import demos as api_demos
 from app.api import health
 from app.api import me as api_me
 from app.api import study as api_study
+from app.api.schemas import INVALID_INPUT
 from app.config import Settings, get_settings
 from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.demos.render import RenderCache, warm_defaults
-from app.input_checks import reject_unsafe_input
+from app.input_checks import document_text_rule, reject_unsafe_input
 from app.observability import Metrics, ObservabilityMiddleware, count_queries
 from app.security import SecurityHeadersMiddleware
 from app.web import accounts as web_accounts
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         static_url="/docs-assets",
         swagger_ui_parameters={"validatorUrl": None},
         dependencies=[Depends(reject_unsafe_input)],
+        responses=INVALID_INPUT,
     )
     app.state.settings = settings
     app.state.secret = settings.secret()
@@ -103,4 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=paths.STATIC_DIR), name="static")
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # The schema states what reject_unsafe_input enforces, so clients may check it first.
+        if app.openapi_schema is None:
+            app.openapi_schema = document_text_rule(build_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

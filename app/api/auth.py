@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts.deps import (
     SESSION_COOKIE,
@@ -28,6 +28,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 class Credentials(BaseModel):
     """A username and password."""
+
+    model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)

@@ -3,10 +3,11 @@
 from datetime import date
 
 from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 
 from app.accounts.deps import CsrfProtected, CurrentUser
+from app.api.schemas import AUTHENTICATED, CSRF_FAILED, LOGIN_REQUIRED
 from app.db import SessionDep
 from app.deps import LibraryDep
 from app.models import utcnow
@@ -14,7 +15,9 @@ from app.study.progress import compute_progress
 from app.study.settings import StudySettings
 from app.study.transfer import Export, export_progress, import_progress, reviews_csv
 
-router = APIRouter(prefix="/api/v1", tags=["progress"])
+router = APIRouter(
+    prefix="/api/v1", tags=["progress"], dependencies=AUTHENTICATED, responses=LOGIN_REQUIRED
+)
 
 
 class RetentionOut(BaseModel):
@@ -90,7 +93,7 @@ def read_settings(user: CurrentUser) -> StudySettings:
     return StudySettings.of(user)
 
 
-@router.put("/me/settings", dependencies=[CsrfProtected])
+@router.put("/me/settings", dependencies=[CsrfProtected], responses=CSRF_FAILED)
 def update_settings(body: StudySettings, user: CurrentUser, session: SessionDep) -> StudySettings:
     """Replace the user's study settings."""
     body.save(session=session, user=user)
@@ -104,12 +107,22 @@ def export_json(user: CurrentUser, session: SessionDep) -> Export:
 
 
 class CSVResponse(PlainTextResponse):
-    """A CSV file (its type documented as text/csv in the API schema)."""
+    """A CSV file."""
 
     media_type = "text/csv"
 
 
-@router.get("/me/export.csv", response_class=CSVResponse)
+# response_class=Response (no type of its own) so that the errors stay documented as JSON.
+@router.get(
+    "/me/export.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The review log, one review a row",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def export_csv(user: CurrentUser, session: SessionDep) -> CSVResponse:
     """Export the review log as CSV."""
     text = reviews_csv(export_progress(session=session, user=user, now=utcnow()))
@@ -126,7 +139,7 @@ class ImportOut(BaseModel):
     cards_rebuilt: int
 
 
-@router.post("/me/import", dependencies=[CsrfProtected])
+@router.post("/me/import", dependencies=[CsrfProtected], responses=CSRF_FAILED)
 def import_json(body: Export, user: CurrentUser, session: SessionDep) -> ImportOut:
     """Merge an export into the user's progress; reviews already present are skipped."""
     added, rebuilt = import_progress(session=session, user=user, data=body, now=utcnow())

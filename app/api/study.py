@@ -5,21 +5,24 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.api.schemas import CardDetail, card_fields
+from app.api.schemas import AUTHENTICATED, CSRF_FAILED, LOGIN_REQUIRED, CardDetail, card_fields
 from app.content.models import Library
 from app.content.queries import ApiDifficultyParam
 from app.db import SessionDep
 from app.deps import LibraryDep
+from app.input_checks import JsonInt
 from app.models import User, utcnow
 from app.study.queue import Counts, QueueItem, StudyFilter, build_queue, practice_card
 from app.study.reviews import record_review, set_flag, undo_last_review
 from app.study.scheduling import RATINGS, Memory, format_interval
 
-router = APIRouter(prefix="/api/v1", tags=["study"])
+router = APIRouter(
+    prefix="/api/v1", tags=["study"], dependencies=AUTHENTICATED, responses=LOGIN_REQUIRED
+)
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "The card changed since it was shown, or nothing to undo"}
@@ -141,13 +144,15 @@ def _json(body: BaseModel) -> Response:
 class ReviewIn(BaseModel):
     """A grade for a card."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
+
     card_id: str = Field(min_length=1, max_length=80)
-    # Strict: true, 3.0 or "3" is a mistake in the client, not a rating.
-    rating: int = Field(ge=1, le=4, strict=True, description="1 again, 2 hard, 3 good, 4 easy")
+    # JSON numbers only: true or "3" is a mistake in the client, not a rating.
+    rating: JsonInt = Field(ge=1, le=4, description="1 again, 2 hard, 3 good, 4 easy")
     review_id: uuid.UUID = Field(description="idempotency key: a retry with it records nothing new")
-    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000, strict=True)
-    version: int | None = Field(
-        default=None, ge=0, strict=True, description="the card version shown; a stale one gives 409"
+    duration_ms: JsonInt | None = Field(default=None, ge=0, le=86_400_000)
+    version: JsonInt | None = Field(
+        default=None, ge=0, description="the card version shown; a stale one gives 409"
     )
 
 
@@ -193,7 +198,7 @@ def _state_out(card_id: str, memory: Memory, version: int) -> CardStateOut:
     "/reviews",
     status_code=201,
     dependencies=[CsrfProtected],
-    responses={**CONFLICT, 404: {"description": "No such card"}},
+    responses={**CONFLICT, **CSRF_FAILED, 404: {"description": "No such card"}},
 )
 def create_review(
     body: ReviewIn, request: Request, user: CurrentUser, session: SessionDep, library: LibraryDep
@@ -232,7 +237,7 @@ class UndoOut(BaseModel):
     rating: int
 
 
-@router.post("/reviews/undo", dependencies=[CsrfProtected], responses=CONFLICT)
+@router.post("/reviews/undo", dependencies=[CsrfProtected], responses={**CONFLICT, **CSRF_FAILED})
 def undo_review(user: CurrentUser, session: SessionDep) -> UndoOut:
     """Undo the latest review, restoring the card's schedule exactly as it was."""
     log = undo_last_review(session=session, user=user)
@@ -241,6 +246,8 @@ def undo_review(user: CurrentUser, session: SessionDep) -> UndoOut:
 
 class FlagIn(BaseModel):
     """A card to bury, suspend or unsuspend."""
+
+    model_config = ConfigDict(extra="forbid")
 
     card_id: str = Field(min_length=1, max_length=80)
 
@@ -253,7 +260,7 @@ class FlagOut(BaseModel):
     buried_until: datetime | None
 
 
-NO_CARD: dict[int | str, dict[str, Any]] = {404: {"description": "No such card"}}
+NO_CARD: dict[int | str, dict[str, Any]] = {404: {"description": "No such card"}, **CSRF_FAILED}
 
 
 def _flag(

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.db import SessionDep
 from app.deps import LibraryDep
+from app.input_checks import TEXT_FORM
 from app.models import utcnow
 from app.study.charts import calendar_png, forecast_png
 from app.study.day import timezone_names
@@ -106,7 +107,7 @@ def submit_settings(
         "day_starts_at": day_starts_at,
     }
     try:
-        settings = StudySettings.model_validate_strings(values)  # form text to numbers
+        settings = StudySettings.model_validate_strings(values, context={TEXT_FORM: True})
     except ValidationError as exc:
         errors = [
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
