@@ -293,6 +293,29 @@ def test_settings_form_refuses_nul(client: TestClient) -> None:
     assert items == [f"timezone: {NUL_MESSAGE}"]
 
 
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ('"dropout\\u0000"', NUL_MESSAGE),
+        ('"dropout\\ud800"', SURROGATE_MESSAGE),
+        ("NaN", FINITE_MESSAGE),
+    ],
+)
+def test_import_form_refuses_nul_surrogates_and_nan(
+    client: TestClient, token: str, message: str
+) -> None:
+    signup(client)
+    response = client.post(
+        "/settings/import",
+        data={"csrf_token": client.cookies["prepdeck_csrf"]},
+        files={"file": ("progress.json", EXPORT_BODY.replace("@", token).encode())},
+    )
+    assert response.status_code == 422
+    items = [" ".join(li.get_text(" ").split()) for li in soup(response).select("main li")]
+    assert items == [f"file.reviews.0.card_id: {message}"]
+    assert client.get("/api/v1/progress").json()["total_reviews"] == 0
+
+
 # --- 500s carry the security headers ---------------------------------------------------------
 
 
