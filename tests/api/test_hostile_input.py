@@ -132,6 +132,25 @@ def test_bad_json_on_login_needs_no_login(client: TestClient) -> None:
     assert response.json()["detail"][0]["loc"] == ["body", "password"]
 
 
+def test_a_body_that_is_not_utf8_is_422_with_the_reason(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/auth/login",
+        content=b'{"username": "\xff"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "json_invalid",
+                "loc": ["body"],
+                "msg": "JSON decode error: 'utf-8' codec can't decode byte 0xff in position 14:"
+                " invalid start byte",
+            }
+        ]
+    }
+
+
 def test_a_surrogate_in_a_key_is_named_escaped(client: TestClient, auth: dict[str, str]) -> None:
     response = client.put(
         "/api/v1/me/settings",
