@@ -17,6 +17,7 @@ from app.accounts.deps import CsrfFailed, LoginRequired
 from app.accounts.service import AccountError, Throttled
 from app.content.queries import BadFilter
 from app.demos.params import BadParams
+from app.input_checks import is_form
 from app.security import add_security_headers
 from app.study.reviews import StudyError
 from app.web.templating import render
@@ -126,13 +127,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         if detail == "Method Not Allowed":
             detail = f"{request.method} is not allowed at {request.url.path}; use {allowed}."
     if exc.status_code == 400 and detail == BODY_PARSE_FAILED and exc.__cause__ is not None:
-        # FastAPI says 400 when a body is not UTF-8 (or nests past the parser's limit), and
-        # 422 for every other body that is not JSON: answer all of them alike, with the reason.
+        # FastAPI says 400 when a body is not UTF-8 (or nests past the parser's limit, or is a
+        # broken form), and 422 for other bodies that are not JSON: answer alike, with the reason.
         error = {
             "type": "json_invalid",
             "loc": ["body"],
             "msg": f"JSON decode error: {exc.__cause__}",
         }
+        if is_form(request):
+            error = {
+                "type": "form_invalid",
+                "loc": ["body"],
+                "msg": f"Unreadable form: {exc.__cause__}",
+            }
         return await _validation_error(request, RequestValidationError([error]))
     if wants_json(request):
         return JSONResponse(

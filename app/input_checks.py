@@ -84,7 +84,8 @@ def _is_json(request: Request) -> bool:
     )
 
 
-def _is_form(request: Request) -> bool:
+def is_form(request: Request) -> bool:
+    """Return whether the request's body is a form (urlencoded or multipart)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -110,7 +111,7 @@ async def reject_unsafe_input(request: Request) -> None:
 
 
 async def _body_errors(request: Request) -> list[dict[str, Any]]:
-    if _is_form(request):
+    if is_form(request):
         if getattr(request.scope.get("route"), "body_field", None) is None:
             return []  # the route reads no form; parsing one here would only add failures
         form = await request.form()  # parsed already by the route's own reading: cached
