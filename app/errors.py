@@ -1,21 +1,25 @@
 """Error responses: JSON under /api, an HTML page everywhere else; never a traceback."""
 
 import logging
+import math
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from app.accounts.deps import CsrfFailed, LoginRequired
 from app.accounts.service import AccountError, Throttled
 from app.content.queries import BadFilter
 from app.demos.params import BadParams
 from app.demos.render import RenderBusy
+from app.input_checks import is_form
+from app.security import add_security_headers
 from app.study.reviews import StudyError
 from app.web.templating import render
 
@@ -36,6 +40,40 @@ TITLES = {
 }
 
 
+MAX_DEPTH = 16  # an error echoes input back; a deeply nested one is cut short
+
+
+def _text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: show it escaped, as \\ud800
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def encodable(value: Any, depth: int = 0) -> Any:
+    """Return value as plain JSON data that any encoder can carry: no NaN, no lone surrogates."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if depth >= MAX_DEPTH:
+        return "..."
+    if isinstance(value, dict):
+        return {_text(str(key)): encodable(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [encodable(item, depth + 1) for item in value]
+    try:
+        plain = jsonable_encoder(value)
+    except Exception:  # an object no encoder knows: its text will do
+        plain = str(value)
+    return encodable(plain, depth + 1)
+
+
 def wants_json(request: Request) -> bool:
     """Return whether the request is for the JSON API."""
     return request.url.path.startswith("/api/")
@@ -46,7 +84,7 @@ def _readable(errors: list[dict[str, Any]]) -> list[str]:
     for error in errors:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
         name = ".".join(loc) or "request"
-        lines.append(f"{name}: {error.get('msg', 'invalid')}")
+        lines.append(_text(f"{name}: {error.get('msg', 'invalid')}"))
     return lines
 
 
@@ -71,16 +109,63 @@ def error_response(
     return response
 
 
+BODY_PARSE_FAILED = "There was an error parsing the body"  # FastAPI's words
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Return every method some route answers at the request's path."""
+    allowed = []
+    for method in METHODS:
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "headers": [],
+            "query_string": b"",
+        }
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    detail: Any = exc.detail
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route at this path; list them all.
+        allowed = ", ".join(allowed_methods(request))
+        headers["Allow"] = allowed
+        if detail == "Method Not Allowed":
+            detail = f"{request.method} is not allowed at {request.url.path}; use {allowed}."
+    if exc.status_code == 400 and detail == BODY_PARSE_FAILED and exc.__cause__ is not None:
+        # FastAPI says 400 when a body is not UTF-8 (or nests past the parser's limit, or is a
+        # broken form), and 422 for other bodies that are not JSON: answer alike, with the reason.
+        error = {
+            "type": "json_invalid",
+            "loc": ["body"],
+            "msg": f"JSON decode error: {exc.__cause__}",
+        }
+        if is_form(request):
+            error = {
+                "type": "form_invalid",
+                "loc": ["body"],
+                "msg": f"Unreadable form: {exc.__cause__}",
+            }
+        return await _validation_error(request, RequestValidationError([error]))
     if wants_json(request):
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            {"detail": encodable(detail)}, status_code=exc.status_code, headers=headers
         )
-    detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+    if not isinstance(detail, str):
+        detail = TITLES.get(exc.status_code, "Error")
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is no page at {request.url.path}."
-    return error_page(request, exc.status_code, [detail])
+    response = error_page(request, exc.status_code, [_text(detail)])
+    response.headers.update(headers)
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -89,8 +174,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     for error in errors:
         error.pop("ctx", None)  # may hold exception objects, which JSON cannot carry
         error.pop("url", None)
+    # The input is echoed back; it may hold NaN or a lone surrogate, which JSON cannot carry.
+    errors = encodable(errors)
     if wants_json(request):
-        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+        return JSONResponse({"detail": errors}, status_code=422)
     return error_page(request, 422, _readable(errors))
 
 
@@ -105,8 +192,8 @@ async def _bad_filter(request: Request, exc: Exception) -> Response:
 async def _bad_demo_params(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BadParams)
     if wants_json(request):
-        return JSONResponse({"detail": jsonable_encoder(exc.errors)}, status_code=422)
-    return error_page(request, 422, [str(error["msg"]) for error in exc.errors])
+        return JSONResponse({"detail": encodable(exc.errors)}, status_code=422)
+    return error_page(request, 422, [_text(str(error["msg"])) for error in exc.errors])
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -171,9 +258,23 @@ async def _render_busy(request: Request, exc: Exception) -> Response:
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "The server failed to answer; the error is in its log."
+    response: Response
     if wants_json(request):
-        return JSONResponse({"detail": message}, status_code=500)
-    return error_page(request, 500, [message])
+        response = JSONResponse({"detail": message}, status_code=500)
+    else:
+        try:
+            response = error_page(request, 500, [message])
+        except Exception:  # the page itself failed (its database, say): answer in plain text
+            log.exception("the error page failed too")
+            response = PlainTextResponse(message, status_code=500)
+    # This answer is made outside the middleware that adds these headers to all others.
+    add_security_headers(
+        response.headers,
+        path=request.url.path,
+        https=request.url.scheme == "https",
+        hsts=request.app.state.settings.secure_cookies,
+    )
+    return response
 
 
 def install(app: FastAPI) -> None:

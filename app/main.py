@@ -3,9 +3,10 @@
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import CapacityLimiter
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
@@ -18,11 +19,13 @@ from app.api import demos as api_demos
 from app.api import health
 from app.api import me as api_me
 from app.api import study as api_study
+from app.api.schemas import INVALID_INPUT
 from app.config import Settings, get_settings
 from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.demos.render import RenderCache, warm_defaults
+from app.input_checks import document_text_rule, reject_unsafe_input
 from app.limits import BodyLimitMiddleware
 from app.observability import Metrics, ObservabilityMiddleware, count_queries
 from app.security import SecurityHeadersMiddleware
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         static_url="/docs-assets",
         swagger_ui_parameters={"validatorUrl": None},
+        dependencies=[Depends(reject_unsafe_input)],
+        responses=INVALID_INPUT,
     )
     app.state.settings = settings
     app.state.secret = settings.secret()
@@ -107,4 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=paths.STATIC_DIR), name="static")
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # The schema states what reject_unsafe_input enforces, so clients may check it first.
+        if app.openapi_schema is None:
+            app.openapi_schema = document_text_rule(build_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

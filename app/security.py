@@ -43,6 +43,13 @@ def security_headers(policy: str = CSP, *, hsts: bool = False) -> tuple[tuple[st
     return tuple(headers)
 
 
+def add_security_headers(headers: MutableHeaders, *, path: str, https: bool, hsts: bool) -> None:
+    """Set the security headers that headers lacks, for a response to path."""
+    policy = DOCS_CSP if path in DOCS_PATHS else CSP
+    for name, value in security_headers(policy, hsts=hsts and https):
+        headers.setdefault(name, value)
+
+
 class SecurityHeadersMiddleware:
     """Add the security headers to every HTTP response."""
 
@@ -54,14 +61,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CSP if scope["path"] in DOCS_PATHS else CSP
+        path = scope["path"]
         https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in security_headers(policy, hsts=self.hsts and https):
-                    headers.setdefault(name, value)
+                add_security_headers(headers, path=path, https=https, hsts=self.hsts)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts.deps import (
     CsrfProtected,
@@ -25,6 +25,7 @@ from app.accounts.service import (
     revoke_token,
     user_count,
 )
+from app.api.schemas import AUTHENTICATED, CSRF_FAILED, LOGIN_REQUIRED
 from app.config import Settings
 from app.db import SessionDep
 from app.models import User
@@ -34,6 +35,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 class Credentials(BaseModel):
     """A username and password."""
+
+    model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
@@ -178,7 +181,12 @@ def logout(request: Request, response: Response, session: SessionDep) -> None:
     response.delete_cookie(session_cookie_name(request))
 
 
-@router.post("/logout-all", status_code=204, dependencies=[CsrfProtected])
+@router.post(
+    "/logout-all",
+    status_code=204,
+    dependencies=[CsrfProtected, *AUTHENTICATED],
+    responses={**LOGIN_REQUIRED, **CSRF_FAILED},
+)
 def logout_everywhere(
     request: Request, response: Response, user: CurrentUser, session: SessionDep
 ) -> None:

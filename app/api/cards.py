@@ -4,8 +4,8 @@ from fastapi import APIRouter
 
 from app.api.schemas import CardDetail, CardList, CardSummary
 from app.content.queries import (
+    ApiDifficultyParam,
     CardFilter,
-    DifficultyParam,
     TextParam,
     TopicParam,
     filter_cards,
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/decks/{deck_id}/cards", tags=["cards"])
 @router.get("", responses={404: {"description": "No such deck"}})
 async def list_cards(
     deck: DeckDep,
-    difficulty: DifficultyParam = None,
+    difficulty: ApiDifficultyParam = None,
     topic: TopicParam = None,
     q: TextParam = "",
 ) -> CardList:

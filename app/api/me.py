@@ -3,12 +3,13 @@
 from datetime import date
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import CsrfProtected, CurrentUser, presented_token
 from app.accounts.service import change_password
 from app.api.auth import client_address
+from app.api.schemas import AUTHENTICATED, CSRF_FAILED, LOGIN_REQUIRED
 from app.db import SessionDep
 from app.deps import LibraryDep
 from app.models import utcnow
@@ -16,7 +17,9 @@ from app.study.progress import compute_progress
 from app.study.settings import StudySettings
 from app.study.transfer import Export, export_progress, import_progress, reviews_csv
 
-router = APIRouter(prefix="/api/v1", tags=["progress"])
+router = APIRouter(
+    prefix="/api/v1", tags=["progress"], dependencies=AUTHENTICATED, responses=LOGIN_REQUIRED
+)
 
 
 class RetentionOut(BaseModel):
@@ -92,7 +95,7 @@ def read_settings(user: CurrentUser) -> StudySettings:
     return StudySettings.of(user)
 
 
-@router.put("/me/settings", dependencies=[CsrfProtected])
+@router.put("/me/settings", dependencies=[CsrfProtected], responses=CSRF_FAILED)
 def update_settings(body: StudySettings, user: CurrentUser, session: SessionDep) -> StudySettings:
     """Replace the user's study settings."""
     body.save(session=session, user=user)
@@ -137,13 +140,28 @@ def export_json(user: CurrentUser, session: SessionDep) -> Export:
     return export_progress(session=session, user=user, now=utcnow())
 
 
-@router.get("/me/export.csv", response_class=PlainTextResponse)
-def export_csv(user: CurrentUser, session: SessionDep) -> PlainTextResponse:
+class CSVResponse(PlainTextResponse):
+    """A CSV file."""
+
+    media_type = "text/csv"
+
+
+# response_class=Response (no type of its own) so that the errors stay documented as JSON.
+@router.get(
+    "/me/export.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The review log, one review a row",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def export_csv(user: CurrentUser, session: SessionDep) -> CSVResponse:
     """Export the review log as CSV."""
     text = reviews_csv(export_progress(session=session, user=user, now=utcnow()))
-    return PlainTextResponse(
+    return CSVResponse(
         text,
-        media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="prepdeck-reviews.csv"'},
     )
 
@@ -155,7 +173,7 @@ class ImportOut(BaseModel):
     cards_rebuilt: int
 
 
-@router.post("/me/import", dependencies=[CsrfProtected])
+@router.post("/me/import", dependencies=[CsrfProtected], responses=CSRF_FAILED)
 def import_json(body: Export, user: CurrentUser, session: SessionDep) -> ImportOut:
     """Merge an export into the user's progress; reviews already present are skipped."""
     added, rebuilt = import_progress(session=session, user=user, data=body, now=utcnow())

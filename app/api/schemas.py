@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from fastapi import Security
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
@@ -196,3 +198,43 @@ class CardList(BaseModel):
     total: int
     count: int
     cards: list[CardSummary]
+
+
+class ErrorOut(BaseModel):
+    """What went wrong and how to mend it."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    """One wrong field: where it is (loc), what is wrong with it (msg), the kind of error."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+    input: Any = None
+
+
+class InvalidInput(BaseModel):
+    """A request refused for the fields it names."""
+
+    detail: list[FieldError]
+
+
+# Every operation may be refused for bad input: NUL, NaN or a lone surrogate anywhere, or a body
+# that is not JSON, is refused before any route reads it (app/input_checks.py).
+INVALID_INPUT: dict[int | str, dict[str, Any]] = {
+    422: {"model": InvalidInput, "description": "Bad input: each wrong field is named"}
+}
+# Documents the Bearer token for /docs and for schema-driven clients; current_user checks it
+# (or the session cookie) and answers 401.
+bearer = HTTPBearer(
+    auto_error=False, description="A token from POST /api/v1/auth/login (or the session cookie)"
+)
+LOGIN_REQUIRED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Log in first"}
+}
+AUTHENTICATED = [Security(bearer)]
+CSRF_FAILED: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut, "description": "Cookie login without the X-CSRF-Token header"}
+}

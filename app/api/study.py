@@ -5,19 +5,24 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.api.schemas import CardDetail, card_fields
-from app.content.queries import DifficultyParam
+from app.api.schemas import AUTHENTICATED, CSRF_FAILED, LOGIN_REQUIRED, CardDetail, card_fields
+from app.content.models import Library
+from app.content.queries import ApiDifficultyParam
 from app.db import SessionDep
 from app.deps import LibraryDep
-from app.models import utcnow
+from app.input_checks import JsonInt
+from app.models import User, utcnow
 from app.study.queue import Counts, QueueItem, StudyFilter, build_queue, practice_card
 from app.study.reviews import record_review, set_flag, undo_last_review
 from app.study.scheduling import RATINGS, Memory, format_interval
 
-router = APIRouter(prefix="/api/v1", tags=["study"])
+router = APIRouter(
+    prefix="/api/v1", tags=["study"], dependencies=AUTHENTICATED, responses=LOGIN_REQUIRED
+)
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "The card changed since it was shown, or nothing to undo"}
@@ -83,7 +88,7 @@ def read_next(
     library: LibraryDep,
     deck: Annotated[str | None, Query(max_length=80)] = None,
     topic: Annotated[str | None, Query(max_length=80)] = None,
-    difficulty: DifficultyParam = None,
+    difficulty: ApiDifficultyParam = None,
     practice: bool = False,
     after: Annotated[
         str | None, Query(max_length=80, description="practice: the card before")
@@ -139,11 +144,14 @@ def _json(body: BaseModel) -> Response:
 class ReviewIn(BaseModel):
     """A grade for a card."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
+
     card_id: str = Field(min_length=1, max_length=80)
-    rating: int = Field(ge=1, le=4, description="1 again, 2 hard, 3 good, 4 easy")
+    # JSON numbers only: true or "3" is a mistake in the client, not a rating.
+    rating: JsonInt = Field(ge=1, le=4, description="1 again, 2 hard, 3 good, 4 easy")
     review_id: uuid.UUID = Field(description="idempotency key: a retry with it records nothing new")
-    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
-    version: int | None = Field(
+    duration_ms: JsonInt | None = Field(default=None, ge=0, le=86_400_000)
+    version: JsonInt | None = Field(
         default=None, ge=0, description="the card version shown; a stale one gives 409"
     )
 
@@ -190,7 +198,7 @@ def _state_out(card_id: str, memory: Memory, version: int) -> CardStateOut:
     "/reviews",
     status_code=201,
     dependencies=[CsrfProtected],
-    responses={**CONFLICT, 404: {"description": "No such card"}},
+    responses={**CONFLICT, **CSRF_FAILED, 404: {"description": "No such card"}},
 )
 def create_review(
     body: ReviewIn, request: Request, user: CurrentUser, session: SessionDep, library: LibraryDep
@@ -232,6 +240,8 @@ class UndoOut(BaseModel):
 class UndoIn(BaseModel):
     """Which review the client means to undo (optional)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     review_id: uuid.UUID | None = Field(
         default=None,
         description="undo only if this is still the latest review (else 409), so a repeated "
@@ -239,7 +249,7 @@ class UndoIn(BaseModel):
     )
 
 
-@router.post("/reviews/undo", dependencies=[CsrfProtected], responses=CONFLICT)
+@router.post("/reviews/undo", dependencies=[CsrfProtected], responses={**CONFLICT, **CSRF_FAILED})
 def undo_review(user: CurrentUser, session: SessionDep, body: UndoIn | None = None) -> UndoOut:
     """Undo the latest review, restoring the card's schedule exactly as it was."""
     review_id = str(body.review_id) if body is not None and body.review_id is not None else None
@@ -249,6 +259,8 @@ def undo_review(user: CurrentUser, session: SessionDep, body: UndoIn | None = No
 
 class FlagIn(BaseModel):
     """A card to bury, suspend or unsuspend."""
+
+    model_config = ConfigDict(extra="forbid")
 
     card_id: str = Field(min_length=1, max_length=80)
 
@@ -261,19 +273,16 @@ class FlagOut(BaseModel):
     buried_until: datetime | None
 
 
-@router.post(
-    "/study/{action}",
-    dependencies=[CsrfProtected],
-    responses={404: {"description": "No such card"}},
-)
-def flag_card(
+NO_CARD: dict[int | str, dict[str, Any]] = {404: {"description": "No such card"}, **CSRF_FAILED}
+
+
+def _flag(
     action: Literal["bury", "suspend", "unsuspend"],
     body: FlagIn,
-    user: CurrentUser,
-    session: SessionDep,
-    library: LibraryDep,
+    user: User,
+    session: Session,
+    library: Library,
 ) -> FlagOut:
-    """Bury a card until tomorrow, or suspend or unsuspend it."""
     row = set_flag(
         session=session,
         user=user,
@@ -283,3 +292,26 @@ def flag_card(
         now=utcnow(),
     )
     return FlagOut(card_id=row.card_id, suspended=row.suspended, buried_until=row.buried_until)
+
+
+# One path each (not /study/{action}): POST /study/next must be 405, not a bad "action".
+@router.post("/study/bury", dependencies=[CsrfProtected], responses=NO_CARD)
+def bury_card(body: FlagIn, user: CurrentUser, session: SessionDep, library: LibraryDep) -> FlagOut:
+    """Bury a card until the next study day."""
+    return _flag("bury", body, user, session, library)
+
+
+@router.post("/study/suspend", dependencies=[CsrfProtected], responses=NO_CARD)
+def suspend_card(
+    body: FlagIn, user: CurrentUser, session: SessionDep, library: LibraryDep
+) -> FlagOut:
+    """Suspend a card: it leaves the queue until unsuspended."""
+    return _flag("suspend", body, user, session, library)
+
+
+@router.post("/study/unsuspend", dependencies=[CsrfProtected], responses=NO_CARD)
+def unsuspend_card(
+    body: FlagIn, user: CurrentUser, session: SessionDep, library: LibraryDep
+) -> FlagOut:
+    """Put a suspended card back in the queue."""
+    return _flag("unsuspend", body, user, session, library)

@@ -21,6 +21,11 @@ DifficultyParam = Annotated[
     BeforeValidator(_blank_to_none),
     Query(description="easy, medium or hard; empty for any"),
 ]
+# The JSON API takes its enum as documented: an empty value is an error, not "any".
+ApiDifficultyParam = Annotated[
+    Difficulty | None,
+    Query(description="easy, medium or hard; leave it out for any (an empty value is refused)"),
+]
 TopicParam = Annotated[
     str | None, Query(max_length=80, description="a topic id of the deck; empty for any")
 ]

@@ -2,7 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import cache
+from importlib.resources import files
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Listed by the IANA data but no place's time: a placeholder zone.
+NOT_PLACES = frozenset({"Factory"})
 
 
 class BadTimezone(ValueError):
@@ -19,9 +24,27 @@ def zone(name: str) -> ZoneInfo:
         ) from exc
 
 
-def timezone_names() -> list[str]:
-    """Return every IANA timezone name, sorted."""
-    return sorted(available_timezones())
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """Return every IANA timezone name a user may choose, sorted (the same on every OS)."""
+    # The tzdata package lists the IANA names; the OS's folder also holds files such as
+    # localtime, posix/Europe/Berlin and right/UTC that are not names a user means.
+    listed = files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return tuple(sorted(set(listed) - NOT_PLACES))
+
+
+@cache
+def _names() -> frozenset[str]:
+    return frozenset(timezone_names())
+
+
+def check_timezone(name: str) -> str:
+    """Return name if it is an IANA timezone name a user may choose; else raise BadTimezone."""
+    if name not in _names():
+        raise BadTimezone(
+            f"unknown timezone {name!r}: use an IANA name such as 'Europe/Berlin' or 'UTC'"
+        )
+    return name
 
 
 @dataclass(frozen=True)

@@ -5,25 +5,37 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from app.input_checks import JsonInt
 from app.models import User
-from app.study.day import zone
+from app.study.day import check_timezone, timezone_names
 
 
 def _known_timezone(name: str) -> str:
-    zone(name)  # raises BadTimezone (a ValueError) with a message naming the fix
-    return name
+    return check_timezone(name)  # raises BadTimezone (a ValueError) naming the fix
 
 
 class StudySettings(BaseModel):
-    """The settings page and PUT /api/v1/me/settings."""
+    """The settings page and PUT /api/v1/me/settings.
+
+    Numbers are JSON numbers only (no "20" or true); the settings form, which sends text, is
+    converted with model_validate_strings in the TEXT_FORM context.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    desired_retention: float = Field(0.9, ge=0.70, le=0.97)
-    new_per_day: int = Field(20, ge=0, le=9999)
-    reviews_per_day: int = Field(200, ge=0, le=99999)
-    timezone: Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)] = "UTC"
-    day_starts_at: int = Field(4, ge=0, le=23)
+    desired_retention: float = Field(0.9, ge=0.70, le=0.97, strict=True, allow_inf_nan=False)
+    new_per_day: JsonInt = Field(20, ge=0, le=9999)
+    reviews_per_day: JsonInt = Field(200, ge=0, le=99999)
+    timezone: Annotated[
+        str,
+        Field(
+            max_length=64,
+            description="an IANA name such as Europe/Berlin",
+            json_schema_extra={"enum": list(timezone_names())},
+        ),
+        AfterValidator(_known_timezone),
+    ] = "UTC"
+    day_starts_at: JsonInt = Field(4, ge=0, le=23)
 
     @classmethod
     def of(cls, user: User) -> "StudySettings":

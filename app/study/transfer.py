@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.input_checks import JsonInt
 from app.models import CardState, ReviewLog, User
 from app.study.scheduling import NEW, Memory
 from app.study.settings import StudySettings
@@ -32,9 +33,9 @@ class ExportedReview(_Strict):
     review_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
     card_id: CardId
     deck_id: CardId
-    rating: int = Field(ge=1, le=4)
+    rating: JsonInt = Field(ge=1, le=4)  # true or "3" is not a rating
     reviewed_at: AwareDatetime
-    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
+    duration_ms: JsonInt | None = Field(default=None, ge=0, le=86_400_000)
     desired_retention: float = Field(ge=0.7, le=0.97)
 
 

@@ -1,5 +1,7 @@
 """HTML pages: the decks, one deck's card list, its cheat sheet."""
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -59,5 +61,6 @@ async def read_cheatsheet(request: Request, deck: DeckDep) -> HTMLResponse:
 
 
 def _query(request: Request) -> str:
-    query = request.url.query
+    # The form sends "" for "any"; the API refuses an empty enum value, so blanks are left out.
+    query = urlencode([(key, value) for key, value in request.query_params.multi_items() if value])
     return f"?{query}" if query else ""

@@ -1,7 +1,7 @@
 """HTML pages: progress (with server-drawn charts) and settings (with export and import)."""
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.db import SessionDep
 from app.deps import LibraryDep
+from app.errors import encodable
+from app.input_checks import TEXT_FORM, json_errors
 from app.models import utcnow
 from app.study.charts import calendar_png, forecast_png
 from app.study.day import timezone_names
@@ -113,7 +115,7 @@ def submit_settings(
         "day_starts_at": day_starts_at,
     }
     try:
-        settings = StudySettings.model_validate(values)
+        settings = StudySettings.model_validate_strings(values, context={TEXT_FORM: True})
     except ValidationError as exc:
         errors = [
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
@@ -157,11 +159,21 @@ async def submit_import(
         errors = [f"file: larger than {MAX_IMPORT_BYTES // 1_000_000} MB"]
         return settings_page(request, values, errors=errors, status_code=413)
     try:
-        export = Export.model_validate(json.loads(raw))
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(raw)
+        unsafe = json_errors(data, ("file",))  # NUL, NaN or a lone surrogate: as the API does
+        if unsafe:
+            errors = [_readable_error(error) for error in unsafe[:10]]
+            return settings_page(request, values, errors=errors, status_code=422)
+        export = Export.model_validate(data)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         return settings_page(request, values, errors=_import_errors(exc), status_code=422)
     added, _rebuilt = import_progress(session=session, user=user, data=export, now=utcnow())
     return RedirectResponse(f"/settings?imported={added}", status_code=303)
+
+
+def _readable_error(error: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    return str(encodable(f"{where}: {error['msg']}"))
 
 
 def _import_errors(exc: Exception) -> list[str]:

@@ -123,9 +123,9 @@ def test_bury_suspend_unsuspend(client: TestClient, auth: dict[str, str]) -> Non
     assert client.get("/api/v1/study/next", headers=auth).json()["card"]["id"] == "l1-vs-l2"
     client.post("/api/v1/study/unsuspend", json={"card_id": "l2-weight-decay"}, headers=auth)
     assert client.get("/api/v1/study/next", headers=auth).json()["card"]["id"] == "l2-weight-decay"
-    assert (
+    assert (  # no such action: no such path
         client.post("/api/v1/study/explode", json={"card_id": "dropout"}, headers=auth).status_code
-        == 422
+        == 404
     )
     assert (
         client.post("/api/v1/study/bury", json={"card_id": "nope"}, headers=auth).status_code == 404

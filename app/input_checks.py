@@ -1,0 +1,158 @@
+"""Refuse input that no database or JSON encoder carries: NUL, lone surrogates, NaN, infinity.
+
+One dependency on every route checks the query, the path, a form and a JSON body before any
+route sees them, so each route need not; the answer is a 422 that names the field.
+"""
+
+import math
+from typing import Annotated, Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BeforeValidator, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+MAX_ERRORS = 20
+NUL = "must not contain the NUL character (\\u0000): remove it"
+SURROGATE = "must be valid Unicode: a lone surrogate such as \\ud800 is not a character"
+NOT_FINITE = "Input should be a finite number: JSON has no NaN or Infinity (nor 1e999)"
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+TEXT_FORM = "text_form"  # validation context of a form, whose fields are all text
+
+
+def _number_not_text(value: Any, info: ValidationInfo) -> Any:
+    text_allowed = isinstance(info.context, dict) and info.context.get(TEXT_FORM)
+    if isinstance(value, bool) or (isinstance(value, str | bytes) and not text_allowed):
+        raise PydanticCustomError(
+            "int_type", "Input should be a valid integer: a JSON number, not text or true/false"
+        )
+    return value
+
+
+# An integer as JSON writes one: 3 (or 3.0, which JSON Schema counts as an integer too), never
+# "3" or true. A form's text is converted when validated with context {TEXT_FORM: True}.
+JsonInt = Annotated[int, BeforeValidator(_number_not_text)]
+
+
+def text_error(value: str, loc: tuple[str | int, ...]) -> dict[str, Any] | None:
+    """Return the validation error for text that contains NUL or a lone surrogate, else None."""
+    if "\x00" in value:
+        return {"type": "string_nul", "loc": loc, "msg": f"Text {NUL}", "input": value}
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return {"type": "string_unicode", "loc": loc, "msg": f"Text {SURROGATE}", "input": value}
+    return None
+
+
+def json_errors(data: Any, loc: tuple[str | int, ...]) -> list[dict[str, Any]]:
+    """Return the errors of every bad string, key or number in parsed JSON, at most MAX_ERRORS."""
+    errors: list[dict[str, Any]] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, loc)]
+    # A loop rather than recursion: the parser allows nesting deeper than our stack would.
+    while stack and len(errors) < MAX_ERRORS:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            error = text_error(value, where)
+            if error:
+                errors.append(error)
+        elif isinstance(value, float) and not math.isfinite(value):
+            errors.append(
+                {"type": "finite_number", "loc": where, "msg": NOT_FINITE, "input": value}
+            )
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                error = text_error(key, (*where, key))
+                if error:
+                    error["msg"] = error["msg"].replace("Text", "A key", 1)
+                    errors.append(error)
+                stack.append((item, (*where, key)))
+        elif isinstance(value, list):
+            stack.extend(
+                (item, (*where, index)) for index, item in reversed(list(enumerate(value)))
+            )
+    return errors[:MAX_ERRORS]
+
+
+def _is_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    # FastAPI may read a body without a content type as JSON, so it is checked as JSON too.
+    return content_type in ("", "application/json") or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+def is_form(request: Request) -> bool:
+    """Return whether the request's body is a form (urlencoded or multipart)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def reject_unsafe_input(request: Request) -> None:
+    """Answer 422 when the query, path, form or JSON body holds NUL, a surrogate, NaN or Inf."""
+    errors: list[dict[str, Any]] = []
+    for name, value in request.query_params.multi_items():
+        for text in (name, value):
+            error = text_error(text, ("query", name))
+            if error:
+                errors.append(error)
+                break
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            error = text_error(value, ("path", name))
+            if error:
+                errors.append(error)
+    if request.method in BODY_METHODS:
+        errors.extend(await _body_errors(request))
+    if errors:
+        raise RequestValidationError(errors[:MAX_ERRORS])
+
+
+async def _body_errors(request: Request) -> list[dict[str, Any]]:
+    if is_form(request):
+        if getattr(request.scope.get("route"), "body_field", None) is None:
+            return []  # the route reads no form; parsing one here would only add failures
+        form = await request.form()  # parsed already by the route's own reading: cached
+        errors = []
+        for name, value in form.multi_items():
+            for text in (name, value) if isinstance(value, str) else (name,):
+                error = text_error(text, ("body", name))
+                if error:
+                    errors.append(error)
+                    break
+        return errors
+    if not _is_json(request):
+        return []
+    if not await request.body():
+        return []
+    try:
+        data = await request.json()  # parsed already when the route takes a body: cached
+    except (ValueError, RecursionError):
+        return []  # not JSON: the route's own parsing says so, or it ignores the body
+    return json_errors(data, ("body",))
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+ERROR_SCHEMAS = ("ErrorOut", "FieldError", "InvalidInput", "HTTPValidationError", "ValidationError")
+
+
+def document_text_rule(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Give every free-text string in an OpenAPI document the pattern that refuses NUL."""
+    schemas = openapi.get("components", {}).get("schemas", {})
+    # Errors echo what was sent, NUL and all, so their text is left free.
+    stack: list[Any] = [openapi.get("paths", {})]
+    stack.extend(schema for name, schema in schemas.items() if name not in ERROR_SCHEMAS)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            free_text = not {"enum", "const", "pattern", "format"} & node.keys()
+            if node.get("type") == "string" and free_text:
+                node["pattern"] = NO_NUL
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return openapi
