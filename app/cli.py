@@ -24,7 +24,15 @@ from app.content.models import Library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.models import User, utcnow
-from app.study.transfer import Export, export_progress, import_progress, reviews_csv
+from app.study.reviews import StudyError
+from app.study.transfer import (
+    Export,
+    InvalidImport,
+    export_progress,
+    import_progress,
+    reviews_csv,
+    validation_lines,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -258,18 +266,28 @@ def import_command(file: Path, username: str | None) -> None:
     """Merge an exported progress file into a user's progress (twice adds nothing twice)."""
     try:
         data = Export.model_validate_json(file.read_bytes())
+    except OSError as exc:
+        raise click.ClickException(f"{file}: cannot read it: {exc.strerror}") from exc
     except ValidationError as exc:
-        lines = [
-            f"  {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors(include_url=False)[:10]
-        ]
-        raise click.ClickException(
-            f"{file} is not a prepdeck progress export:\n" + "\n".join(lines)
-        ) from exc
-    with _session(_settings()) as session:
+        raise click.ClickException(_lines(file, validation_lines(exc))) from exc
+    settings = _settings()
+    library = _load(settings.content_dir)
+    with _session(settings) as session:
         user = _user(session, username or data.username)
-        added, rebuilt = import_progress(session=session, user=user, data=data, now=utcnow())
+        try:
+            added, rebuilt = import_progress(
+                session=session, user=user, data=data, now=utcnow(), library=library
+            )
+        except InvalidImport as exc:
+            raise click.ClickException(_lines(file, exc.lines())) from exc
+        except StudyError as exc:
+            raise click.ClickException(f"{file}: {exc}") from exc
     click.echo(f"imported into '{user.username}': {added} new reviews, {rebuilt} cards rebuilt")
+
+
+def _lines(file: Path, lines: list[str]) -> str:
+    """Return one 'FILE: location: message' line per problem."""
+    return "\n".join(f"{file}: {line}" for line in lines)
 
 
 def _sqlite_file(settings: Settings) -> Path:

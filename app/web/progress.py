@@ -1,6 +1,5 @@
 """HTML pages: progress (with server-drawn charts) and settings (with export and import)."""
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -14,8 +13,16 @@ from app.models import utcnow
 from app.study.charts import calendar_png, forecast_png
 from app.study.day import timezone_names
 from app.study.progress import compute_progress
+from app.study.reviews import StudyError
 from app.study.settings import StudySettings
-from app.study.transfer import Export, export_progress, import_progress, reviews_csv
+from app.study.transfer import (
+    Export,
+    InvalidImport,
+    export_progress,
+    import_progress,
+    reviews_csv,
+    validation_lines,
+)
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -140,27 +147,35 @@ def download_csv(user: CurrentUser, session: SessionDep) -> Response:
 
 
 @router.post("/settings/import", dependencies=[CsrfProtected])
-async def submit_import(
-    request: Request, user: CurrentUser, session: SessionDep, file: Annotated[UploadFile, File()]
+def submit_import(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    library: LibraryDep,
+    file: Annotated[UploadFile, File()],
 ) -> Response:
     """Merge an exported progress file into the user's progress."""
-    raw = await file.read(MAX_IMPORT_BYTES + 1)
+    # A plain function (run in a worker thread): parsing and writing a large file must not
+    # hold up the event loop that serves everyone else.
+    raw = file.file.read(MAX_IMPORT_BYTES + 1)
     values = StudySettings.of(user).model_dump()
     if len(raw) > MAX_IMPORT_BYTES:
         errors = [f"file: larger than {MAX_IMPORT_BYTES // 1_000_000} MB"]
         return _settings_page(request, values, errors=errors, status_code=413)
+    now = utcnow()
     try:
-        export = Export.model_validate(json.loads(raw))
-    except (ValueError, UnicodeDecodeError) as exc:
+        export = Export.model_validate_json(raw)
+        added, _rebuilt = import_progress(
+            session=session, user=user, data=export, now=now, library=library
+        )
+    except (ValidationError, InvalidImport) as exc:
         return _settings_page(request, values, errors=_import_errors(exc), status_code=422)
-    added, _rebuilt = import_progress(session=session, user=user, data=export, now=utcnow())
+    except StudyError as exc:
+        return _settings_page(request, values, errors=[str(exc)], status_code=exc.status)
     return RedirectResponse(f"/settings?imported={added}", status_code=303)
 
 
-def _import_errors(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return [
-            f"file: {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors(include_url=False)[:10]
-        ]
-    return [f"file: not a prepdeck progress export (JSON): {exc}"]
+def _import_errors(exc: ValidationError | InvalidImport) -> list[str]:
+    if isinstance(exc, InvalidImport):
+        return [f"file: {line}" for line in exc.lines()]
+    return [f"file: {line}" for line in validation_lines(exc)]
