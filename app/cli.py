@@ -269,7 +269,13 @@ def import_command(file: Path, username: str | None) -> None:
     except OSError as exc:
         raise click.ClickException(f"{file}: cannot read it: {exc.strerror}") from exc
     except ValidationError as exc:
-        raise click.ClickException(_lines(file, validation_lines(exc))) from exc
+        lines = [
+            f"{file} is {line}"
+            if line.startswith("not a prepdeck")
+            else f"{file} is not a prepdeck progress export: {line}"
+            for line in validation_lines(exc)
+        ]
+        raise click.ClickException("\n".join(lines)) from exc
     settings = _settings()
     library = _load(settings.content_dir)
     with _session(settings) as session:
