@@ -17,6 +17,7 @@ from app.models import User, utcnow
 from app.study.progress import compute_progress
 from app.study.settings import StudySettings
 from app.study.transfer import (
+    MAX_PROBLEMS,
     Export,
     InvalidImport,
     export_progress,
@@ -158,7 +159,7 @@ def _import(raw: bytes, user: User, session: Session, library: Library) -> Impor
         raise RequestValidationError(
             [
                 {**error, "loc": ("body", *error["loc"])}
-                for error in exc.errors(include_url=False, include_input=False)
+                for error in exc.errors(include_url=False, include_input=False)[:MAX_PROBLEMS]
             ]
         ) from exc
     try:
