@@ -13,7 +13,6 @@ user sees all of it or none of it.
 import csv
 import io
 import logging
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -64,11 +63,9 @@ BURY_AHEAD = timedelta(days=2)
 
 
 def _plain_id(value: str) -> str:
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            raise ValueError(
-                f"contains the control character U+{ord(char):04X}: use printable characters"
-            )
+    if not value.isprintable():  # control, format, separator or unassigned characters
+        char = next(char for char in value if not char.isprintable())
+        raise ValueError(f"contains the character U+{ord(char):04X}: use printable characters")
     if value != value.strip():
         raise ValueError("starts or ends with white space")
     return value
@@ -369,6 +366,11 @@ def _chunks(rows: Sequence[_Row]) -> Iterator[list[_Row]]:
         yield list(rows[start : start + CHUNK])
 
 
+_STATE_COLUMNS = (
+    CardState.card_id,
+    CardState.version,
+    *(getattr(CardState, name) for name in _STATE_FIELDS),
+)
 _LOG_COLUMNS = (
     ReviewLog.id,
     ReviewLog.review_id,
@@ -401,7 +403,7 @@ def _plan(
     touched = set(fresh) | set(flags)
     states = {
         row.card_id: row
-        for row in session.scalars(select(CardState).where(CardState.user_id == user.id))
+        for row in session.execute(select(*_STATE_COLUMNS).where(CardState.user_id == user.id))
     }
     query = select(*_LOG_COLUMNS).where(ReviewLog.user_id == user.id)
     if len(touched) <= CHUNK and not everything:
@@ -424,9 +426,19 @@ def _plan(
         entries += [(r.reviewed_at.astimezone(UTC), 1, i, r) for i, r in fresh.get(card_id, [])]
         entries.sort(key=lambda entry: entry[:3])
         old = states.get(card_id)
-        memory = Memory.of(old) if old is not None and not entries else Memory.new(now)
-        if not entries and old is not None and old.state != NEW:
-            memory = Memory.new(now)
+        memory = Memory.new(now)
+        if old is not None and not entries and old.state == NEW:
+            # Only flagged, never reviewed: kept as it is.
+            memory = Memory(
+                NEW,
+                old.step,
+                old.stability,
+                old.difficulty,
+                old.due,
+                old.last_review,
+                old.reps,
+                old.lapses,
+            )
         for reviewed_at, is_new, order, item in entries:
             kind = memory.state
             before = None if kind == NEW else memory.to_json()
@@ -489,7 +501,8 @@ def _plan(
                 {"user_id": user.id, "card_id": card_id, "version": 1, **values}
             )
             continue
-        original = {name: getattr(old, name) for name in _STATE_FIELDS}
+        mapping = old._mapping
+        original = {name: mapping[name] for name in _STATE_FIELDS}
         if values != original:
             plan.state_updates.append({"b_card": card_id, "b_version": old.version, **values})
             plan.state_originals[card_id] = original
