@@ -317,7 +317,12 @@ def import_progress(
             # The marker stays; it goes stale, and the next import replays every card.
             log.exception("could not take back a failed import of user %s", user.id)
             raise
-        _release(session, user)
+        if resume:
+            # What the dead import wrote is still there: leave the marker, stale, so the
+            # user's study writes keep saying to import again.
+            _abandon(session, user)
+        else:
+            _release(session, user)
         if isinstance(exc, _Changed | IntegrityError):
             raise Conflict(CHANGED) from exc
         raise
@@ -354,6 +359,14 @@ def _beat(session: Session, user: User) -> None:
     session.execute(
         update(ProgressImport).where(ProgressImport.user_id == user.id).values(beat_at=utcnow())
     )
+
+
+def _abandon(session: Session, user: User) -> None:
+    stale = utcnow() - 2 * IMPORT_STALE_AFTER
+    session.execute(
+        update(ProgressImport).where(ProgressImport.user_id == user.id).values(beat_at=stale)
+    )
+    session.commit()
 
 
 def _release(session: Session, user: User) -> None:

@@ -332,6 +332,28 @@ def test_an_import_failing_half_way_leaves_nothing_behind(
     assert replay_mismatches(db, ada) == []
 
 
+def test_a_failed_takeover_of_a_dead_import_keeps_the_user_told(
+    db: Session, library: Library
+) -> None:
+    ada = add_user(db, "ada")
+    record_review(
+        session=db, user=ada, library=library, card_id="dropout", rating=3,
+        review_id=str(uuid.uuid4()), now=START + timedelta(days=3),
+    )  # fmt: skip
+    dead = utcnow() - timedelta(minutes=10)
+    db.add(ProgressImport(user_id=ada.id, started_at=dead, beat_at=dead))
+    db.commit()
+    _fail_updates_of(db, "dropout")
+    data = Export.model_validate(export_of([review("dropout", START)]))
+    with pytest.raises((Conflict, DBAPIError)):
+        import_progress(session=db, user=ada, data=data, now=utcnow(), library=library)
+    with pytest.raises(Conflict, match="stopped half-way"):
+        record_review(
+            session=db, user=ada, library=library, card_id="adamw", rating=3,
+            review_id=str(uuid.uuid4()), now=utcnow(),
+        )  # fmt: skip
+
+
 # Absurd timestamps ----------------------------------------------------------------------
 
 ABSURD = [
