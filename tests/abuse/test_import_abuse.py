@@ -549,7 +549,7 @@ def test_unknown_card_ids_are_kept_as_hidden_history(
     body = export_of(
         [
             review("no-such-card", START + timedelta(days=300), rating=3),
-            review("dropout", START, rating=3),
+            review("dropout", START, rating=3, deck_id="elsewhere"),
         ],
         cards=[{"card_id": "also-unknown", "deck_id": "elsewhere", "suspended": True}],
     )
