@@ -26,12 +26,12 @@ from app.demos.registry import demo_ids
 from app.models import User, utcnow
 from app.study.reviews import StudyError
 from app.study.transfer import (
-    Export,
     InvalidImport,
+    NotAnExport,
     export_progress,
     import_progress,
+    parse_export,
     reviews_csv,
-    validation_lines,
 )
 
 if TYPE_CHECKING:
@@ -265,15 +265,15 @@ def export_command(username: str, fmt: str, output: Path | None) -> None:
 def import_command(file: Path, username: str | None) -> None:
     """Merge an exported progress file into a user's progress (twice adds nothing twice)."""
     try:
-        data = Export.model_validate_json(file.read_bytes())
+        data = parse_export(file.read_bytes())
     except OSError as exc:
         raise click.ClickException(f"{file}: cannot read it: {exc.strerror}") from exc
-    except ValidationError as exc:
+    except NotAnExport as exc:
         lines = [
             f"{file} is {line}"
             if line.startswith("not a prepdeck")
             else f"{file} is not a prepdeck progress export: {line}"
-            for line in validation_lines(exc)
+            for line in exc.lines()
         ]
         raise click.ClickException("\n".join(lines)) from exc
     settings = _settings()

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import CsrfProtected, CurrentUser
@@ -17,11 +17,11 @@ from app.models import User, utcnow
 from app.study.progress import compute_progress
 from app.study.settings import StudySettings
 from app.study.transfer import (
-    MAX_PROBLEMS,
     Export,
     InvalidImport,
     export_progress,
     import_progress,
+    parse_export,
     reviews_csv,
 )
 
@@ -154,17 +154,8 @@ async def import_json(
 
 def _import(raw: bytes, user: User, session: Session, library: Library) -> ImportOut:
     try:
-        body = Export.model_validate_json(raw)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [
-                {**error, "loc": ("body", *error["loc"])}
-                for error in exc.errors(include_url=False, include_input=False)[:MAX_PROBLEMS]
-            ]
-        ) from exc
-    try:
         added, rebuilt = import_progress(
-            session=session, user=user, data=body, now=utcnow(), library=library
+            session=session, user=user, data=parse_export(raw), now=utcnow(), library=library
         )
     except InvalidImport as exc:
         raise RequestValidationError(

@@ -13,11 +13,13 @@ user sees all of it or none of it.
 import csv
 import io
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar, cast
 
+import pydantic_core
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -29,6 +31,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
 )
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -121,12 +124,12 @@ class InvalidImport(ValueError):
     """An export that parses but cannot be imported; problems are (location, message) pairs."""
 
     def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
-        super().__init__("; ".join(f"{_dotted(loc)}: {message}" for loc, message in problems))
         self.problems = problems
+        super().__init__("; ".join(self.lines()))
 
     def lines(self) -> list[str]:
         """Return one 'location: message' line per problem."""
-        return [f"{_dotted(loc)}: {message}" for loc, message in self.problems]
+        return [f"{_dotted(loc)}: {message}" if loc else message for loc, message in self.problems]
 
 
 def _dotted(loc: Sequence[str | int]) -> str:
@@ -134,24 +137,98 @@ def _dotted(loc: Sequence[str | int]) -> str:
 
 
 MAX_PROBLEMS = 10
+NOT_AN_EXPORT = "not a prepdeck progress export (the JSON file Settings > Export writes)"
+# Entries checked at a time; the import pauses between batches (see _Pacer).
+BATCH = 200
+_REVIEWS = TypeAdapter(list[ExportedReview])
+_CARDS = TypeAdapter(list[ExportedCard])
 
 
-def validation_lines(exc: ValidationError) -> list[str]:
-    """Return 'location: message' for the first problems of a file that is not an export."""
-    lines = []
-    for error in exc.errors(include_url=False, include_input=False)[:MAX_PROBLEMS]:
+class NotAnExport(InvalidImport):
+    """A file that is not JSON, or not shaped as a progress export."""
+
+
+class _Pacer:
+    """Give other threads the interpreter now and then during a long import.
+
+    The import is mostly Python code; a thread serving another user's request waits for the
+    interpreter lock each time it comes back from I/O (up to 5 ms each, several times per
+    request) while the import holds it. A short sleep every few milliseconds hands it over.
+    """
+
+    WORK = 0.002
+    PAUSE = 0.0005
+
+    def __init__(self) -> None:
+        self.since = time.perf_counter()
+
+    def __call__(self) -> None:
+        if time.perf_counter() - self.since > self.WORK:
+            time.sleep(self.PAUSE)
+            self.since = time.perf_counter()
+
+
+def _problems(
+    exc: ValidationError, name: str | None = None, offset: int = 0
+) -> list[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc: tuple[str | int, ...] = tuple(error["loc"])
         message = error["msg"]
-        if not error["loc"]:
-            message = (
-                f"not a prepdeck progress export (the JSON file Settings > Export writes): "
-                f"{message}"
-            )
-        loc = _dotted(error["loc"])
-        lines.append(f"{loc}: {message}" if loc else message)
-    more = exc.error_count() - MAX_PROBLEMS
-    if more > 0:
-        lines.append(f"... and {more} more problems")
-    return lines
+        if name is not None:
+            index = loc[0] if loc and isinstance(loc[0], int) else 0
+            loc = (name, index + offset, *loc[1:])
+        elif not loc:
+            message = f"{NOT_AN_EXPORT}: {message}"
+        problems.append((loc, message))
+    return problems
+
+
+def parse_export(raw: bytes) -> Export:
+    """Parse and check an export file whole; raise NotAnExport naming each problem (up to 10).
+
+    The reviews and cards are checked in batches with pauses between them, so a large file
+    does not hold up other requests of the same process.
+    """
+    try:
+        data = pydantic_core.from_json(raw)
+    except ValueError as exc:
+        raise NotAnExport([((), f"{NOT_AN_EXPORT}: Invalid JSON: {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise NotAnExport([((), f"{NOT_AN_EXPORT}: Input should be an object")])
+    entries: dict[str, list[Any]] = {}
+    for name in ("reviews", "cards"):
+        if isinstance(data.get(name), list):
+            entries[name] = data[name]
+            data[name] = []
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    export = None
+    try:
+        export = Export.model_validate(data)
+    except ValidationError as exc:
+        problems += _problems(exc)
+    pace = _Pacer()
+    checked: dict[str, list[Any]] = {}
+    for name, adapter, limit in (("reviews", _REVIEWS, MAX_REVIEWS), ("cards", _CARDS, MAX_CARDS)):
+        items = entries.get(name, [])
+        if len(items) > limit:
+            problems.append(((name,), f"List should have at most {limit} items, not {len(items)}"))
+            continue
+        valid: list[Any] = []
+        for start in range(0, len(items), BATCH):
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            pace()
+            try:
+                valid += adapter.validate_python(items[start : start + BATCH])
+            except ValidationError as exc:
+                problems += _problems(exc, name, start)
+        checked[name] = valid
+    if problems or export is None:
+        raise NotAnExport(problems[:MAX_PROBLEMS])
+    export.reviews = checked["reviews"]
+    export.cards = checked["cards"]
+    return export
 
 
 def check_import(data: Export, now: datetime) -> None:
@@ -307,8 +384,9 @@ def import_progress(
     resume = _claim(session, user)
     written = _Written()
     try:
-        plan = _plan(session, user, data, now, library, everything=resume)
-        _write(session, user, plan, written)
+        pace = _Pacer()
+        plan = _plan(session, user, data, now, library, resume, pace)
+        _write(session, user, plan, written, pace)
     except BaseException as exc:
         session.rollback()
         try:
@@ -398,7 +476,13 @@ _LOG_COLUMNS = (
 
 
 def _plan(
-    session: Session, user: User, data: Export, now: datetime, library: Library, everything: bool
+    session: Session,
+    user: User,
+    data: Export,
+    now: datetime,
+    library: Library,
+    everything: bool,
+    pace: _Pacer,
 ) -> _Plan:
     """Work out every row to write, replaying each touched card's whole log in time order."""
     known = set(
@@ -406,6 +490,7 @@ def _plan(
     )
     fresh: dict[str, list[tuple[int, ExportedReview]]] = {}
     for index, review in enumerate(data.reviews):
+        pace()
         if review.review_id in known:
             continue
         known.add(review.review_id)
@@ -414,15 +499,16 @@ def _plan(
     for card in data.cards:
         flags.setdefault(card.card_id, card)
     touched = set(fresh) | set(flags)
-    states = {
-        row.card_id: row
-        for row in session.execute(select(*_STATE_COLUMNS).where(CardState.user_id == user.id))
-    }
+    states = {}
+    for row in session.execute(select(*_STATE_COLUMNS).where(CardState.user_id == user.id)):
+        pace()
+        states[row.card_id] = row
     query = select(*_LOG_COLUMNS).where(ReviewLog.user_id == user.id)
     if len(touched) <= CHUNK and not everything:
         query = query.where(ReviewLog.card_id.in_(touched))
     existing: dict[str, list[Any]] = {}
     for row in session.execute(query):
+        pace()
         existing.setdefault(row.card_id, []).append(row)
     if everything:
         touched |= set(existing) | set(states)
@@ -431,6 +517,7 @@ def _plan(
     plan = _Plan(cards=len(touched))
     new_logs: list[dict[str, Any]] = []
     for card_id in sorted(touched):
+        pace()
         # Time order; among equal times, rows already stored (by id) before new ones (by
         # their place in the file), which is the order their ids will have once inserted.
         entries: list[tuple[datetime, int, int, Any]] = [
@@ -453,6 +540,7 @@ def _plan(
                 old.lapses,
             )
         for reviewed_at, is_new, order, item in entries:
+            pace()
             kind = memory.state
             before = None if kind == NEW else memory.to_json()
             if is_new:
@@ -558,25 +646,29 @@ def _update_states(user_id: int, checked: bool) -> Any:
     )
 
 
-def _write(session: Session, user: User, plan: _Plan, written: _Written) -> None:
+def _write(session: Session, user: User, plan: _Plan, written: _Written, pace: _Pacer) -> None:
     """Write the plan in chunks, each its own short transaction, noting what is committed."""
     for chunk in _chunks(plan.new_logs):
+        pace()
         session.execute(insert(_LOGS), chunk)
         _beat(session, user)
         session.commit()
         written.review_ids += [row["review_id"] for row in chunk]
     for index, chunk in enumerate(_chunks(plan.log_updates)):
+        pace()
         session.execute(_UPDATE_LOG, chunk)
         _beat(session, user)
         session.commit()
         written.log_originals += plan.log_originals[index * CHUNK : (index + 1) * CHUNK]
     for chunk in _chunks(plan.state_inserts):
+        pace()
         session.execute(insert(_STATES), chunk)
         _beat(session, user)
         session.commit()
         written.inserted_cards += [row["card_id"] for row in chunk]
     statement = _update_states(user.id, checked=True)
     for chunk in _chunks(plan.state_updates):
+        pace()
         result = session.execute(statement, chunk)
         if result.rowcount != len(chunk):  # type: ignore[attr-defined]
             raise _Changed(CHANGED)

@@ -16,12 +16,11 @@ from app.study.progress import compute_progress
 from app.study.reviews import StudyError
 from app.study.settings import StudySettings
 from app.study.transfer import (
-    Export,
     InvalidImport,
     export_progress,
     import_progress,
+    parse_export,
     reviews_csv,
-    validation_lines,
 )
 from app.web.templating import render
 
@@ -164,18 +163,12 @@ def submit_import(
         return _settings_page(request, values, errors=errors, status_code=413)
     now = utcnow()
     try:
-        export = Export.model_validate_json(raw)
         added, _rebuilt = import_progress(
-            session=session, user=user, data=export, now=now, library=library
+            session=session, user=user, data=parse_export(raw), now=now, library=library
         )
-    except (ValidationError, InvalidImport) as exc:
-        return _settings_page(request, values, errors=_import_errors(exc), status_code=422)
+    except InvalidImport as exc:
+        errors = [f"file: {line}" for line in exc.lines()]
+        return _settings_page(request, values, errors=errors, status_code=422)
     except StudyError as exc:
         return _settings_page(request, values, errors=[str(exc)], status_code=exc.status)
     return RedirectResponse(f"/settings?imported={added}", status_code=303)
-
-
-def _import_errors(exc: ValidationError | InvalidImport) -> list[str]:
-    if isinstance(exc, InvalidImport):
-        return [f"file: {line}" for line in exc.lines()]
-    return [f"file: {line}" for line in validation_lines(exc)]
