@@ -33,7 +33,15 @@ from app.content.models import Library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.models import User, utcnow
-from app.study.transfer import Export, export_progress, import_progress, reviews_csv
+from app.study.reviews import StudyError
+from app.study.transfer import (
+    InvalidImport,
+    NotAnExport,
+    export_progress,
+    import_progress,
+    parse_export,
+    reviews_csv,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -363,19 +371,35 @@ def export_command(username: str, fmt: str, output: Path | None) -> None:
 def import_command(file: Path, username: str | None) -> None:
     """Merge an exported progress file into a user's progress (twice adds nothing twice)."""
     try:
-        data = Export.model_validate_json(file.read_bytes())
-    except ValidationError as exc:
+        data = parse_export(file.read_bytes())
+    except OSError as exc:
+        raise click.ClickException(f"{file}: cannot read it: {exc.strerror}") from exc
+    except NotAnExport as exc:
         lines = [
-            f"  {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors(include_url=False)[:10]
+            f"{file} is {line}"
+            if line.startswith("not a prepdeck")
+            else f"{file} is not a prepdeck progress export: {line}"
+            for line in exc.lines()
         ]
-        raise click.ClickException(
-            f"{file} is not a prepdeck progress export:\n" + "\n".join(lines)
-        ) from exc
-    with _session(_settings()) as session:
+        raise click.ClickException("\n".join(lines)) from exc
+    settings = _settings()
+    library = _load(settings.content_dir)
+    with _session(settings) as session:
         user = _user(session, username or data.username)
-        added, rebuilt = import_progress(session=session, user=user, data=data, now=utcnow())
+        try:
+            added, rebuilt = import_progress(
+                session=session, user=user, data=data, now=utcnow(), library=library
+            )
+        except InvalidImport as exc:
+            raise click.ClickException(_lines(file, exc.lines())) from exc
+        except StudyError as exc:
+            raise click.ClickException(f"{file}: {exc}") from exc
     click.echo(f"imported into '{user.username}': {added} new reviews, {rebuilt} cards rebuilt")
+
+
+def _lines(file: Path, lines: list[str]) -> str:
+    """Return one 'FILE: location: message' line per problem."""
+    return "\n".join(f"{file}: {line}" for line in lines)
 
 
 def _sqlite_file(settings: Settings, command: str) -> Path:

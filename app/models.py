@@ -156,3 +156,19 @@ class ReviewLog(Base):
     # The card state before the review as JSON (null for a card's first review): undo
     # restores it exactly, and the progress figures read the state a review started from.
     state_before: Mapped[str | None] = mapped_column(Text)
+
+
+class ProgressImport(Base):
+    """A running import of one user's progress; while it exists their study writes wait.
+
+    beat_at is renewed after every chunk the import writes, so a row left by an import that
+    died (killed process) is told apart from one still running.
+    """
+
+    __tablename__ = "progress_imports"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The SQL statements each request runs: who is asking (1), then the request's own work.
 QUERIES = {
     "GET /api/v1/study/next": 3,  # token; today's reviews by kind; card states
-    "POST /api/v1/reviews": 5,  # token; repeat of the review id?; state; log insert; update
-    "POST /api/v1/reviews/undo": 5,  # token; last review; its state; delete; restore
+    # token; repeat of the review id?; state; log insert; update; import running?
+    "POST /api/v1/reviews": 6,
+    "POST /api/v1/reviews/undo": 6,  # token; last review; its state; delete; restore; import?
     "GET /study": 3,
     "GET /progress": 4,  # token; card states; the year's reviews; total reviews
     "GET /api/v1/progress": 4,

@@ -1,7 +1,7 @@
 """Record reviews (idempotent, one winner per card version), undo, bury and suspend."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, Result, bindparam, delete, select
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.content.models import Card, Deck, Library
-from app.models import CardState, ReviewLog, User
+from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
 from app.study.day import study_day
 from app.study.scheduling import NEW, LoggedReview, Memory, replay
 
@@ -50,6 +50,38 @@ def find_card(library: Library, card_id: str) -> tuple[Deck, Card]:
         if card is not None:
             return deck, card
     raise UnknownCard(f"There is no card '{card_id}' in the content.")
+
+
+# An import renews its marker after every chunk (well under a second); one not renewed for
+# this long belongs to an import whose process died.
+IMPORT_STALE_AFTER = timedelta(minutes=2)
+IMPORT_RUNNING = (
+    "An import of your progress is running; nothing was changed. "
+    "Try again when it has finished (a few seconds)."
+)
+IMPORT_BROKEN = (
+    "An import of your progress stopped half-way; nothing was changed. Import the file again "
+    "to finish it (reviews already imported are not added twice)."
+)
+_IMPORT_BEAT = select(ProgressImport.beat_at).where(ProgressImport.user_id == bindparam("user_id"))
+
+
+def import_marker(session: Session, user: User) -> datetime | None:
+    """Return when the running import of the user's progress last wrote, or None."""
+    return session.scalar(_IMPORT_BEAT, {"user_id": user.id})
+
+
+def refuse_during_import(session: Session, user: User) -> None:
+    """Roll back and raise Conflict while an import of the user's progress runs.
+
+    Call it after the transaction's first write: by then this transaction holds the write
+    lock (SQLite) or its rows (PostgreSQL), so an import that starts later sees its changes.
+    """
+    beat = import_marker(session, user)
+    if beat is None:
+        return
+    session.rollback()
+    raise Conflict(IMPORT_BROKEN if beat < utcnow() - IMPORT_STALE_AFTER else IMPORT_RUNNING)
 
 
 STALE = (
@@ -144,6 +176,8 @@ def record_review(
     )
     session.add(log)
     try:
+        session.flush()
+        refuse_during_import(session, user)
         session.commit()
     except (IntegrityError, StaleDataError) as exc:
         # Another request got there first: the same review_id (a retry), or another grade.
@@ -194,6 +228,8 @@ def undo_last_review(*, session: Session, user: User, review_id: str | None = No
                 Memory.new(log.reviewed_at).store(row)  # keep the row for its flags
             else:
                 session.delete(row)
+        session.flush()
+        refuse_during_import(session, user)
         session.commit()
     except StaleDataError as exc:
         session.rollback()
@@ -220,6 +256,8 @@ def set_flag(
     else:
         raise ValueError(f"unknown action {action!r}")
     try:
+        session.flush()
+        refuse_during_import(session, user)
         session.commit()
     except (IntegrityError, StaleDataError) as exc:
         session.rollback()

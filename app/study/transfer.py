@@ -1,50 +1,110 @@
 """Export and import of a user's progress: settings, card flags and the whole review log.
 
-Card states are not trusted from a file: after an import each touched card is rebuilt by
-replaying its review log, so the database still equals the replay of the log.
+Card states are not trusted from a file: an import replays each touched card's review log
+into its state, so the database still equals the replay of the log.
+
+An import is checked whole before anything is written, then written in short transactions
+of CHUNK rows, so other users' writes (SQLite has one writer) wait for a chunk, never for
+the whole import. Meanwhile a marker row (progress_imports) makes the importing user's own
+study writes answer 409; should a chunk fail, what the import wrote is taken back, so the
+user sees all of it or none of it.
 """
 
 import csv
 import io
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select
+import pydantic_core
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.input_checks import JsonInt
-from app.models import CardState, ReviewLog, User
+from app.content.models import Library
+from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
+from app.study.reviews import (
+    IMPORT_RUNNING,
+    IMPORT_STALE_AFTER,
+    Conflict,
+)
 from app.study.scheduling import NEW, Memory
 from app.study.settings import StudySettings
 
+log = logging.getLogger(__name__)
+_Row = TypeVar("_Row")
+
 FORMAT = "prepdeck-progress"
 MAX_REVIEWS = 200_000
-CardId = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+MAX_CARDS = 100_000
+MAX_ID_LENGTH = 80
+# Rows a chunk writes in one transaction: small enough that another user's write queued
+# behind it waits a few milliseconds.
+CHUNK = 250
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# Reviews and exports cannot lie in the future; a day of leeway covers clocks set wrong.
+AHEAD = timedelta(days=1)
+# A bury lasts until the end of the user's study day, which can be a day and an hour ahead.
+BURY_AHEAD = timedelta(days=2)
+
+
+def _plain_id(value: str) -> str:
+    if not value.isprintable():  # control, format, separator or unassigned characters
+        char = next(char for char in value if not char.isprintable())
+        raise ValueError(f"contains the character U+{ord(char):04X}: use printable characters")
+    if value != value.strip():
+        raise ValueError("starts or ends with white space")
+    return value
+
+
+Id = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_plain_id)
+]
+ReviewId = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=36), AfterValidator(_plain_id)
+]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict types: a rating is the number 3, not "3" or true; NaN and Infinity are refused.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ExportedReview(_Strict):
     """One review in an export."""
 
-    review_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
-    card_id: CardId
-    deck_id: CardId
-    rating: JsonInt = Field(ge=1, le=4)  # true or "3" is not a rating
+    review_id: ReviewId
+    card_id: Id
+    deck_id: Id
+    rating: StrictInt = Field(ge=1, le=4)
     reviewed_at: AwareDatetime
-    duration_ms: JsonInt | None = Field(default=None, ge=0, le=86_400_000)
-    desired_retention: float = Field(ge=0.7, le=0.97)
+    duration_ms: StrictInt | None = Field(default=None, ge=0, le=86_400_000)
+    desired_retention: Annotated[float, Strict()] = Field(ge=0.7, le=0.97)
 
 
 class ExportedCard(_Strict):
     """One card's flags (its schedule follows from the reviews)."""
 
-    card_id: CardId
-    deck_id: CardId
-    suspended: bool = False
+    card_id: Id
+    deck_id: Id
+    suspended: StrictBool = False
     buried_until: AwareDatetime | None = None
 
 
@@ -54,10 +114,144 @@ class Export(_Strict):
     format: Literal["prepdeck-progress"]
     version: Literal[1]
     exported_at: AwareDatetime
-    username: str
+    username: Annotated[StrictStr, StringConstraints(max_length=64), AfterValidator(_plain_id)]
     settings: StudySettings
-    cards: list[ExportedCard] = Field(max_length=100_000)
+    cards: list[ExportedCard] = Field(max_length=MAX_CARDS)
     reviews: list[ExportedReview] = Field(max_length=MAX_REVIEWS)
+
+
+class InvalidImport(ValueError):
+    """An export that parses but cannot be imported; problems are (location, message) pairs."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """Return one 'location: message' line per problem."""
+        return [f"{_dotted(loc)}: {message}" if loc else message for loc, message in self.problems]
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+MAX_PROBLEMS = 10
+NOT_AN_EXPORT = "not a prepdeck progress export (the JSON file Settings > Export writes)"
+# Entries checked at a time; the import pauses between batches (see _Pacer).
+BATCH = 200
+_REVIEWS = TypeAdapter(list[ExportedReview])
+_CARDS = TypeAdapter(list[ExportedCard])
+
+
+class NotAnExport(InvalidImport):
+    """A file that is not JSON, or not shaped as a progress export."""
+
+
+class _Pacer:
+    """Give other threads the interpreter now and then during a long import.
+
+    The import is mostly Python code; a thread serving another user's request waits for the
+    interpreter lock each time it comes back from I/O (up to 5 ms each, several times per
+    request) while the import holds it. Sleeping 1 ms after every 2 ms of work hands it over
+    and leaves the other requests at least a third of the interpreter.
+    """
+
+    WORK = 0.002
+    PAUSE = 0.001
+
+    def __init__(self) -> None:
+        self.since = time.perf_counter()
+
+    def __call__(self) -> None:
+        if time.perf_counter() - self.since > self.WORK:
+            time.sleep(self.PAUSE)
+            self.since = time.perf_counter()
+
+
+def _problems(
+    exc: ValidationError, name: str | None = None, offset: int = 0
+) -> list[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc: tuple[str | int, ...] = tuple(error["loc"])
+        message = error["msg"]
+        if name is not None:
+            index = loc[0] if loc and isinstance(loc[0], int) else 0
+            loc = (name, index + offset, *loc[1:])
+        elif not loc:
+            message = f"{NOT_AN_EXPORT}: {message}"
+        problems.append((loc, message))
+    return problems
+
+
+def parse_export(raw: bytes) -> Export:
+    """Parse and check an export file whole; raise NotAnExport naming each problem (up to 10).
+
+    The reviews and cards are checked in batches with pauses between them, so a large file
+    does not hold up other requests of the same process.
+    """
+    try:
+        data = pydantic_core.from_json(raw)
+    except ValueError as exc:
+        raise NotAnExport([((), f"{NOT_AN_EXPORT}: Invalid JSON: {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise NotAnExport([((), f"{NOT_AN_EXPORT}: Input should be an object")])
+    entries: dict[str, list[Any]] = {}
+    for name in ("reviews", "cards"):
+        if isinstance(data.get(name), list):
+            entries[name] = data[name]
+            data[name] = []
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    export = None
+    try:
+        export = Export.model_validate(data)
+    except ValidationError as exc:
+        problems += _problems(exc)
+    pace = _Pacer()
+    checked: dict[str, list[Any]] = {}
+    for name, adapter, limit in (("reviews", _REVIEWS, MAX_REVIEWS), ("cards", _CARDS, MAX_CARDS)):
+        items = entries.get(name, [])
+        if len(items) > limit:
+            problems.append(((name,), f"List should have at most {limit} items, not {len(items)}"))
+            continue
+        valid: list[Any] = []
+        for start in range(0, len(items), BATCH):
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            pace()
+            try:
+                valid += adapter.validate_python(items[start : start + BATCH])
+            except ValidationError as exc:
+                problems += _problems(exc, name, start)
+        checked[name] = valid
+    if problems or export is None:
+        raise NotAnExport(problems[:MAX_PROBLEMS])
+    export.reviews = checked["reviews"]
+    export.cards = checked["cards"]
+    return export
+
+
+def check_import(data: Export, now: datetime) -> None:
+    """Raise InvalidImport naming each timestamp outside 2000-01-01 .. now + 1 day."""
+    latest = now + AHEAD
+    span = f"between {EARLIEST:%Y-%m-%d} and {latest:%Y-%m-%d %H:%M} UTC (now + 1 day)"
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+
+    def check(loc: tuple[str | int, ...], moment: datetime, last: datetime, text: str) -> None:
+        if len(problems) < MAX_PROBLEMS and not EARLIEST <= moment <= last:
+            problems.append((loc, f"{moment.isoformat()} is not {text}"))
+
+    check(("exported_at",), data.exported_at, latest, span)
+    for index, review in enumerate(data.reviews):
+        check(("reviews", index, "reviewed_at"), review.reviewed_at, latest, span)
+    bury_last = now + BURY_AHEAD
+    bury_span = f"between {EARLIEST:%Y-%m-%d} and {bury_last:%Y-%m-%d %H:%M} UTC"
+    for index, card in enumerate(data.cards):
+        if card.buried_until is not None:
+            check(("cards", index, "buried_until"), card.buried_until, bury_last, bury_span)
+    if problems:
+        raise InvalidImport(problems)
 
 
 def export_progress(*, session: Session, user: User, now: datetime) -> Export:
@@ -107,6 +301,15 @@ CSV_FIELDS = [
     "duration_ms",
     "desired_retention",
 ]
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """Return value, with a quote put before text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def reviews_csv(export: Export) -> str:
@@ -117,85 +320,382 @@ def reviews_csv(export: Export) -> str:
     for review in export.reviews:
         row = review.model_dump()
         row["reviewed_at"] = review.reviewed_at.isoformat()
-        writer.writerow(row)
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 
+_STATE_FIELDS = (
+    "deck_id",
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "buried_until",
+    "suspended",
+)
+
+
+@dataclass
+class _Plan:
+    """The rows an import writes, worked out in memory before anything is written."""
+
+    new_logs: list[dict[str, Any]] = field(default_factory=list)
+    log_updates: list[dict[str, Any]] = field(default_factory=list)
+    log_originals: list[dict[str, Any]] = field(default_factory=list)
+    state_inserts: list[dict[str, Any]] = field(default_factory=list)
+    state_updates: list[dict[str, Any]] = field(default_factory=list)
+    state_originals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cards: int = 0
+
+
+@dataclass
+class _Written:
+    """What an import has committed so far, to take back should a later chunk fail."""
+
+    review_ids: list[str] = field(default_factory=list)
+    log_originals: list[dict[str, Any]] = field(default_factory=list)
+    inserted_cards: list[str] = field(default_factory=list)
+    updated_cards: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Changed(Exception):
+    """A card changed under the import (a review that began just before it)."""
+
+
+CHANGED = (
+    "Your progress changed while the import ran (a review in another tab or device); "
+    "nothing was imported. Import the file again."
+)
+
+
 def import_progress(
-    *, session: Session, user: User, data: Export, now: datetime
+    *, session: Session, user: User, data: Export, now: datetime, library: Library
 ) -> tuple[int, int]:
     """Merge an export into the user's progress; return (reviews added, cards rebuilt).
 
     Reviews already present (same review_id) are skipped, so importing twice adds nothing.
+    Raise InvalidImport for a timestamp out of range, Conflict while another import of the
+    same user runs or when the user's cards change meanwhile; either way nothing is imported.
     """
+    check_import(data, now)
+    resume = _claim(session, user)
+    written = _Written()
+    try:
+        pace = _Pacer()
+        plan = _plan(session, user, data, now, library, resume, pace)
+        _write(session, user, plan, written, pace)
+    except BaseException as exc:
+        session.rollback()
+        try:
+            _take_back(session, user, written)
+        except Exception:
+            # The marker stays; it goes stale, and the next import replays every card.
+            log.exception("could not take back a failed import of user %s", user.id)
+            raise
+        if resume:
+            # What the dead import wrote is still there: leave the marker, stale, so the
+            # user's study writes keep saying to import again.
+            _abandon(session, user)
+        else:
+            _release(session, user)
+        if isinstance(exc, _Changed | IntegrityError):
+            raise Conflict(CHANGED) from exc
+        raise
+    _release(session, user)
+    return len(plan.new_logs), plan.cards
+
+
+def _claim(session: Session, user: User) -> bool:
+    """Put the user's import marker; return whether it takes over one left by a dead import."""
+    now = utcnow()
+    beat = session.scalar(select(ProgressImport.beat_at).where(ProgressImport.user_id == user.id))
+    if beat is not None:
+        if beat >= now - IMPORT_STALE_AFTER:
+            raise Conflict(IMPORT_RUNNING)
+        taken = session.execute(
+            update(ProgressImport)
+            .where(ProgressImport.user_id == user.id, ProgressImport.beat_at == beat)
+            .values(started_at=now, beat_at=now)
+        )
+        session.commit()
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(IMPORT_RUNNING)
+        return True
+    session.add(ProgressImport(user_id=user.id, started_at=now, beat_at=now))
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(IMPORT_RUNNING) from exc
+    return False
+
+
+def _beat(session: Session, user: User) -> None:
+    session.execute(
+        update(ProgressImport).where(ProgressImport.user_id == user.id).values(beat_at=utcnow())
+    )
+
+
+def _abandon(session: Session, user: User) -> None:
+    stale = utcnow() - 2 * IMPORT_STALE_AFTER
+    session.execute(
+        update(ProgressImport).where(ProgressImport.user_id == user.id).values(beat_at=stale)
+    )
+    session.commit()
+
+
+def _release(session: Session, user: User) -> None:
+    session.execute(delete(ProgressImport).where(ProgressImport.user_id == user.id))
+    session.commit()
+
+
+def _chunks(rows: Sequence[_Row]) -> Iterator[list[_Row]]:
+    for start in range(0, len(rows), CHUNK):
+        yield list(rows[start : start + CHUNK])
+
+
+_STATE_COLUMNS = (
+    CardState.card_id,
+    CardState.version,
+    *(getattr(CardState, name) for name in _STATE_FIELDS),
+)
+_LOG_COLUMNS = (
+    ReviewLog.id,
+    ReviewLog.review_id,
+    ReviewLog.card_id,
+    ReviewLog.rating,
+    ReviewLog.reviewed_at,
+    ReviewLog.duration_ms,
+    ReviewLog.desired_retention,
+    ReviewLog.kind,
+    ReviewLog.state_before,
+)
+
+
+def _plan(
+    session: Session,
+    user: User,
+    data: Export,
+    now: datetime,
+    library: Library,
+    everything: bool,
+    pace: _Pacer,
+) -> _Plan:
+    """Work out every row to write, replaying each touched card's whole log in time order."""
     known = set(
         session.scalars(select(ReviewLog.review_id).where(ReviewLog.user_id == user.id)).all()
     )
-    touched: dict[str, str] = {}
-    added = 0
-    for review in data.reviews:
+    fresh: dict[str, list[tuple[int, ExportedReview]]] = {}
+    for index, review in enumerate(data.reviews):
+        pace()
         if review.review_id in known:
             continue
         known.add(review.review_id)
-        session.add(
-            ReviewLog(
-                user_id=user.id,
-                review_id=review.review_id,
-                card_id=review.card_id,
-                deck_id=review.deck_id,
-                rating=review.rating,
-                kind=NEW,
-                reviewed_at=review.reviewed_at.astimezone(UTC),
-                duration_ms=review.duration_ms,
-                desired_retention=review.desired_retention,
+        fresh.setdefault(review.card_id, []).append((index, review))
+    flags: dict[str, ExportedCard] = {}
+    for card in data.cards:
+        flags.setdefault(card.card_id, card)
+    touched = set(fresh) | set(flags)
+    states = {}
+    for row in session.execute(select(*_STATE_COLUMNS).where(CardState.user_id == user.id)):
+        pace()
+        states[row.card_id] = row
+    query = select(*_LOG_COLUMNS).where(ReviewLog.user_id == user.id)
+    if len(touched) <= CHUNK and not everything:
+        query = query.where(ReviewLog.card_id.in_(touched))
+    existing: dict[str, list[Any]] = {}
+    for row in session.execute(query):
+        pace()
+        existing.setdefault(row.card_id, []).append(row)
+    if everything:
+        touched |= set(existing) | set(states)
+    decks = {card.id: deck.id for deck in library.decks for card in deck.cards}
+
+    plan = _Plan(cards=len(touched))
+    new_logs: list[dict[str, Any]] = []
+    for card_id in sorted(touched):
+        pace()
+        # Time order; among equal times, rows already stored (by id) before new ones (by
+        # their place in the file), which is the order their ids will have once inserted.
+        entries: list[tuple[datetime, int, int, Any]] = [
+            (row.reviewed_at, 0, row.id, row) for row in existing.get(card_id, [])
+        ]
+        entries += [(r.reviewed_at.astimezone(UTC), 1, i, r) for i, r in fresh.get(card_id, [])]
+        entries.sort(key=lambda entry: entry[:3])
+        old = states.get(card_id)
+        memory = Memory.new(now)
+        if old is not None and not entries and old.state == NEW:
+            # Only flagged, never reviewed: kept as it is.
+            memory = Memory(
+                NEW,
+                old.step,
+                old.stability,
+                old.difficulty,
+                old.due,
+                old.last_review,
+                old.reps,
+                old.lapses,
             )
+        for reviewed_at, is_new, order, item in entries:
+            pace()
+            kind = memory.state
+            before = None if kind == NEW else memory.to_json()
+            if is_new:
+                new_logs.append(
+                    {
+                        "order": order,
+                        "user_id": user.id,
+                        "review_id": item.review_id,
+                        "card_id": card_id,
+                        "deck_id": decks.get(card_id, item.deck_id),
+                        "rating": item.rating,
+                        "kind": kind,
+                        "reviewed_at": reviewed_at,
+                        "duration_ms": item.duration_ms,
+                        "desired_retention": item.desired_retention,
+                        "state_before": before,
+                    }
+                )
+            elif (kind, before) != (item.kind, item.state_before):
+                plan.log_updates.append({"b_id": item.id, "kind": kind, "state_before": before})
+                plan.log_originals.append(
+                    {"b_id": item.id, "kind": item.kind, "state_before": item.state_before}
+                )
+            memory = memory.review(
+                card_id=card_id,
+                rating=item.rating,
+                when=reviewed_at,
+                desired_retention=item.desired_retention,
+                duration_ms=item.duration_ms,
+            )
+        card_flags = flags.get(card_id)
+        if old is None and not entries and card_flags is None:
+            continue
+        deck_id = decks.get(card_id) or (
+            old.deck_id if old is not None else _file_deck(card_id, fresh, card_flags)
         )
-        touched[review.card_id] = review.deck_id
-        added += 1
-    session.flush()
-    flags = {card.card_id: card for card in data.cards}
-    for card_id in sorted(set(touched) | set(flags)):
-        deck_id = touched.get(card_id) or flags[card_id].deck_id
-        _rebuild(session, user, card_id, deck_id, flags.get(card_id), now)
-    session.commit()
-    return added, len(set(touched) | set(flags))
+        values: dict[str, Any] = {
+            "deck_id": deck_id,
+            "state": memory.state,
+            "step": memory.step,
+            "stability": memory.stability,
+            "difficulty": memory.difficulty,
+            "due": memory.due,
+            "last_review": memory.last_review,
+            "reps": memory.reps,
+            "lapses": memory.lapses,
+            "suspended": old.suspended if old is not None else False,
+            "buried_until": old.buried_until if old is not None else None,
+        }
+        if card_flags is not None:
+            values["suspended"] = values["suspended"] or card_flags.suspended
+            bury = card_flags.buried_until
+            if bury is not None and (
+                values["buried_until"] is None or bury > values["buried_until"]
+            ):
+                values["buried_until"] = bury.astimezone(UTC)
+        if old is None:
+            plan.state_inserts.append(
+                {"user_id": user.id, "card_id": card_id, "version": 1, **values}
+            )
+            continue
+        mapping = old._mapping
+        original = {name: mapping[name] for name in _STATE_FIELDS}
+        if values != original:
+            plan.state_updates.append({"b_card": card_id, "b_version": old.version, **values})
+            plan.state_originals[card_id] = original
+    # Inserted in the file's order, so the ids (the tie-break among equal times) follow it.
+    new_logs.sort(key=lambda values: values["order"])
+    for values in new_logs:
+        del values["order"]
+    plan.new_logs = new_logs
+    return plan
 
 
-def _rebuild(
-    session: Session,
-    user: User,
-    card_id: str,
-    deck_id: str,
-    flags: ExportedCard | None,
-    now: datetime,
-) -> None:
-    """Replay a card's whole log into its state, refreshing each row's state_before and kind."""
-    logs = session.scalars(
-        select(ReviewLog)
-        .where(ReviewLog.user_id == user.id, ReviewLog.card_id == card_id)
-        .order_by(ReviewLog.reviewed_at, ReviewLog.id)
-    ).all()
-    memory = Memory.new(now)
-    for log in logs:
-        log.kind = memory.state
-        log.state_before = None if memory.state == NEW else memory.to_json()
-        memory = memory.review(
-            card_id=card_id,
-            rating=log.rating,
-            when=log.reviewed_at,
-            desired_retention=log.desired_retention,
-            duration_ms=log.duration_ms,
+def _file_deck(
+    card_id: str, fresh: dict[str, list[tuple[int, ExportedReview]]], flags: ExportedCard | None
+) -> str:
+    reviews = fresh.get(card_id)
+    if reviews:
+        return reviews[-1][1].deck_id
+    assert flags is not None
+    return flags.deck_id
+
+
+_LOGS = cast(Table, ReviewLog.__table__)
+_STATES = cast(Table, CardState.__table__)
+_UPDATE_LOG = (
+    update(_LOGS)
+    .where(_LOGS.c.id == bindparam("b_id"))
+    .values(kind=bindparam("kind"), state_before=bindparam("state_before"))
+)
+
+
+def _update_states(user_id: int, checked: bool) -> Any:
+    """The UPDATE of one card's state; checked: only from the version the import read."""
+    statement = update(_STATES).where(
+        _STATES.c.user_id == user_id, _STATES.c.card_id == bindparam("b_card")
+    )
+    if checked:
+        statement = statement.where(_STATES.c.version == bindparam("b_version"))
+    return statement.values(
+        {name: bindparam(name) for name in _STATE_FIELDS} | {"version": _STATES.c.version + 1}
+    )
+
+
+def _write(session: Session, user: User, plan: _Plan, written: _Written, pace: _Pacer) -> None:
+    """Write the plan in chunks, each its own short transaction, noting what is committed."""
+    for chunk in _chunks(plan.new_logs):
+        pace()
+        session.execute(insert(_LOGS), chunk)
+        _beat(session, user)
+        session.commit()
+        written.review_ids += [row["review_id"] for row in chunk]
+    for index, chunk in enumerate(_chunks(plan.log_updates)):
+        pace()
+        session.execute(_UPDATE_LOG, chunk)
+        _beat(session, user)
+        session.commit()
+        written.log_originals += plan.log_originals[index * CHUNK : (index + 1) * CHUNK]
+    for chunk in _chunks(plan.state_inserts):
+        pace()
+        session.execute(insert(_STATES), chunk)
+        _beat(session, user)
+        session.commit()
+        written.inserted_cards += [row["card_id"] for row in chunk]
+    statement = _update_states(user.id, checked=True)
+    for chunk in _chunks(plan.state_updates):
+        pace()
+        result = session.execute(statement, chunk)
+        if result.rowcount != len(chunk):  # type: ignore[attr-defined]
+            raise _Changed(CHANGED)
+        _beat(session, user)
+        session.commit()
+        written.updated_cards += [
+            {"b_card": row["b_card"], **plan.state_originals[row["b_card"]]} for row in chunk
+        ]
+
+
+def _take_back(session: Session, user: User, written: _Written) -> None:
+    """Undo what a failed import committed, chunk by chunk."""
+    for chunk in _chunks(written.review_ids):
+        session.execute(
+            delete(_LOGS).where(_LOGS.c.user_id == user.id, _LOGS.c.review_id.in_(chunk))
         )
-    row = session.get(CardState, (user.id, card_id))
-    if row is None:
-        if not logs and flags is None:
-            return
-        row = CardState(user_id=user.id, card_id=card_id, deck_id=deck_id, suspended=False)
-        session.add(row)
-    memory.store(row)
-    if flags is not None:
-        row.suspended = row.suspended or flags.suspended
-        if flags.buried_until and (
-            row.buried_until is None or flags.buried_until > row.buried_until
-        ):
-            row.buried_until = flags.buried_until
+        session.commit()
+    for rows in _chunks(written.log_originals):
+        session.execute(_UPDATE_LOG, rows)
+        session.commit()
+    for chunk in _chunks(written.inserted_cards):
+        session.execute(
+            delete(_STATES).where(_STATES.c.user_id == user.id, _STATES.c.card_id.in_(chunk))
+        )
+        session.commit()
+    restore = _update_states(user.id, checked=False)
+    for rows in _chunks(written.updated_cards):
+        session.execute(restore, rows)
+        session.commit()

@@ -1,7 +1,6 @@
 """HTML pages: progress (with server-drawn charts) and settings (with export and import)."""
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,14 +9,20 @@ from pydantic import ValidationError
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.db import SessionDep
 from app.deps import LibraryDep
-from app.errors import encodable
-from app.input_checks import TEXT_FORM, json_errors
+from app.input_checks import TEXT_FORM
 from app.models import utcnow
 from app.study.charts import calendar_png, forecast_png
 from app.study.day import timezone_names
 from app.study.progress import compute_progress
+from app.study.reviews import StudyError
 from app.study.settings import StudySettings
-from app.study.transfer import Export, export_progress, import_progress, reviews_csv
+from app.study.transfer import (
+    InvalidImport,
+    export_progress,
+    import_progress,
+    parse_export,
+    reviews_csv,
+)
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -149,37 +154,29 @@ def download_csv(user: CurrentUser, session: SessionDep) -> Response:
 
 
 @router.post("/settings/import", dependencies=[CsrfProtected])
-async def submit_import(
-    request: Request, user: CurrentUser, session: SessionDep, file: Annotated[UploadFile, File()]
+def submit_import(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    library: LibraryDep,
+    file: Annotated[UploadFile, File()],
 ) -> Response:
     """Merge an exported progress file into the user's progress."""
-    raw = await file.read(MAX_IMPORT_BYTES + 1)
+    # A plain function (run in a worker thread): parsing and writing a large file must not
+    # hold up the event loop that serves everyone else.
+    raw = file.file.read(MAX_IMPORT_BYTES + 1)
     values = StudySettings.of(user).model_dump()
     if len(raw) > MAX_IMPORT_BYTES:
         errors = [f"file: larger than {MAX_IMPORT_BYTES // 1_000_000} MB"]
         return settings_page(request, values, errors=errors, status_code=413)
+    now = utcnow()
     try:
-        data = json.loads(raw)
-        unsafe = json_errors(data, ("file",))  # NUL, NaN or a lone surrogate: as the API does
-        if unsafe:
-            errors = [_readable_error(error) for error in unsafe[:10]]
-            return settings_page(request, values, errors=errors, status_code=422)
-        export = Export.model_validate(data)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        return settings_page(request, values, errors=_import_errors(exc), status_code=422)
-    added, _rebuilt = import_progress(session=session, user=user, data=export, now=utcnow())
+        added, _rebuilt = import_progress(
+            session=session, user=user, data=parse_export(raw), now=now, library=library
+        )
+    except InvalidImport as exc:
+        errors = [f"file: {line}" for line in exc.lines()]
+        return settings_page(request, values, errors=errors, status_code=422)
+    except StudyError as exc:
+        return settings_page(request, values, errors=[str(exc)], status_code=exc.status)
     return RedirectResponse(f"/settings?imported={added}", status_code=303)
-
-
-def _readable_error(error: dict[str, Any]) -> str:
-    where = ".".join(str(part) for part in error["loc"])
-    return str(encodable(f"{where}: {error['msg']}"))
-
-
-def _import_errors(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return [
-            f"file: {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors(include_url=False)[:10]
-        ]
-    return [f"file: not a prepdeck progress export (JSON): {exc}"]

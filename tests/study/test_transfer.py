@@ -15,6 +15,7 @@ from app.study.transfer import CSV_FIELDS, Export, export_progress, import_progr
 from tests.helpers import add_user
 
 NOON = datetime(2026, 6, 10, 12, tzinfo=UTC)
+LATER = NOON + timedelta(days=30)  # after every review of studied_user
 
 
 def studied_user(session: Session, library: Library, name: str = "ada") -> object:
@@ -47,7 +48,7 @@ def test_round_trip_loses_nothing(db: Session, library: Library) -> None:
     text = exported.model_dump_json()
     bob = add_user(db, "bob")
     added, _rebuilt = import_progress(
-        session=db, user=bob, data=Export.model_validate_json(text), now=NOON
+        session=db, user=bob, data=Export.model_validate_json(text), now=LATER, library=library
     )
     assert added == 5
     again = export_progress(session=db, user=bob, now=NOON)
@@ -59,7 +60,7 @@ def test_round_trip_loses_nothing(db: Session, library: Library) -> None:
 def test_importing_twice_adds_nothing_twice(db: Session, library: Library) -> None:
     ada = studied_user(db, library)
     exported = export_progress(session=db, user=ada, now=NOON)  # type: ignore[arg-type]
-    assert import_progress(session=db, user=ada, data=exported, now=NOON)[0] == 0  # type: ignore[arg-type]
+    assert import_progress(session=db, user=ada, data=exported, now=LATER, library=library)[0] == 0  # type: ignore[arg-type]
     total = db.scalar(select(func.count()).select_from(ReviewLog))
     assert total == 5
     assert replay_mismatches(db, ada) == []  # type: ignore[arg-type]
@@ -73,7 +74,7 @@ def test_import_merges_logs_from_two_places(db: Session, library: Library) -> No
         session=db, user=bob, library=library, card_id="dropout", rating=1,
         review_id=str(uuid.uuid4()), now=NOON + timedelta(days=1),
     )  # fmt: skip
-    import_progress(session=db, user=bob, data=exported, now=NOON)
+    import_progress(session=db, user=bob, data=exported, now=LATER, library=library)
     assert replay_mismatches(db, bob) == []
     merged = export_progress(session=db, user=bob, now=NOON)
     assert len(merged.reviews) == 6
