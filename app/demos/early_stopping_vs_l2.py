@@ -229,7 +229,7 @@ def summary(data: Data) -> str:
     elif step > 1:
         context = f"with ηλ_max = {step:.2g} above 1 the GD path zigzags"
     else:
-        context = f"ηλ_max = {step:.2g}: the two match closely only for a small step"
+        context = f"ηλ_max = {step:.2g}: the 24% bound holds for small steps only"
     return (
         f"After τ = {data.tau} gradient-descent steps of size η = {data.eta:g} from w = 0 the "
         f"weights are {_pair(data.w_gd)}; ridge with α = 1/(τη) = {data.alpha:.3g} gives "

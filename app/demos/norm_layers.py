@@ -204,7 +204,7 @@ def summary(data: Data) -> str:
     if below:
         spread = (
             f"each set has mean 0, and variance 1.00 except {', '.join(below)}, where "
-            f"eps = {EPS:g} in sqrt(var + eps) outweighs the set's tiny spread"
+            f"eps = {EPS:g} in sqrt(var + eps) is not small next to the set's variance"
         )
     else:
         spread = "each method gives its set mean 0 and variance 1.00"

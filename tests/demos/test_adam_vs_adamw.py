@@ -165,7 +165,7 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
     text = subject.summary(data)
     decay = (1.0 - params.lr * params.wd) ** params.steps
     end = data.w_adamw[-1]
-    says(text, r"After (N) steps", params.steps)
+    says(text, r"After (N) steps with lr = (N) and wd = (N)", params.steps, params.lr, params.wd)
     says(text, r"\(1 − lr·wd\)\^t = (N)", decay)
     near = np.abs(end - decay) <= 0.01
     if "whatever its gradient scale" in text:
@@ -177,8 +177,15 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
     else:
         assert not near.all()
         moved = end[~near]
-        for scale in data.scales[~near]:
-            assert f"{scale:g}" in stated(text, r"those with gradient scale ([0-9., ]+) end")[0]
+        if near.any():
+            kept = stated(text, r"leaves the weights with gradient scale ([0-9., ]+);")[0]
+            assert kept.split(", ") == [f"{scale:g}" for scale in data.scales[near]]
+        span = stated(text, r"it at ([-0-9.–]+) of their start")[0]
+        low, _, high = span.partition("–")
+        assert agrees(low, float(moved.min()))
+        assert agrees(high or low, float(moved.max()))
+        others = stated(text, r"those with gradient scale ([0-9., ]+) end")[0]
+        assert others.split(", ") == [f"{scale:g}" for scale in data.scales[~near]]
         side = stated(text, r"end (below|above|away from) it")[0]
         if side == "below":
             assert (moved < decay).all()

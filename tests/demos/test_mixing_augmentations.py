@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.demos import mixing_augmentations as subject
 from app.demos.mixing_augmentations import SIZE, Data, Params, beta_density, compute
-from tests.demos.claims import says
+from tests.demos.claims import agrees, says, stated
 from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
@@ -151,6 +151,11 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
     np.testing.assert_allclose(data.mixup, lam * data.image_a + (1 - lam) * data.image_b)
     if "blends" in text:
         assert 0.005 <= lam < 0.995
+        says(text, r"blends the images and labels to cat (N) / dog (N)", lam, 1 - lam)
+    else:
+        mostly = stated(text, r"leaves almost only the (cat|dog)")[0]
+        assert (mostly == "cat") == (lam > 0.5)
+        assert agrees(f"{round(lam)}.00", lam)
     pasted = np.all(data.cutmix == data.image_b, axis=2) & ~np.all(
         data.cutmix == data.image_a, axis=2
     )
