@@ -224,10 +224,17 @@ def summary(data: Data) -> str:
         else f"Validation loss is {lowest} at epoch {best} (MSE {_mse(best_val)}), and it "
     )
     if not data.stopped_early:
+        # The patience can run out exactly at the last epoch, where training ends anyway.
+        stalls = (
+            f"has stalled for {data.patience} epochs only by the last epoch, {last}, where "
+            "training ends anyway"
+            if last - best >= data.patience
+            else f"never stalls for {data.patience} epochs, so training runs to epoch {last}"
+        )
+        restored = _mse(data.restored_val_loss)
         return (
-            f"{start}never stalls for {data.patience} epochs, so training runs to epoch {last} "
-            f"and restores epoch {best}'s weights (validation MSE {_mse(data.restored_val_loss)}"
-            f", against {_mse(float(data.val_loss[-1]))} at epoch {last})."
+            f"{start}{stalls}, and restores epoch {best}'s weights (validation MSE {restored}, "
+            f"against {_mse(float(data.val_loss[-1]))} at epoch {last})."
         )
     end_val = float(data.val_loss[-1])
     val = change(best_val, end_val, _mse)
