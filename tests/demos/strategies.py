@@ -12,7 +12,7 @@ from app.demos.params import ParamInfo, describe
 P = TypeVar("P", bound=DemoParams)
 
 
-def _value(info: ParamInfo) -> st.SearchStrategy[Any]:
+def value_of(info: ParamInfo) -> st.SearchStrategy[Any]:
     """Any allowed value: the bounds, the slider's steps, or anywhere in between."""
     low, high = info.minimum, info.maximum
     if info.kind == "int":
@@ -39,7 +39,7 @@ def _build(model: type[DemoParams], values: dict[str, Any]) -> DemoParams | None
 
 def params_for(model: type[P]) -> st.SearchStrategy[P]:
     """Draw valid Params of this model from its full allowed range, seed included."""
-    fields = {info.name: _value(info) for info in describe(model)}
+    fields = {info.name: value_of(info) for info in describe(model)}
     built = st.fixed_dictionaries(fields).map(lambda values: _build(model, values))
     return cast(st.SearchStrategy[P], built.filter(lambda params: params is not None))
 
