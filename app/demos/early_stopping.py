@@ -217,7 +217,13 @@ def summary(data: Data) -> str:
     last = int(data.epochs[-1])
     best = data.best_epoch
     best_val = float(data.val_loss[best])
-    lowest = "lowest" if best_val <= float(data.val_loss.min()) else "lowest before the stop"
+    lower = np.flatnonzero(data.val_loss < best_val)  # epochs the best does not beat
+    if lower.size == 0:
+        lowest = "lowest"
+    elif lower.min() > data.stop_epoch:
+        lowest = "lowest before the stop"
+    else:  # only the untrained start (epoch 0) can be lower than the best trained epoch
+        lowest = f"lowest among epochs 1–{data.stop_epoch}"
     start = (
         f"Validation loss is {lowest} at epoch {best} (MSE {_mse(best_val)}); "
         if data.stopped_early
