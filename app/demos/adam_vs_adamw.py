@@ -18,11 +18,13 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure
+from app.demos.wording import num
 
 SCALES = np.array([0.0, 0.1, 1.0, 10.0])  # size of each weight's loss gradient
 BETA1 = 0.9
 BETA2 = 0.999
 EPS = 1e-8  # torch.optim.Adam / AdamW defaults
+NEAR_DECAY = 0.01  # AdamW weights within this of (1 - lr*wd)^t are said to sit on it
 
 
 class Params(DemoParams):
@@ -161,17 +163,40 @@ def plot(data: Data, palette: Palette) -> Figure:
     return figure
 
 
+def _span(values: np.ndarray) -> str:
+    low, high = num(float(values.min())), num(float(values.max()))
+    return low if low == high else f"{low}–{high}"
+
+
 def summary(data: Data) -> str:
-    """Compare the final shrink of the weights with the largest and smallest gradients."""
+    """Compare each optimizer's final weights with the pure decay (1 - lr*wd)^t."""
     t = int(data.steps[-1])
     end_adam = data.w_adam_l2[-1]
     end_adamw = data.w_adamw[-1]
+    decay = float(data.decay_only[-1])
+    near = np.abs(end_adamw - decay) <= NEAR_DECAY
+    if near.all():
+        adamw = (
+            f"AdamW leaves every weight at {_span(end_adamw)} of its start, within "
+            f"{NEAR_DECAY:g} of (1 − lr·wd)^t = {num(decay)}, whatever its gradient scale"
+        )
+    else:
+        kept = ", ".join(f"{s:g}" for s in data.scales[near])
+        on = f", which is where it leaves the weights with gradient scale {kept}" if kept else ""
+        moved = end_adamw[~near]
+        side = (
+            "below" if (moved < decay).all() else "above" if (moved > decay).all() else "away from"
+        )
+        adamw = (
+            f"AdamW multiplies every weight by the same (1 − lr·wd)^t = {num(decay)}{on}; "
+            f"those with gradient scale {', '.join(f'{s:g}' for s in data.scales[~near])} end "
+            f"{side} it at {_span(moved)} of their start, moved by their own Adam steps"
+        )
+    largest, none = int(np.argmax(data.scales)), int(np.argmin(data.scales))
     return (
-        f"After {t} steps with lr = {data.lr:g} and wd = {data.wd:g}, AdamW leaves every weight "
-        f"at {end_adamw.min():.2f}–{end_adamw.max():.2f} of its start, i.e. (1 − lr·wd)^t = "
-        f"{data.decay_only[-1]:.2f}, whatever its gradient scale; Adam + L2 leaves the weight "
-        f"with gradient scale {data.scales[-1]:g} at {end_adam[-1]:.2f} and the one with no loss "
-        f"gradient at {end_adam[0]:.2f}."
+        f"After {t} steps with lr = {data.lr:g} and wd = {data.wd:g}, {adamw}; Adam + L2 leaves "
+        f"the weight with gradient scale {data.scales[largest]:g} at {num(end_adam[largest])} "
+        f"and the one with gradient scale {data.scales[none]:g} at {num(end_adam[none])}."
     )
 
 

@@ -14,11 +14,13 @@ from matplotlib.patches import Rectangle
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, new_figure
+from app.demos.wording import num, pct
 
 SIZE = 48
 SAMPLES = 4
 FIGSIZE = (8.0, 3.7)
 GRAY = np.array([0.299, 0.587, 0.114])  # torchvision's rgb_to_grayscale weights
+ENOUGH = 0.25  # a copy showing at least this share of the house still shows a house
 
 
 class Params(DemoParams):
@@ -49,6 +51,22 @@ class Data:
     sample_factors: np.ndarray  # (SAMPLES, 3)
     max_degrees: float
     jitter: float
+    house_shown: np.ndarray  # (4 + SAMPLES,) share of the house's pixels each copy shows
+
+
+def house() -> np.ndarray:
+    """Return the house's pixels in the scene (walls, roof, door, window) as a mask."""
+    y, x = np.mgrid[0:SIZE, 0:SIZE].astype(float)
+    walls = (y >= 25) & (y <= 40) & (x >= 25) & (x <= 41)
+    roof = (y >= 14) & (y < 25) & (np.abs(x - 33) <= (y - 14) * 0.9 + 1)
+    mask: np.ndarray = walls | roof
+    return mask
+
+
+def shown(sources: np.ndarray) -> float:
+    """Share of the house's pixels that appear in a copy, given each copy pixel's source."""
+    ids = np.flatnonzero(house())
+    return float(np.isin(ids, sources[sources >= 0]).mean())
 
 
 def scene() -> np.ndarray:
@@ -127,12 +145,22 @@ def compute(params: Params) -> Data:
     flips = rng.random(SAMPLES) < 0.5
     angles = rng.uniform(-params.max_degrees, params.max_degrees, size=SAMPLES)
     sample_factors = 1.0 + params.jitter * rng.uniform(-1.0, 1.0, size=(SAMPLES, 3))
+    # Each pixel's index in the original, carried through the same geometric transforms.
+    sources = np.arange(SIZE * SIZE).reshape(SIZE, SIZE)
+    house_shown = [
+        shown(resize_nearest(crop(sources, box))),
+        1.0,
+        shown(rotate(sources, angle, -1)),
+    ]
+    house_shown.append(1.0)  # jitter changes colours only
     samples = []
     for k in range(SAMPLES):
         copy = resize_nearest(crop(image, boxes[k]))
+        moved = resize_nearest(crop(sources, boxes[k]))
         if flips[k]:
-            copy = copy[:, ::-1]
+            copy, moved = copy[:, ::-1], moved[:, ::-1]
         samples.append(color_jitter(rotate(copy, float(angles[k])), sample_factors[k]))
+        house_shown.append(shown(rotate(moved, float(angles[k]), -1)))
 
     return Data(
         image=image,
@@ -151,6 +179,7 @@ def compute(params: Params) -> Data:
         sample_factors=sample_factors,
         max_degrees=float(params.max_degrees),
         jitter=params.jitter,
+        house_shown=np.array(house_shown),
     )
 
 
@@ -229,13 +258,25 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """Name the transforms and their sampled values."""
+    """Name the transforms, their sampled values, and how much of the house each copy keeps."""
     side = int(data.crop_box[2])
+    least = float(data.house_shown.min())
+    if least >= ENOUGH:
+        label = (
+            f"every copy still shows at least {pct(least)} of the house, so the label is "
+            "unchanged and the model sees new training inputs."
+        )
+    else:
+        few = int(np.sum(data.house_shown < ENOUGH))
+        label = (
+            f"but {few} of the {data.house_shown.size} copies show less than {pct(ENOUGH)} of "
+            f"the house (the worst {pct(least)}): a crop or rotation can cut out what the label "
+            "names."
+        )
     return (
         f"A {SIZE}x{SIZE} scene and augmented copies: a {side}x{side} random crop resized back, "
         f"an exact horizontal mirror, a rotation by {data.angle:+.0f}° (range "
-        f"±{data.max_degrees:.0f}°) and colour jitter of strength {data.jitter:.2f}; every copy "
-        "still shows a house, so the label is unchanged and the model sees new training inputs."
+        f"±{data.max_degrees:.0f}°) and colour jitter of strength {num(data.jitter)}; {label}"
     )
 
 

@@ -14,6 +14,7 @@ from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure, themed_legend
+from app.demos.wording import about, change, num
 
 MEANS = np.array([4.0, -2.0])  # the two features' population means
 STDS = np.array([1.5, 0.6])  # and standard deviations
@@ -21,6 +22,7 @@ Z = 1.0  # the fixed sample sits one standard deviation above the mean of featur
 RESAMPLES = 400  # batches drawn per batch size for the spread
 SHOWN = 40  # of which this many are drawn as dots
 SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
+NEAR_SLOPE = 0.1  # a fitted log-log slope within this of -1/2 is said to follow 1/sqrt(B)
 
 
 class Params(DemoParams):
@@ -89,11 +91,6 @@ def compute(params: Params) -> Data:
     )
 
 
-def _num(value: float) -> str:
-    """Two decimals, without a minus sign on a rounded zero."""
-    return f"{value:.2f}".replace("-0.00", "0.00")
-
-
 def plot(data: Data, palette: Palette) -> Figure:
     """Left: one batch before and after BN. Right: the fixed sample's value against B."""
     figure, (left, right) = new_figure(palette, (8.0, 4.2), ncols=2)
@@ -137,8 +134,8 @@ def plot(data: Data, palette: Palette) -> Figure:
         left,
         palette,
         title=f"One batch of B = {data.batch} (★ = fixed sample)",
-        xlabel=f"feature 1   (after: mean {_num(mean[0])}, {_num(mean[1])}; "
-        f"var {_num(var[0])}, {_num(var[1])})",
+        xlabel=f"feature 1   (after: mean {num(mean[0])}, {num(mean[1])}; "
+        f"var {num(var[0])}, {num(var[1])})",
         ylabel="feature 2",
         legend=False,
     )
@@ -199,14 +196,22 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """Say how noisy the fixed sample's normalized value is at B, at 2 and at 256."""
+    """Say how noisy the fixed sample's normalized value is at B and across the sweep."""
     var = data.after.var(axis=0)
+    mean = data.after.mean(axis=0)
+    slope = float(np.polyfit(np.log(data.sizes), np.log(data.spread), 1)[0])
+    law = (
+        f"about 1/sqrt(B): fitted log-log slope {num(slope)}"
+        if about(slope, -0.5, NEAR_SLOPE)
+        else f"fitted log-log slope {num(slope)}, not the -0.50 of 1/sqrt(B)"
+    )
+    sweep = change(float(data.spread[0]), float(data.spread[-1]))
     return (
-        f"After BN each feature of the batch has mean 0 and variance "
-        f"{_num(var[0])} and {_num(var[1])}; the fixed sample's "
-        f"normalized value varies with its batch-mates by std {data.batch_spread:.2f} at "
-        f"B = {data.batch}, from {data.spread[0]:.2f} at B = 2 down to "
-        f"{data.spread[-1]:.2f} at B = 256 (about 1/sqrt(B))."
+        f"After BN each feature of the batch has mean {num(mean[0])} and {num(mean[1])} and "
+        f"variance {num(var[0])} and {num(var[1])}; the fixed sample's "
+        f"normalized value varies with its batch-mates by std {num(data.batch_spread)} at "
+        f"B = {data.batch}, and that std {sweep} as B goes from {data.sizes[0]} to "
+        f"{data.sizes[-1]} ({law})."
     )
 
 

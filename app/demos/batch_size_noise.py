@@ -16,6 +16,9 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, LogLocator, Null
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure, themed_legend
+from app.demos.wording import about, num
+
+NEAR_SLOPE = 0.1  # a fitted slope within this of -1 is said to follow 1/B
 
 N = 2000
 SAMPLES = 256  # at least this many minibatches per batch size to measure the spread
@@ -232,12 +235,23 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """State the 1/B law and how far each path strays from gradient descent."""
+    """State the fitted 1/B law and how far each path strays from gradient descent."""
+    slope = num(data.slope)
+    law = (
+        f"falls like 1/B (fitted log-log slope {slope})"
+        if about(data.slope, -1.0, NEAR_SLOPE)
+        else f"falls with B, with a fitted log-log slope of {slope} rather than -1"
+    )
+    small, large = num(data.distance_small, 3), num(data.distance_large, 3)
+    if small == large:
+        than = f"with B = {data.large_batch} as far, {large}"
+    elif data.distance_large < data.distance_small:
+        than = f"with B = {data.large_batch} only {large}"
+    else:
+        than = f"with B = {data.large_batch} in this run even more, {large}"
     return (
-        f"The minibatch gradient's variance falls like 1/B (fitted log-log slope "
-        f"{data.slope:.2f}); SGD with B = {data.small_batch} strays on average "
-        f"{data.distance_small:.3f} from the full-batch path, with B = {data.large_batch} only "
-        f"{data.distance_large:.3f}."
+        f"The minibatch gradient's variance {law}; SGD with B = {data.small_batch} strays on "
+        f"average {small} from the full-batch path, {than}."
     )
 
 

@@ -20,6 +20,7 @@ from numpy.polynomial import legendre
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, light_log_ticks, new_figure
+from app.demos.wording import change, num, sig
 
 DEGREE = 8
 SWEEP = np.logspace(-2.0, 3.0, 22)
@@ -197,12 +198,14 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 def summary(data: Data) -> str:
     """State bias², variance and test error at the chosen λ and at both ends of the sweep."""
+    bias = change(float(data.bias2[0]), float(data.bias2[-1]), lambda v: num(v, 3))
+    variance = change(float(data.variance[0]), float(data.variance[-1]), sig)
     return (
         f"Over {data.sets} training sets, ridge with λ = {data.lam:g} has bias² "
-        f"{data.bias2_at:.3f}, variance {data.variance_at:.3f} and test MSE {data.test_at:.3f} "
-        f"(noise σ² = {data.noise**2:.3f}). From λ = {data.lambdas[0]:g} to "
-        f"{data.lambdas[-1]:g}, bias² rises from {data.bias2[0]:.3f} to {data.bias2[-1]:.3f} "
-        f"while variance falls from {data.variance[0]:.3g} to {data.variance[-1]:.2g}."
+        f"{num(data.bias2_at, 3)}, variance {num(data.variance_at, 3)} and test MSE "
+        f"{num(data.test_at, 3)} (noise σ² = {num(data.noise**2, 3)}). From "
+        f"λ = {data.lambdas[0]:g} to {data.lambdas[-1]:g}, bias² {bias} while variance "
+        f"{variance}."
     )
 
 

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure
+from app.demos.wording import num, pct
 
 
 class Params(DemoParams):
@@ -136,10 +137,16 @@ def plot(data: Data, palette: Palette) -> Figure:
 def summary(data: Data) -> str:
     """Say how many weights each scheme zeroed and how."""
     cols = data.weights.shape[1]
+    if data.dropped_units:
+        dropout = (
+            f"dropout dropped {data.dropped_units} of {cols} input units, zeroing whole columns "
+            f"of W ({pct(data.dropout_zero_rate)} of weights)"
+        )
+    else:
+        dropout = f"dropout dropped none of the {cols} input units (0% of weights)"
     return (
-        f"With p = {data.p:.2f}, dropout dropped {data.dropped_units} of {cols} input units, "
-        f"zeroing whole columns of W ({data.dropout_zero_rate:.0%} of weights); DropConnect "
-        f"zeroed {data.dropconnect_zero_rate:.0%} of the weights one by one, leaving "
+        f"With p = {num(data.p)}, {dropout}; DropConnect zeroed "
+        f"{pct(data.dropconnect_zero_rate)} of the weights one by one, leaving "
         f"{data.mixed_columns} of {cols} columns partly kept."
     )
 

@@ -7,6 +7,9 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, new_figure
+from app.demos.wording import about, num, pct
+
+NEAR_ONE = 0.15  # the scaled mask's mean is said to be "about 1" within this
 
 
 class Params(DemoParams):
@@ -75,12 +78,18 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """Say how many units were dropped and that the scaled mask keeps the mean."""
+    """Say how many units were dropped and what the scaled mask averages here."""
+    if about(data.mask_mean, 1.0, NEAR_ONE):
+        mean = f"averages {num(data.mask_mean)} (about 1, its expected value)"
+    else:
+        mean = (
+            f"averages {num(data.mask_mean)} over these {data.scaled_mask.size} units, not "
+            "about 1: 1 is only its expected value"
+        )
     return (
-        f"With drop probability p = {data.p:.2f}, {data.zero_fraction:.0%} of the units are "
-        f"zeroed and the kept ones are scaled by 1/(1-p) = {1 / (1 - data.p):.2f}, so the scaled "
-        f"mask averages {data.mask_mean:.2f} (about 1); at test time the layer passes its "
-        "input unchanged."
+        f"With drop probability p = {num(data.p)}, {pct(data.zero_fraction)} of the units are "
+        f"zeroed and the kept ones are scaled by 1/(1-p) = {num(1 / (1 - data.p))}, so the "
+        f"scaled mask {mean}; at test time the layer passes its input unchanged."
     )
 
 

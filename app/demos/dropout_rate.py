@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure
+from app.demos.wording import num
 
 P_GRID = np.round(np.linspace(0.0, 0.9, 91), 10)
 
@@ -205,10 +206,11 @@ def summary(data: Data) -> str:
     overfit = " (overfitting)" if start > 1.02 * data.best_error else ""
     underfit = " (underfitting)" if end > 1.02 * data.best_error else ""
     return (
-        f"Held-out error is lowest at p = {data.best_p:.2f} ({data.best_error:.2f}); it is "
-        f"{start:.2f} without dropout{overfit} and {end:.2f} at p = 0.9{underfit}. "
-        f"At p = {data.marked_p:.2f} the training error is {data.marked_train:.2f} and the "
-        f"held-out error {data.marked_held_out:.2f}."
+        f"Held-out error is lowest at p = {num(data.best_p)} ({num(data.best_error)}); it is "
+        f"{num(start)} without dropout{overfit} and {num(end)} at "
+        f"p = {num(float(data.p_grid[-1]), 1)}{underfit}. At p = {num(data.marked_p)} the "
+        f"training error is {num(data.marked_train)} and the held-out error "
+        f"{num(data.marked_held_out)}."
     )
 
 

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure, themed_legend
+from app.demos.wording import change, num
 
 N_TRAIN = 20
 N_VAL = 100
@@ -207,19 +208,53 @@ def plot(data: Data, palette: Palette) -> Figure:
     return figure
 
 
+def _mse(value: float) -> str:
+    return num(value, 3)
+
+
 def summary(data: Data) -> str:
-    """State the best and stop epochs and what training on would have cost."""
+    """State the best and stop epochs and what training on would have done to both losses."""
     last = int(data.epochs[-1])
-    stop = (
-        f"training stops at epoch {data.stop_epoch} (best + patience {data.patience})"
+    best = data.best_epoch
+    best_val = float(data.val_loss[best])
+    lower = np.flatnonzero(data.val_loss < best_val)  # epochs the best does not beat
+    if lower.size == 0:
+        lowest = "lowest"
+    elif lower.min() > data.stop_epoch:
+        lowest = "lowest before the stop"
+    else:  # only the untrained start (epoch 0) can be lower than the best trained epoch
+        lowest = f"lowest among epochs 1–{data.stop_epoch}"
+    start = (
+        f"Validation loss is {lowest} at epoch {best} (MSE {_mse(best_val)}); "
         if data.stopped_early
-        else f"validation never stalls for {data.patience} epochs, so training runs to {last}"
+        else f"Validation loss is {lowest} at epoch {best} (MSE {_mse(best_val)}), and it "
     )
+    if not data.stopped_early:
+        # The patience can run out exactly at the last epoch, where training ends anyway.
+        stalls = (
+            f"has stalled for {data.patience} epochs only by the last epoch, {last}, where "
+            "training ends anyway"
+            if last - best >= data.patience
+            else f"never stalls for {data.patience} epochs, so training runs to epoch {last}"
+        )
+        restored = _mse(data.restored_val_loss)
+        return (
+            f"{start}{stalls}, and restores epoch {best}'s weights (validation MSE {restored}, "
+            f"against {_mse(float(data.val_loss[-1]))} at epoch {last})."
+        )
+    end_val = float(data.val_loss[-1])
+    val = change(best_val, end_val, _mse)
+    if _mse(end_val) == _mse(best_val):
+        verdict = f"while the validation MSE {val}"
+    elif end_val > best_val:
+        verdict = f"but the validation MSE {val}"
+    else:
+        verdict = f"and the validation MSE {val} too: here the patience ran out too soon"
     return (
-        f"Validation loss is lowest at epoch {data.best_epoch} "
-        f"(MSE {data.val_loss[data.best_epoch]:.3f}); {stop} and restores epoch "
-        f"{data.best_epoch}'s weights. Training to epoch {last} would bring the training MSE "
-        f"to {data.train_loss[-1]:.3f} but the validation MSE up to {data.val_loss[-1]:.3f}."
+        f"{start}training stops at epoch {data.stop_epoch} (best + patience {data.patience}) "
+        f"and restores epoch {best}'s weights. Had training gone on to epoch {last}: the "
+        f"training MSE {change(float(data.train_loss[best]), float(data.train_loss[-1]), _mse)} "
+        f"{verdict}."
     )
 
 

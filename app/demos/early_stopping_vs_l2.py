@@ -18,11 +18,13 @@ from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure, themed_legend
+from app.demos.wording import num, pct
 
 N = 200
 W_EIGEN = np.array([0.8, 1.6])  # the true weights along the large- and small-curvature axes
 NOISE = 0.3
 PATH_POINTS = 300
+SMALL_STEP = 0.05  # η times the largest curvature up to this is a small step: the gap stays < 24%
 
 
 class Params(DemoParams):
@@ -215,15 +217,24 @@ def plot(data: Data, palette: Palette) -> Figure:
     return figure
 
 
+def _pair(w: np.ndarray) -> str:
+    return f"({num(float(w[0]))}, {num(float(w[1]))})"
+
+
 def summary(data: Data) -> str:
-    """Give both points and their relative gap."""
+    """Give both points and their relative gap, and what the step size implies for it."""
+    step = data.eta * float(np.linalg.eigvalsh(data.hessian).max())
+    if step <= SMALL_STEP:
+        context = f"with a step this small, ηλ_max = {step:.2g}, the gap stays under 24%"
+    elif step > 1:
+        context = f"with ηλ_max = {step:.2g} above 1 the GD path zigzags"
+    else:
+        context = f"ηλ_max = {step:.2g}: the 24% bound holds for small steps only"
     return (
         f"After τ = {data.tau} gradient-descent steps of size η = {data.eta:g} from w = 0 the "
-        f"weights are ({data.w_gd[0]:.2f}, {data.w_gd[1]:.2f}); ridge with α = 1/(τη) = "
-        f"{data.alpha:.3g} gives ({data.w_ridge[0]:.2f}, {data.w_ridge[1]:.2f}), a relative gap "
-        f"of {data.relative_distance:.0%} (for a small step at most about 23%, near 0 when "
-        f"τηλ is far from 1). Both paths run from 0 to the least-squares weights "
-        f"({data.w_ls[0]:.2f}, {data.w_ls[1]:.2f})."
+        f"weights are {_pair(data.w_gd)}; ridge with α = 1/(τη) = {data.alpha:.3g} gives "
+        f"{_pair(data.w_ridge)}, a relative gap of {pct(data.relative_distance)} ({context}). "
+        f"Both paths run from 0 to the least-squares weights {_pair(data.w_ls)}."
     )
 
 

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, light_log_ticks, new_figure
+from app.demos.wording import sig
 
 TRUE_WEIGHTS = np.array([3.0, -2.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 SWEEP = np.logspace(-2.0, 3.0, 26)
@@ -197,10 +198,14 @@ def plot(data: Data, palette: Palette) -> Figure:
 def summary(data: Data) -> str:
     """State how many weights each method sets exactly to zero at the chosen α."""
     smallest = float(np.min(np.abs(data.ridge)))
+    ridge = (
+        f"its smallest weight is {sig(smallest, 2)}, shrunk but not zero"
+        if data.ridge_zeros == 0
+        else "the others are shrunk"
+    )
     return (
         f"At α = {data.alpha:g}, the Lasso sets {data.lasso_zeros} of {len(data.lasso)} weights "
-        f"exactly to 0 (soft-thresholding), while Ridge sets {data.ridge_zeros}: its smallest "
-        f"weight is {smallest:.2g}, shrunk but not zero."
+        f"exactly to 0 (soft-thresholding), while Ridge sets {data.ridge_zeros}: {ridge}."
     )
 
 

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
+from app.demos.wording import num
 
 MARGIN_MIN, MARGIN_MAX, POINTS = -2.0, 12.0, 1401  # grid step 0.01
 
@@ -58,7 +59,8 @@ def compute(params: Params) -> Data:
     margins = np.linspace(MARGIN_MIN, MARGIN_MAX, POINTS)
     loss_plain = cross_entropy(margins, 1.0, k)
     loss_smooth = cross_entropy(margins, float(smoothed[0]), k)
-    best = float(np.log((1.0 - e + e / k) / (e / k))) if e > 0 else float("inf")
+    # log(K(1 - e) + e) - log(e) = log((1 - e + e/K) / (e/K)), finite for the tiniest e > 0.
+    best = float(np.log(k * (1.0 - e) + e) - np.log(e)) if e > 0 else float("inf")
     index = int(np.argmin(loss_smooth))
     return Data(
         epsilon=e,
@@ -160,14 +162,15 @@ def plot(data: Data, palette: Palette) -> Figure:
 def summary(data: Data) -> str:
     """State the targets and the optimal margin."""
     targets = (
-        f"With ε = {data.epsilon:.2f} and K = {data.classes} the true class's target is "
-        f"{data.smoothed[0]:.3f} and each other class gets {data.smoothed[-1]:.3f}"
+        f"With ε = {num(data.epsilon)} and K = {data.classes} the true class's target is "
+        f"{num(float(data.smoothed[0]), 3)} and each other class gets "
+        f"{num(float(data.smoothed[-1]), 3)}"
     )
     if data.epsilon == 0:
         return targets + "; with one-hot targets the loss keeps falling as the margin grows."
     return (
         f"{targets}; the loss is minimised at a finite logit margin m* = "
-        f"{data.best_margin:.2f}, while with one-hot targets it keeps falling forever."
+        f"{num(data.best_margin)}, while with one-hot targets it keeps falling forever."
     )
 
 

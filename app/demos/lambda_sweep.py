@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, light_log_ticks, new_figure
+from app.demos.wording import about, num
 
 CENTRES = np.linspace(-1.0, 1.0, 25)
 WIDTH = 0.12
@@ -20,6 +21,7 @@ SWEEP = np.logspace(-4.0, 4.0, 25)
 N_TEST = 500
 GRID = np.linspace(-1.0, 1.0, 200)
 ZONE = 1.5  # a zone is where test error exceeds the best by this factor
+NEAR_MEAN = 0.05  # errors within this fraction of the mean predictor's are "as bad as" it
 
 
 class Params(DemoParams):
@@ -201,12 +203,27 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 def summary(data: Data) -> str:
     """State the errors at the chosen λ, at the best λ and at the largest λ."""
+    train, test = float(data.train_mse[-1]), float(data.test_mse[-1])
+    fit = (
+        "the model underfits"
+        if test > ZONE * data.best_test
+        else f"test error stays within {ZONE:g} times the best"
+    )
+    like_mean = about(train / data.mean_train_mse, 1.0, NEAR_MEAN) and about(
+        test / data.mean_test_mse, 1.0, NEAR_MEAN
+    )
+    mean = (
+        ", as bad as predicting the mean"
+        if like_mean
+        else f" (predicting the mean: train {num(data.mean_train_mse, 3)} and test "
+        f"{num(data.mean_test_mse, 3)})"
+    )
     return (
-        f"At λ = {data.lam:g} ridge has train MSE {data.train_at:.3f} and test MSE "
-        f"{data.test_at:.3f}; the best test MSE is {data.best_test:.3f} at λ ≈ "
+        f"At λ = {data.lam:g} ridge has train MSE {num(data.train_at, 3)} and test MSE "
+        f"{num(data.test_at, 3)}; the best test MSE is {num(data.best_test, 3)} at λ ≈ "
         f"{data.best_lambda:.2g}. At λ = {data.lambdas[-1]:g} the weights shrink to "
-        f"‖w‖ = {data.weight_norm[-1]:.4f} and the model underfits: train {data.train_mse[-1]:.3f} "
-        f"and test {data.test_mse[-1]:.3f}, as bad as predicting the mean."
+        f"‖w‖ = {num(float(data.weight_norm[-1]), 4)} and {fit}: train {num(train, 3)} and "
+        f"test {num(test, 3)}{mean}."
     )
 
 

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure
+from app.demos.wording import num
 
 NEURONS = 6
 INPUTS = 30
@@ -139,12 +140,12 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """Give the largest row norm with and without the cap."""
+    """Give the largest row norm with and without the cap, and both held-out errors."""
     return (
-        f"Without the cap the largest row norm reaches {data.free_norms[-1].max():.2f}; with "
-        f"max-norm c = {data.c:g} every row stays at or below c (largest "
-        f"{data.capped_norms.max():.2f}); held-out error {data.free_loss:.2f} without and "
-        f"{data.capped_loss:.2f} with the cap."
+        f"Without the cap the largest row norm ends at {num(float(data.free_norms[-1].max()))}; "
+        f"with max-norm c = {data.c:g} every row stays at or below c (largest "
+        f"{num(float(data.capped_norms.max()))}); held-out error {num(data.free_loss)} without "
+        f"and {num(data.capped_loss)} with the cap."
     )
 
 

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
+from app.demos.wording import num, pct
 
 SIZE = 48
 CLASSES = ("cat", "dog")
@@ -151,7 +152,7 @@ def _label_text(label: np.ndarray) -> str:
         return f"{CLASSES[0]} 1.00"
     if label[0] == 0.0:
         return f"{CLASSES[1]} 1.00"
-    return f"{CLASSES[0]} {label[0]:.2f} / {CLASSES[1]} {label[1]:.2f}"
+    return f"{CLASSES[0]} {num(label[0])} / {CLASSES[1]} {num(label[1])}"
 
 
 def plot(data: Data, palette: Palette) -> Figure:
@@ -239,12 +240,31 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """State the sampled lambdas and the resulting soft labels."""
+    """State the erased patch, the sampled lambdas and the resulting soft labels."""
+    top, bottom, left, right = (int(v) for v in data.cutout_box)
+    height, width = bottom - top, right - left
+    shape = "a square" if height == width else "clipped at the edge"
+    patch = f"{height}x{width} pixels ({shape})"
+    lam = num(data.mixup_lam)
+    if lam in (num(0.0), num(1.0)):
+        mostly = CLASSES[0] if data.mixup_lam > 0.5 else CLASSES[1]
+        blend = f"leaves almost only the {mostly}, with labels"
+    else:
+        blend = "blends the images and labels to"
+    top, bottom, left, right = (int(v) for v in data.cutmix_box)
+    if (bottom - top) * (right - left) == 0:
+        cutmix = (
+            f"CutMix's box is empty, so it keeps the cat, giving {_label_text(data.cutmix_label)}"
+        )
+    else:
+        cutmix = (
+            f"CutMix pastes a dog box over {pct(1 - data.cutmix_label[0])} of the cat, giving "
+            f"{_label_text(data.cutmix_label)}"
+        )
     return (
-        f"Cutout erases a square of the cat and keeps the label cat 1.00; Mixup with "
-        f"λ = {data.mixup_lam:.2f} from Beta({data.alpha:.1f}, {data.alpha:.1f}) blends the "
-        f"images and labels to {_label_text(data.mixup_label)}; CutMix pastes a dog box over "
-        f"{1 - data.cutmix_label[0]:.0%} of the cat, giving {_label_text(data.cutmix_label)}."
+        f"Cutout erases {patch} of the cat and keeps the label cat 1.00; Mixup with "
+        f"λ = {lam} from Beta({num(data.alpha, 1)}, {num(data.alpha, 1)}) {blend} "
+        f"{_label_text(data.mixup_label)}; {cutmix}."
     )
 
 

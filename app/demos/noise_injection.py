@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure, themed_legend
+from app.demos.wording import num, pct, sig
 
 TRUE_WEIGHTS = np.array([2.0, -1.5, 1.0, 0.6, -0.4])
 SIGMAS = np.linspace(0.0, 1.0, 11)  # the sweep's noisy-copy fits
@@ -177,8 +178,8 @@ def summary(data: Data) -> str:
     shrink = float(np.linalg.norm(data.ridge) / np.linalg.norm(data.plain))
     return (
         f"Least squares on {data.copies} copies of the {data.samples} inputs with noise "
-        f"σ = {data.sigma:.2f} gives weights within {gap:.3f} of ridge with α = nσ² = "
-        f"{data.alpha:.1f}, whose weight norm is {shrink:.0%} of plain least squares."
+        f"σ = {num(data.sigma)} gives weights within {num(gap, 3)} of ridge with α = nσ² = "
+        f"{sig(data.alpha)}, whose weight norm is {pct(shrink)} of plain least squares."
     )
 
 

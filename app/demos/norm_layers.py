@@ -18,6 +18,7 @@ from matplotlib.patches import Rectangle
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, new_figure
+from app.demos.wording import num
 
 EPS = 1e-5
 METHODS = ("Batch Norm", "Layer Norm", "Instance Norm", "Group Norm")
@@ -187,15 +188,29 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """Give the highlighted element's normalized value under each method."""
+    """Give the highlighted element's normalized value and its set's variance under each method."""
     n, c, hw = data.element
     parts = ", ".join(
         f"{name} {value:+.2f} (over {count})"
         for name, value, count in zip(METHODS, data.values, data.counts, strict=True)
     )
+    # The variance after normalizing is var / (var + eps): 1 unless eps rivals a set's spread.
+    variances = [float(data.normalized[k][data.members[k]].var()) for k in range(len(METHODS))]
+    below = [
+        f"{name} {num(variance)}"
+        for name, variance in zip(METHODS, variances, strict=True)
+        if num(variance) != num(1.0)
+    ]
+    if below:
+        spread = (
+            f"each set has mean 0, and variance 1.00 except {', '.join(below)}, where "
+            f"eps = {EPS:g} in sqrt(var + eps) is not small next to the set's variance"
+        )
+    else:
+        spread = "each method gives its set mean 0 and variance 1.00"
     return (
         f"The same element (sample {n}, channel {c}, position {hw}) normalized four ways: "
-        f"{parts}; each method gives mean 0 and variance 1 over its own set of elements."
+        f"{parts}; over the elements it shares statistics with, {spread}."
     )
 
 

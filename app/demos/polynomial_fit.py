@@ -12,6 +12,7 @@ from numpy.polynomial import legendre
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, light_log_ticks, new_figure
+from app.demos.wording import num, sig
 
 SWEEP = np.logspace(-6.0, 2.0, 25)
 N_TEST = 200
@@ -171,11 +172,32 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 def summary(data: Data) -> str:
     """State train and test error at the chosen λ and where test error is lowest."""
+    train = data.train_mse
+    # Ridge's training error cannot fall as λ grows; allow for rounding in the solves only.
+    rises = bool(np.all(np.diff(train) >= -1e-9 * float(train.max())))
+    train_text = (
+        "train error only rises with λ"
+        if rises
+        else f"train error goes from {sig(train[0])} to {sig(train[-1])}"
+    )
+    first, best = sig(float(data.test_mse[0])), sig(data.best_test)
+    smallest = f"λ = {data.lambdas[0]:g}"
+    if data.best_lambda == data.lambdas[0]:
+        test_text = f"test error is lowest at the smallest {smallest} ({best})"
+    elif first == best:
+        test_text = (
+            f"test error stays at {first} from {smallest} to its minimum at "
+            f"λ ≈ {data.best_lambda:.2g}"
+        )
+    else:
+        test_text = (
+            f"test error falls from {first} at {smallest} to its minimum {best} at "
+            f"λ ≈ {data.best_lambda:.2g}"
+        )
     return (
         f"A degree-{data.degree} polynomial fit by ridge with λ = {data.lam:g} has train MSE "
-        f"{data.train_at:.3f} and test MSE {data.test_at:.3f}. Over the sweep, train error only "
-        f"rises with λ, while test error falls from {data.test_mse[0]:.3g} at λ = "
-        f"{data.lambdas[0]:g} to its minimum {data.best_test:.3f} at λ ≈ {data.best_lambda:.2g}."
+        f"{num(data.train_at, 3)} and test MSE {num(data.test_at, 3)}. Over the sweep, "
+        f"{train_text}, while {test_text}."
     )
 
 

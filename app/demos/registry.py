@@ -8,7 +8,7 @@ from typing import Any
 import app.demos
 from app.demos.base import Demo
 
-_FRAMEWORK = {"base", "registry", "render", "style", "params"}
+_FRAMEWORK = {"base", "registry", "render", "style", "params", "wording"}
 
 
 @cache

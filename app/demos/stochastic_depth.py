@@ -14,6 +14,7 @@ from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
+from app.demos.wording import num
 
 
 class Params(DemoParams):
@@ -130,10 +131,15 @@ def plot(data: Data, palette: Palette) -> Figure:
 def summary(data: Data) -> str:
     """State the survival range and the expected depth."""
     blocks = data.survival.size
+    first, last = num(float(data.survival[0])), num(data.p_last)
+    if first == last:
+        survival = f"Every block survives with probability {last}"
+    else:
+        survival = f"Survival falls linearly from {first} at block 1 to {last} at block {blocks}"
     return (
-        f"Survival falls linearly from {data.survival[0]:.2f} at block 1 to {data.p_last:.2f} at "
-        f"block {blocks}; a training pass runs on average Σp_l = {data.expected_depth:.1f} of "
-        f"{blocks} blocks (sampled mean {data.depth.mean():.1f}), while at test time all run."
+        f"{survival}; a training pass runs on average Σp_l = {num(data.expected_depth, 1)} of "
+        f"{blocks} blocks (sampled mean {num(float(data.depth.mean()), 1)}), while at test "
+        "time all run."
     )
 
 

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, light_log_ticks, new_figure, themed_legend
+from app.demos.wording import num
 
 N_TRAIN = 30
 N_VAL = 200
@@ -157,16 +158,21 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 def summary(data: Data) -> str:
     """State the final weight norms and validation losses of the three runs."""
+    final = data.weight_norm[:, -1]
     norms = ", ".join(
-        f"{_label(lam)}: ‖w‖ = {norm:.2f}, val loss {val:.2f}"
-        for lam, norm, val in zip(
-            data.lambdas, data.weight_norm[:, -1], data.val_loss[:, -1], strict=True
-        )
+        f"{_label(lam)}: ‖w‖ = {num(norm)}, val loss {num(val)}"
+        for lam, norm, val in zip(data.lambdas, final, data.val_loss[:, -1], strict=True)
+    )
+    order = np.argsort(data.lambdas)
+    smaller = bool(np.all(np.diff(final[order]) < 0))
+    verdict = (
+        " Stronger decay keeps the weights smaller."
+        if smaller
+        else " Here stronger decay does not always keep the weights smaller."
     )
     return (
         f"After {data.steps[-1]} steps of gradient descent with η = {data.eta:g}, each "
-        f"multiplying w by (1 - ηλ) before the gradient step: {norms}. Stronger decay keeps "
-        "the weights smaller."
+        f"multiplying w by (1 - ηλ) before the gradient step: {norms}.{verdict}"
     )
 
 

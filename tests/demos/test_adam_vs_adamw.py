@@ -4,8 +4,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import example, given
 from pydantic import ValidationError
 
+from app.demos import adam_vs_adamw as subject
 from app.demos.adam_vs_adamw import (
     BETA1,
     BETA2,
@@ -18,6 +20,8 @@ from app.demos.adam_vs_adamw import (
     compute,
 )
 from app.demos.render import draw
+from tests.demos.claims import agrees, says, stated
+from tests.demos.strategies import params_for, summary_settings
 
 
 def same(left: Data, right: Data) -> bool:
@@ -151,3 +155,45 @@ def test_renders_with_summary() -> None:
     rendered = draw(DEMO, Params(), "png", "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "AdamW" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+@example(params=subject.Params(lr=0.05, wd=0.01, steps=50))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    decay = (1.0 - params.lr * params.wd) ** params.steps
+    end = data.w_adamw[-1]
+    says(text, r"After (N) steps with lr = (N) and wd = (N)", params.steps, params.lr, params.wd)
+    says(text, r"\(1 − lr·wd\)\^t = (N)", decay)
+    near = np.abs(end - decay) <= 0.01
+    if "whatever its gradient scale" in text:
+        assert near.all(), (end, decay, text)
+        span = stated(text, r"every weight at ([-0-9.–]+) of its start")[0]
+        low, _, high = span.partition("–")
+        assert agrees(low, float(end.min()))
+        assert agrees(high or low, float(end.max()))
+    else:
+        assert not near.all()
+        moved = end[~near]
+        if near.any():
+            kept = stated(text, r"leaves the weights with gradient scale ([0-9., ]+);")[0]
+            assert kept.split(", ") == [f"{scale:g}" for scale in data.scales[near]]
+        span = stated(text, r"it at ([-0-9.–]+) of their start")[0]
+        low, _, high = span.partition("–")
+        assert agrees(low, float(moved.min()))
+        assert agrees(high or low, float(moved.max()))
+        others = stated(text, r"those with gradient scale ([0-9., ]+) end")[0]
+        assert others.split(", ") == [f"{scale:g}" for scale in data.scales[~near]]
+        side = stated(text, r"end (below|above|away from) it")[0]
+        if side == "below":
+            assert (moved < decay).all()
+        elif side == "above":
+            assert (moved > decay).all()
+    says(
+        text,
+        r"gradient scale 10 at (N) and the one with gradient scale 0 at (N)",
+        data.w_adam_l2[-1, 3],
+        data.w_adam_l2[-1, 0],
+    )

@@ -4,8 +4,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import example, given
 from pydantic import ValidationError
 
+from app.demos import augmentation as subject
 from app.demos.augmentation import (
     SIZE,
     Data,
@@ -17,6 +19,8 @@ from app.demos.augmentation import (
     rotate,
     scene,
 )
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 OTHER = [
     Params(),
@@ -135,3 +139,53 @@ def test_seed_changes_the_random_choices() -> None:
 def test_parameter_bounds(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         Params(**bad)
+
+
+HOUSE_COLOURS = ([0.86, 0.3, 0.25], [0.42, 0.2, 0.16], [0.35, 0.2, 0.1], [0.98, 0.95, 0.6])
+
+
+def house_share(sources: np.ndarray, image: np.ndarray) -> float:
+    """Share of the house's pixels (found by colour) among the original pixels a copy shows."""
+    house = np.zeros(image.shape[:2], dtype=bool)
+    for colour in HOUSE_COLOURS:
+        house |= np.all(np.isclose(image, colour), axis=2)
+    ids = np.flatnonzero(house)
+    return float(np.isin(ids, sources[sources >= 0]).mean())
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+@example(params=subject.Params(crop=0.5, max_degrees=90, seed=3))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    size = data.image.shape[0]
+    index = np.arange(size * size).reshape(size, size)
+    copies = [
+        subject.resize_nearest(subject.crop(index, data.crop_box)),
+        index[:, ::-1],
+        subject.rotate(index, data.angle, -1),
+        index,
+    ]
+    for box, flip, angle in zip(
+        data.sample_boxes, data.sample_flips, data.sample_angles, strict=True
+    ):
+        copy = subject.resize_nearest(subject.crop(index, box))
+        copies.append(subject.rotate(copy[:, ::-1] if flip else copy, float(angle), -1))
+    shares = np.array([house_share(copy, data.image) for copy in copies])
+    says(text, r"a (N)x(N) random crop", int(data.crop_box[2]), int(data.crop_box[2]))
+    says(text, r"rotation by (N)° \(range ±(N)°\)", data.angle, params.max_degrees)
+    says(text, r"jitter of strength (N)", params.jitter)
+    if "every copy still shows" in text:
+        says(text, r"at least (N) of the house", float(shares.min()))
+        assert shares.min() >= 0.25, (shares, text)
+    else:
+        says(
+            text,
+            r"but (N) of the (N) copies show less than (N) of the house \(the worst (N)\)",
+            int(np.sum(shares < 0.25)),
+            len(shares),
+            0.25,
+            float(shares.min()),
+        )
+        assert shares.min() < 0.25

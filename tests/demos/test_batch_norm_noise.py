@@ -2,10 +2,14 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
+from app.demos import batch_norm_noise as subject
 from app.demos.batch_norm_noise import DEMO, Params, batch_norm, compute
 from app.demos.render import draw
+from tests.demos.claims import says, says_change
+from tests.demos.strategies import params_for, summary_settings
 
 
 @pytest.mark.parametrize(
@@ -93,3 +97,19 @@ def test_renders_with_summary(params: Params) -> None:
     rendered = draw(DEMO, params, "png", "dark")
     assert rendered.body.startswith(b"\x89PNG")
     assert f"B = {params.batch}" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    mean, var = data.after.mean(axis=0), data.after.var(axis=0)
+    says(text, r"mean (N) and (N) and variance (N) and (N)", mean[0], mean[1], var[0], var[1])
+    at = int(np.flatnonzero(data.sizes == params.batch)[0])
+    says(text, r"std (N) at B = (N)", data.spread[at], params.batch)
+    says_change(text, "that std", data.spread[0], data.spread[-1])
+    says(text, r"as B goes from (N) to (N)", data.sizes[0], data.sizes[-1])
+    slope = float(np.polyfit(np.log(data.sizes), np.log(data.spread), 1)[0])
+    says(text, r"slope (N)", slope)
+    assert ("about 1/sqrt(B)" in text) == (abs(slope + 0.5) <= 0.1), (slope, text)

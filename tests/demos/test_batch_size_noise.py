@@ -4,10 +4,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import example, given
 from pydantic import ValidationError
 
+from app.demos import batch_size_noise as subject
 from app.demos.batch_size_noise import DEMO, W_START, Data, N, Params, compute, sgd_path
 from app.demos.render import draw
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 
 def same(left: Data, right: Data) -> bool:
@@ -112,3 +116,29 @@ def test_renders_with_summary() -> None:
     rendered = draw(DEMO, Params(), "png", "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "1/B" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+@example(params=subject.Params(seed=7289, small_batch=30, large_batch=128, lr=0.06, steps=30))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    slope = float(np.polyfit(np.log(data.batch_sizes), 2 * np.log(data.spread), 1)[0])
+    says(text, r"slope (?:of )?(N)", slope)
+    assert ("falls like 1/B" in text) == (abs(slope + 1.0) <= 0.1), (slope, text)
+    small = float(np.linalg.norm(data.path_small - data.path_gd, axis=1)[1:].mean())
+    large = float(np.linalg.norm(data.path_large - data.path_gd, axis=1)[1:].mean())
+    says(text, r"SGD with B = (N) strays on average (N)", params.small_batch, small)
+    says(
+        text,
+        r"path, with B = (N)(?: only| as far,| in this run even more,) (N)",
+        params.large_batch,
+        large,
+    )
+    if " only " in text:
+        assert large < small
+    elif "even more" in text:
+        assert large > small
+    else:
+        assert round(large, 3) == round(small, 3)

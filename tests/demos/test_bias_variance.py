@@ -4,12 +4,16 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos import bias_variance
+from app.demos import bias_variance as subject
 from app.demos.bias_variance import Params, compute, features, ridge_predictions
 from app.demos.registry import demos
 from app.demos.render import draw
+from tests.demos.claims import says, says_change
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -132,3 +136,22 @@ def test_renders(theme: str) -> None:
     rendered = draw(demo, Params(), "png", "dark" if theme == "dark" else "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "bias² rises" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    says(text, r"Over (N) training sets", params.sets)
+    says(
+        text,
+        r"bias² (N), variance (N) and test MSE (N) \(noise σ² = (N)\)",
+        data.bias2_at,
+        data.variance_at,
+        data.test_at,
+        params.noise**2,
+    )
+    says(text, r"From λ = (N) to (N)", data.lambdas[0], data.lambdas[-1])
+    says_change(text, "bias²", data.bias2[0], data.bias2[-1])
+    says_change(text, "variance", data.variance[0], data.variance[-1])

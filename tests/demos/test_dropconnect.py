@@ -4,10 +4,14 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
+from app.demos import dropconnect as subject
 from app.demos.dropconnect import DEMO, Params, compute
 from app.demos.render import draw
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 
 def column_states(mask: np.ndarray) -> tuple[int, int, int]:
@@ -111,3 +115,26 @@ def test_renders_with_summary(params: Params) -> None:
     rendered = draw(DEMO, params, "png", "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert f"p = {params.p:.2f}" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    rows, cols = data.weights.shape
+    dropped = int(np.sum(np.all(data.dropout_mask == 0, axis=0)))
+    kept = data.dropconnect_mask.sum(axis=0)
+    says(text, r"p = (N)", params.p)
+    if dropped:
+        says(text, r"dropped (N) of (N) input units", dropped, cols)
+        says(text, r"columns of W \((N) of weights\)", float(np.mean(data.dropout_mask == 0)))
+    else:
+        assert f"dropped none of the {cols} input units" in text
+    says(text, r"DropConnect zeroed (N) of the weights", float(np.mean(data.dropconnect_mask == 0)))
+    says(
+        text,
+        r"leaving (N) of (N) columns partly kept",
+        int(np.sum((kept > 0) & (kept < rows))),
+        cols,
+    )

@@ -4,10 +4,14 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import example, given
 from pydantic import ValidationError
 
+from app.demos import dropout_mask as subject
 from app.demos.dropout_mask import DEMO, Params, compute
 from app.demos.render import draw
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 
 def sampling_tolerance(p: float, n: int) -> float:
@@ -101,3 +105,23 @@ def test_renders_with_summary() -> None:
     rendered = draw(DEMO, Params(), "png", "dark")
     assert rendered.body.startswith(b"\x89PNG")
     assert "p = 0.50" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+@example(params=subject.Params(p=0.9, units=4, batch=1, seed=0))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    mean = float(data.scaled_mask.mean())
+    says(
+        text,
+        r"p = (N), (N) of the units are zeroed",
+        params.p,
+        float(np.mean(data.scaled_mask == 0)),
+    )
+    says(text, r"scaled by 1/\(1-p\) = (N)", 1.0 / (1.0 - params.p))
+    says(text, r"scaled mask averages (N)", mean)
+    # "about 1" means within 0.15 of it; otherwise the text must say it is not.
+    assert ("(about 1, its expected value)" in text) == (abs(mean - 1.0) <= 0.15), text
+    np.testing.assert_array_equal(data.test_output, data.activations)

@@ -2,10 +2,14 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
+from app.demos import dropout_rate as subject
 from app.demos.dropout_rate import DEMO, Params, compute, dropout_weights
 from app.demos.render import draw
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -115,3 +119,25 @@ def test_renders_with_summary(params: Params) -> None:
     rendered = draw(DEMO, params, "png", "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "Held-out error is lowest" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    errors = data.held_out_error
+    best = int(np.argmin(errors))
+    says(text, r"lowest at p = (N) \((N)\)", data.p_grid[best], errors[best])
+    says(text, r"it is (N) without dropout", errors[0])
+    says(text, r"and (N) at p = (N)", errors[-1], data.p_grid[-1])
+    assert data.p_grid[0] == 0.0
+    assert ("(overfitting)" in text) == (errors[0] > 1.02 * errors[best])
+    assert ("(underfitting)" in text) == (errors[-1] > 1.02 * errors[best])
+    says(
+        text,
+        r"At p = (N) the training error is (N) and the held-out error (N)",
+        params.p,
+        data.marked_train,
+        data.marked_held_out,
+    )

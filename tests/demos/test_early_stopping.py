@@ -4,10 +4,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import example, given
 from pydantic import ValidationError
 
+from app.demos import early_stopping as subject
 from app.demos.early_stopping import DEMO, Data, Params, compute, early_stopping
 from app.demos.render import draw
+from tests.demos.claims import says, says_change
+from tests.demos.strategies import params_for, summary_settings
 
 
 def same(left: Data, right: Data) -> bool:
@@ -121,3 +125,56 @@ def test_renders_with_summary() -> None:
     rendered = draw(DEMO, Params(), "png", "dark")
     assert rendered.body.startswith(b"\x89PNG")
     assert "epoch" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+@example(params=subject.Params(patience=1, seed=161))
+@example(params=subject.Params(epochs=50, patience=28, seed=0))  # runs out at the last epoch
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    val, train = data.val_loss, data.train_loss
+    # Keras' rule, redone here: stop after `patience` epochs without a strictly lower loss.
+    best, stop, wait = 1, len(val) - 1, 0
+    for epoch in range(2, len(val)):
+        if val[epoch] < val[best]:
+            best, wait = epoch, 0
+        else:
+            wait += 1
+            if wait >= params.patience:
+                stop = epoch
+                break
+    says(text, r"at epoch (N) \(MSE (N)\)", best, val[best])
+    # "lowest" alone claims the whole run; otherwise the text names where it is lowest.
+    lower = np.flatnonzero(val < val[best])
+    if lower.size == 0:
+        assert "Validation loss is lowest at epoch" in text
+    elif lower.min() > stop:
+        assert "Validation loss is lowest before the stop at epoch" in text
+    else:
+        assert f"Validation loss is lowest among epochs 1–{stop} at epoch" in text
+    last = params.epochs
+    if stop < last:
+        says(text, r"training stops at epoch (N) \(best \+ patience (N)\)", stop, params.patience)
+        assert stop == best + params.patience
+        says(text, r"gone on to epoch (N)", last)
+        says_change(text, "the training MSE", train[best], train[-1])
+        says_change(text, "the validation MSE", val[best], val[-1])
+    else:
+        # The patience may run out exactly at the last epoch; otherwise it never ran out.
+        if last - best >= params.patience:
+            says(
+                text,
+                r"has stalled for (N) epochs only by the last epoch, (N),",
+                params.patience,
+                last,
+            )
+        else:
+            says(
+                text,
+                r"never stalls for (N) epochs, so training runs to epoch (N)",
+                params.patience,
+                last,
+            )
+        says(text, r"\(validation MSE (N), against (N) at epoch", val[best], val[-1])

@@ -4,10 +4,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
+from app.demos import early_stopping_vs_l2 as subject
 from app.demos.early_stopping_vs_l2 import DEMO, Data, N, Params, compute, make_problem
 from app.demos.render import draw
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 
 def same(left: Data, right: Data) -> bool:
@@ -122,3 +126,29 @@ def test_renders_with_summary() -> None:
     rendered = draw(DEMO, Params(), "png", "dark")
     assert rendered.body.startswith(b"\x89PNG")
     assert "α = 1/(τη)" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    h, w_ls = data.hessian, data.w_ls
+    w = np.zeros(2)
+    for _ in range(params.tau):  # gradient descent on the quadratic, step by step
+        w = w - params.eta * (h @ (w - w_ls))
+    alpha = 1.0 / (params.tau * params.eta)
+    ridge = np.linalg.solve(h + alpha * np.eye(2), h @ w_ls)
+    says(text, r"τ = (N) gradient-descent steps of size η = (N)", params.tau, params.eta)
+    says(text, r"the weights are \((N), (N)\)", w[0], w[1])
+    says(text, r"1/\(τη\) = (N) gives \((N), (N)\)", alpha, ridge[0], ridge[1])
+    gap = float(np.linalg.norm(w - ridge) / np.linalg.norm(w))
+    says(text, r"relative gap of (N)", gap)
+    says(text, r"least-squares weights \((N), (N)\)", w_ls[0], w_ls[1])
+    step = params.eta * float(np.linalg.eigvalsh(h).max())
+    says(text, r"ηλ_max = (N)", step)
+    if "the gap stays under 24%" in text:
+        assert gap < 0.24
+        assert step <= 0.05
+    if "zigzags" in text:
+        assert step > 1

@@ -4,12 +4,16 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos import l1_vs_l2
+from app.demos import l1_vs_l2 as subject
 from app.demos.l1_vs_l2 import Data, Params, compute, soft_threshold
 from app.demos.registry import demos
 from app.demos.render import draw
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -143,3 +147,16 @@ def test_renders(theme: str) -> None:
     rendered = draw(demo, Params(), "png", "dark" if theme == "dark" else "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "sets 7 of 10 weights exactly to 0" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    says(text, r"At α = (N)", params.alpha)
+    says(text, r"the Lasso sets (N) of (N) weights", int(np.sum(data.lasso == 0)), data.lasso.size)
+    says(text, r"while Ridge sets (N)", int(np.sum(data.ridge == 0)))
+    if "shrunk but not zero" in text:
+        assert np.all(data.ridge != 0)
+        says(text, r"smallest weight is (N)", float(np.min(np.abs(data.ridge))))

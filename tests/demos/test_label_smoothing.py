@@ -4,9 +4,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import example, given
 from pydantic import ValidationError
 
+from app.demos import label_smoothing as subject
 from app.demos.label_smoothing import MARGIN_MAX, Data, Params, compute, cross_entropy
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [(0.1, 10), (0.01, 20), (0.5, 2), (0.3, 3), (0.05, 5)]
 GRID_STEP = 0.01
@@ -84,3 +88,23 @@ def test_same_parameters_give_identical_data_and_the_seed_does_not_matter() -> N
 def test_parameter_bounds(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         Params(**bad)
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+@example(params=subject.Params(epsilon=5e-324, classes=2))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    e, k = params.epsilon, params.classes
+    says(text, r"ε = (N) and K = (N)", e, k)
+    says(text, r"target is (N) and each other class gets (N)", 1 - e + e / k, e / k)
+    if e == 0:
+        assert "keeps falling" in text
+        assert "m*" not in text
+    else:
+        # The loss's derivative p - target vanishes where softmax gives the true class 1 - e + e/K.
+        best = float(np.log(k * (1 - e) + e) - np.log(e))
+        says(text, r"m\* = (N)", best)
+        target = 1 - e + e / k
+        assert 1 / (1 + (k - 1) * np.exp(-best)) == pytest.approx(target, rel=1e-9)

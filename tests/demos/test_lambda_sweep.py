@@ -4,12 +4,16 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos import lambda_sweep
+from app.demos import lambda_sweep as subject
 from app.demos.lambda_sweep import Params, compute
 from app.demos.registry import demos
 from app.demos.render import draw
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -101,3 +105,26 @@ def test_renders(theme: str) -> None:
     rendered = draw(demo, Params(), "png", "dark" if theme == "dark" else "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "underfits" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    best = int(np.argmin(data.test_mse))
+    says(
+        text,
+        r"At λ = (N) ridge has train MSE (N) and test MSE (N)",
+        params.lam,
+        data.train_at,
+        data.test_at,
+    )
+    says(text, r"best test MSE is (N) at λ ≈ (N)", data.test_mse[best], data.lambdas[best])
+    train, test = float(data.train_mse[-1]), float(data.test_mse[-1])
+    says(text, r"‖w‖ = (N)", float(data.weight_norm[-1]))
+    says(text, r": train (N) and test (N)", train, test)
+    assert ("underfits" in text) == (test > 1.5 * data.test_mse[best])
+    mean_train = float(np.mean((data.y_train - data.y_train.mean()) ** 2))
+    close = abs(train / mean_train - 1) <= 0.05 and abs(test / data.mean_test_mse - 1) <= 0.05
+    assert ("as bad as predicting the mean" in text) == close

@@ -2,10 +2,14 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
+from app.demos import max_norm as subject
 from app.demos.max_norm import DEMO, NEURONS, Params, compute
 from app.demos.render import draw
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [Params(), Params(c=1.0, lr=0.1, steps=300, seed=3), Params(c=1.5, lr=0.02, seed=8)]
 
@@ -84,3 +88,15 @@ def test_renders_with_summary(params: Params) -> None:
     rendered = draw(DEMO, params, "png", "dark")
     assert rendered.body.startswith(b"\x89PNG")
     assert f"c = {params.c:g}" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    says(text, r"largest row norm ends at (N)", float(data.free_norms[-1].max()))
+    says(text, r"c = (N)", params.c)
+    assert data.capped_norms.max() <= params.c * (1 + 1e-12)  # "every row stays at or below c"
+    says(text, r"\(largest (N)\)", float(data.capped_norms.max()))
+    says(text, r"held-out error (N) without and (N) with", data.free_loss, data.capped_loss)

@@ -4,9 +4,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
+from app.demos import mixing_augmentations as subject
 from app.demos.mixing_augmentations import SIZE, Data, Params, beta_density, compute
+from tests.demos.claims import agrees, says, stated
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -129,3 +133,43 @@ def test_seed_changes_the_samples() -> None:
 def test_parameter_bounds(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         Params(**bad)
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    erased = np.all(data.cutout == 0.0, axis=2) & ~np.all(data.image_a == 0.0, axis=2)
+    rows, cols = np.flatnonzero(erased.any(axis=1)), np.flatnonzero(erased.any(axis=0))
+    height, width = rows.size, cols.size
+    says(text, r"Cutout erases (N)x(N) pixels", height, width)
+    assert ("(a square)" in text) == (height == width)
+    says(text, r"keeps the label cat (N)", data.cutout_label[0])
+    lam = data.mixup_lam
+    says(text, r"Mixup with λ = (N) from Beta\((N), (N)\)", lam, params.alpha, params.alpha)
+    np.testing.assert_allclose(data.mixup, lam * data.image_a + (1 - lam) * data.image_b)
+    if "blends" in text:
+        assert 0.005 <= lam < 0.995
+        says(text, r"blends the images and labels to cat (N) / dog (N)", lam, 1 - lam)
+    else:
+        mostly = stated(text, r"leaves almost only the (cat|dog)")[0]
+        assert (mostly == "cat") == (lam > 0.5)
+        assert agrees(f"{round(lam)}.00", lam)
+    pasted = np.all(data.cutmix == data.image_b, axis=2) & ~np.all(
+        data.cutmix == data.image_a, axis=2
+    )
+    top, bottom, left, right = (int(v) for v in data.cutmix_box)
+    area = (bottom - top) * (right - left) / data.image_a.shape[0] ** 2
+    assert pasted.mean() <= area  # where the dog shows, it was pasted
+    if area == 0:
+        assert "box is empty" in text
+        assert data.cutmix_label[0] == 1.0
+    else:
+        says(
+            text,
+            r"pastes a dog box over (N) of the cat, giving cat (N) / dog (N)",
+            area,
+            1 - area,
+            area,
+        )

@@ -4,9 +4,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
+from app.demos import noise_injection as subject
 from app.demos.noise_injection import SIGMAS, SIGMAS_FINE, Data, Params, compute
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 
 def _arrays(data: Data) -> dict[str, np.ndarray]:
@@ -89,3 +93,27 @@ def test_seed_changes_the_data_and_the_noise() -> None:
 def test_parameter_bounds(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         Params(**bad)
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    alpha = params.samples * params.sigma**2
+    ridge = np.linalg.solve(data.x.T @ data.x + alpha * np.eye(data.x.shape[1]), data.x.T @ data.y)
+    plain = np.linalg.lstsq(data.x, data.y)[0]
+    says(
+        text,
+        r"on (N) copies of the (N) inputs with noise σ = (N)",
+        params.copies,
+        params.samples,
+        params.sigma,
+    )
+    says(
+        text,
+        r"within (N) of ridge with α = nσ² = (N)",
+        float(np.max(np.abs(data.noisy - ridge))),
+        alpha,
+    )
+    says(text, r"weight norm is (N) of plain", float(np.linalg.norm(ridge) / np.linalg.norm(plain)))

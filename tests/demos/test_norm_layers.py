@@ -1,11 +1,17 @@
 """BN, LN, IN and GN each give mean 0 and variance 1 over exactly their own axes."""
 
+import re
+
 import numpy as np
 import pytest
+from hypothesis import example, given
 from pydantic import ValidationError
 
+from app.demos import norm_layers as subject
 from app.demos.norm_layers import DEMO, EPS, Params, compute
 from app.demos.render import draw
+from tests.demos.claims import agrees, says
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -135,3 +141,32 @@ def test_renders_with_summary(params: Params) -> None:
     rendered = draw(DEMO, params, "png", "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "Group Norm" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+@example(params=subject.Params(samples=2, groups=1, channels_per_group=1, positions=2, seed=10))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    n, c, hw = (int(v) for v in data.element)
+    says(text, r"\(sample (N), channel (N), position (N)\)", n, c, hw)
+    variances = {}
+    for k, name in enumerate(subject.METHODS):
+        members = data.members[k]
+        says(text, name + r" (N) \(over (N)\)", data.normalized[k, n, c, hw], int(members.sum()))
+        raw = data.x[members].var()
+        variances[name] = raw / (raw + subject.EPS)  # what (x - mean)/sqrt(var + eps) leaves
+        assert abs(data.normalized[k][members].mean()) < 1e-9
+    listed = re.search(r"variance 1\.00 except (.*?), where", text)
+    if listed is None:
+        assert "mean 0 and variance 1.00" in text
+        assert all(round(v, 2) == 1.0 for v in variances.values()), (variances, text)
+        return
+    said = dict(part.rsplit(" ", 1) for part in listed.group(1).split(", "))
+    for name, variance in variances.items():
+        if name in said:
+            assert agrees(said[name], variance), (name, text)
+            assert round(variance, 2) != 1.0, (name, text)
+        else:
+            assert round(variance, 2) == 1.0, (name, variance, text)

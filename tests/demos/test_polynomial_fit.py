@@ -4,12 +4,16 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import example, given
 from pydantic import ValidationError
 
 from app.demos import polynomial_fit
+from app.demos import polynomial_fit as subject
 from app.demos.polynomial_fit import Params, compute, features, ridge
 from app.demos.registry import demos
 from app.demos.render import draw
+from tests.demos.claims import agrees, says, stated
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -114,3 +118,43 @@ def test_renders(theme: str) -> None:
     rendered = draw(demo, Params(), "png", "dark" if theme == "dark" else "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "test MSE" in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+@example(params=subject.Params(seed=0, noise=0.0, degree=15, n=40, lam=1e-6))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    says(text, r"degree-(N) polynomial", params.degree)
+    says(text, r"train MSE (N) and test MSE (N)", data.train_at, data.test_at)
+    if "train error only rises" in text:
+        assert np.all(np.diff(data.train_mse) >= -1e-9 * data.train_mse.max()), text
+    best = int(np.argmin(data.test_mse))
+    if "lowest at the smallest" in text:
+        assert best == 0
+        says(text, r"smallest λ = (N) \((N)\)", data.lambdas[0], data.test_mse[0])
+    elif "test error stays at" in text:
+        says(
+            text,
+            r"stays at (N) from λ = (N) to its minimum at λ ≈ (N)",
+            data.test_mse[0],
+            data.lambdas[0],
+            data.lambdas[best],
+        )
+        assert best > 0
+        assert agrees(stated(text, r"stays at (N)")[0], data.test_mse[best])
+    else:
+        first, _, least, _ = stated(
+            text, r"test error falls from (N) at λ = (N) to its minimum (N) at λ ≈ (N)"
+        )
+        says(
+            text,
+            r"test error falls from (N) at λ = (N) to its minimum (N) at λ ≈ (N)",
+            data.test_mse[0],
+            data.lambdas[0],
+            data.test_mse[best],
+            data.lambdas[best],
+        )
+        assert best > 0
+        assert first != least, text

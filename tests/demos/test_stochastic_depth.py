@@ -4,9 +4,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
+from app.demos import stochastic_depth as subject
 from app.demos.stochastic_depth import Data, Params, compute, survival
+from tests.demos.claims import agrees, says, stated
+from tests.demos.strategies import params_for, summary_settings
 
 
 def _arrays(data: Data) -> dict[str, np.ndarray]:
@@ -90,3 +94,20 @@ def test_seed_changes_the_sampled_blocks() -> None:
 def test_parameter_bounds(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         Params(**bad)
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    blocks = params.blocks
+    p = 1.0 - np.arange(1, blocks + 1) / blocks * (1.0 - params.p_last)
+    if "falls linearly" in text:
+        says(text, r"from (N) at block 1 to (N) at block (N)", p[0], params.p_last, blocks)
+        assert round(p[0], 2) != round(params.p_last, 2)
+    else:
+        says(text, r"Every block survives with probability (N)", p[0])
+        assert agrees(stated(text, r"probability (N)")[0], params.p_last)
+    says(text, r"Σp_l = (N) of (N) blocks", float(p.sum()), blocks)
+    says(text, r"sampled mean (N)", float(data.active.sum(axis=0).mean()))

@@ -4,12 +4,16 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos import weight_decay
+from app.demos import weight_decay as subject
 from app.demos.registry import demos
 from app.demos.render import draw
 from app.demos.weight_decay import Params, compute, loss, step
+from tests.demos.claims import says
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -129,3 +133,21 @@ def test_renders(theme: str) -> None:
     rendered = draw(demo, Params(), "png", "dark" if theme == "dark" else "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "‖w‖ = " in rendered.alt
+
+
+@summary_settings
+@given(params=params_for(subject.Params))
+def test_summary_agrees_with_the_data(params: subject.Params) -> None:
+    data = subject.compute(params)
+    text = subject.summary(data)
+    norms = np.linalg.norm(data.final_weights, axis=1)
+    says(text, r"After (N) steps of gradient descent with η = (N)", params.steps, params.eta)
+    says(text, r"no decay\): ‖w‖ = (N), val loss (N)", norms[0], data.val_loss[0, -1])
+    says(
+        text, r"λ = (N): ‖w‖ = (N), val loss (N), λ = 1", params.lam, norms[1], data.val_loss[1, -1]
+    )
+    says(text, r"λ = 1: ‖w‖ = (N), val loss (N)\.", norms[2], data.val_loss[2, -1])
+    # The three runs are in order of λ (0, λ, 1): stronger decay, smaller weights?
+    assert ("Stronger decay keeps the weights smaller." in text) == bool(
+        norms[0] > norms[1] > norms[2]
+    )
