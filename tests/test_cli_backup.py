@@ -212,7 +212,8 @@ def make_folder(path: Path) -> None:
         (
             make_unknown_revision,
             "{path} is at revision 'ffff9999', which this prepdeck does not know "
-            "(it knows 0001, 0002): restore it with the newer prepdeck that made it",
+            f"(it knows {', '.join(migrate.known_revisions())}): "
+            "restore it with the newer prepdeck that made it",
         ),
         (
             make_damaged,
@@ -267,7 +268,10 @@ def test_restore_migrates_an_older_backup_on_a_copy(runner: CliRunner, tmp_path:
     original = old.read_bytes()
     result = runner.invoke(main, ["restore", str(old), "--yes"])
     assert result.exit_code == 0, result.output
-    assert "(at revision 0002, migrated from revision 0001)" in result.output
+    assert (
+        f"(at revision {migrate.known_revisions()[-1]}, migrated from revision 0001)"
+        in result.output
+    )
     database = tmp_path / "data" / "prepdeck.sqlite3"
     assert usernames(database) == ["grace"]
     engine = create_engine(f"sqlite:///{database}")

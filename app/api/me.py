@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import CsrfProtected, CurrentUser, presented_token
@@ -115,6 +115,8 @@ def update_settings(body: StudySettings, user: CurrentUser, session: SessionDep)
 
 class PasswordChange(BaseModel):
     """The current password and the new one."""
+
+    model_config = ConfigDict(extra="forbid")
 
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)

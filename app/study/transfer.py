@@ -12,6 +12,7 @@ user sees all of it or none of it.
 
 import csv
 import io
+import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -39,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.content.models import Library
+from app.input_checks import json_errors
 from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
 from app.study.reviews import (
     IMPORT_RUNNING,
@@ -185,6 +187,16 @@ def _problems(
     return problems
 
 
+def _unparsable(raw: bytes, exc: ValueError) -> list[tuple[tuple[str | int, ...], str]]:
+    """Name the field that made the file unparsable when it is a lone surrogate, else say why."""
+    try:
+        data = json.loads(raw)  # unlike the fast parser, it takes lone surrogates
+    except (ValueError, RecursionError):
+        return [((), f"{NOT_AN_EXPORT}: Invalid JSON: {exc}")]
+    named = [(tuple(error["loc"]), str(error["msg"])) for error in json_errors(data, ())]
+    return named or [((), f"{NOT_AN_EXPORT}: Invalid JSON: {exc}")]
+
+
 def parse_export(raw: bytes) -> Export:
     """Parse and check an export file whole; raise NotAnExport naming each problem (up to 10).
 
@@ -194,7 +206,7 @@ def parse_export(raw: bytes) -> Export:
     try:
         data = pydantic_core.from_json(raw)
     except ValueError as exc:
-        raise NotAnExport([((), f"{NOT_AN_EXPORT}: Invalid JSON: {exc}")]) from exc
+        raise NotAnExport(_unparsable(raw, exc)) from exc
     if not isinstance(data, dict):
         raise NotAnExport([((), f"{NOT_AN_EXPORT}: Input should be an object")])
     entries: dict[str, list[Any]] = {}

@@ -24,6 +24,7 @@ from schemathesis.generation import GenerationMode
 
 from app import migrate
 from app.config import Settings
+from app.input_checks import SELF_CHECKED_BODIES
 from app.main import create_app
 from tests.helpers import PASSWORD
 
@@ -156,7 +157,12 @@ def test_nan_infinity_surrogates_and_nul_are_422(
     for variant in variants:
         response = variant.call_and_validate(headers=headers, checks=ALL_CHECKS)
         assert response.status_code == 422, (variant.body, variant.query, response.text)
-        assert response.json()["detail"][0]["type"] in HOSTILE_ERRORS
+        error = response.json()["detail"][0]
+        if path in SELF_CHECKED_BODIES:
+            # The import checks its own body off the event loop: it names the entry and field.
+            assert len(error["loc"]) > 1, error
+        else:
+            assert error["type"] in HOSTILE_ERRORS
 
 
 def _parts(case: Any) -> dict[str, Any]:

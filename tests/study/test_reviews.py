@@ -262,7 +262,7 @@ def test_a_card_removed_from_content_is_hidden_with_its_history(
     review(db, user, library, "dropout", rating=1)
     deck_file = content_copy / "regularization/deck.yaml"
     deck_text = deck_file.read_text(encoding="utf-8")
-    deck_file.write_text(deck_text.replace(", card: dropout}", "}"), encoding="utf-8")
+    deck_file.write_text(deck_text.replace("card: dropout\n", "\n"), encoding="utf-8")
     (content_copy / "regularization/cards/04-dropout.yaml").rename(content_copy / "dropout.bak")
     smaller = load_library(content_copy)
     later = NOON + timedelta(minutes=5)
