@@ -33,7 +33,11 @@ def _number_not_text(value: Any, info: ValidationInfo) -> Any:
 
 # An integer as JSON writes one: 3 (or 3.0, which JSON Schema counts as an integer too), never
 # "3" or true. A form's text is converted when validated with context {TEXT_FORM: True}.
-JsonInt = Annotated[int, BeforeValidator(_number_not_text)]
+NUMBER_NOT_TEXT = BeforeValidator(_number_not_text)
+JsonInt = Annotated[int, NUMBER_NOT_TEXT]
+# With bounds, write Annotated[int, Field(ge=...), NUMBER_NOT_TEXT]: bounds given after the
+# validator (Annotated[JsonInt, Field(ge=...)]) land on the validator, and an optional
+# field's schema then carries them as unknown keywords that clients ignore.
 
 
 def text_error(value: str, loc: tuple[str | int, ...]) -> dict[str, Any] | None:

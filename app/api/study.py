@@ -14,7 +14,7 @@ from app.content.models import Library
 from app.content.queries import ApiDifficultyParam
 from app.db import SessionDep
 from app.deps import LibraryDep
-from app.input_checks import JsonInt
+from app.input_checks import NUMBER_NOT_TEXT, JsonInt
 from app.models import User, utcnow
 from app.study.queue import Counts, QueueItem, StudyFilter, build_queue, practice_card
 from app.study.reviews import record_review, set_flag, undo_last_review
@@ -141,6 +141,10 @@ def _json(body: BaseModel) -> Response:
     return Response(body.model_dump_json(), media_type="application/json")
 
 
+DurationMs = Annotated[int, Field(ge=0, le=86_400_000), NUMBER_NOT_TEXT]
+CardVersion = Annotated[int, Field(ge=0), NUMBER_NOT_TEXT]
+
+
 class ReviewIn(BaseModel):
     """A grade for a card."""
 
@@ -150,9 +154,9 @@ class ReviewIn(BaseModel):
     # JSON numbers only: true or "3" is a mistake in the client, not a rating.
     rating: JsonInt = Field(ge=1, le=4, description="1 again, 2 hard, 3 good, 4 easy")
     review_id: uuid.UUID = Field(description="idempotency key: a retry with it records nothing new")
-    duration_ms: JsonInt | None = Field(default=None, ge=0, le=86_400_000)
-    version: JsonInt | None = Field(
-        default=None, ge=0, description="the card version shown; a stale one gives 409"
+    duration_ms: DurationMs | None = None
+    version: CardVersion | None = Field(
+        default=None, description="the card version shown; a stale one gives 409"
     )
 
 

@@ -15,17 +15,21 @@ from typing import Any
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
+from sqlalchemy import select
 
 from app import migrate
+from app.accounts.service import issue_token
 from app.config import Settings
 from app.input_checks import SELF_CHECKED_BODIES
 from app.main import create_app
+from app.models import User
 from tests.helpers import PASSWORD
 
 # Every operation the API documents, listed without a database (the schema is static).
@@ -35,21 +39,26 @@ OPERATIONS = [
 ]
 load_all_checks()
 ALL_CHECKS = list(CHECKS.get_all())
-# Sign-up rules (the shape of a username, a password's strength) are the service's, beyond what
-# a schema can state: a schema-valid sign-up may be refused with 422 naming the rule.
+# Some rules are the service's, beyond what a schema can state, so a schema-valid request may
+# be refused with 422 naming the rule: a username's shape and a password's strength (sign-up,
+# password change), the decks and topics the content has (study filters), and an import's
+# printable ids and timestamps between 2000 and tomorrow.
 # The Bearer token is the fixture user's, sent with each request, not a generated one.
+SERVICE_RULES = {
+    "/api/v1/auth/register": ["2xx", "403", "409", "422", "429"],
+    "/api/v1/me/password": ["2xx", "403", "422", "429"],
+    "/api/v1/study/next": ["2xx", "404", "422"],
+    "/api/v1/me/import": ["2xx", "409", "422"],
+}
 CONFIG = SchemathesisConfig.from_dict(
     {
         "generation": {"with-security-parameters": False},
         "operations": [
             {
-                "include-path": "/api/v1/auth/register",
-                "checks": {
-                    "positive_data_acceptance": {
-                        "expected-statuses": ["2xx", "403", "409", "422", "429"]
-                    }
-                },
+                "include-path": path,
+                "checks": {"positive_data_acceptance": {"expected-statuses": statuses}},
             }
+            for path, statuses in SERVICE_RULES.items()
         ],
     }
 )
@@ -69,18 +78,28 @@ INPUT_OPERATIONS = [
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
-    """The API schema of a fresh app, and a Bearer token of a user on it."""
+def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, FastAPI]]:
+    """The API schema of a fresh app with one user on it, and the app."""
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
     app = create_app(Settings(data_dir=data_dir, warm_demos=False, _env_file=None))
     migrate.upgrade(app.state.engine)
     with TestClient(app) as client:
         client.post("/api/v1/auth/register", json={"username": "fuzzer", "password": PASSWORD})
-        token = client.post(
-            "/api/v1/auth/login", json={"username": "fuzzer", "password": PASSWORD}
-        ).json()["token"]
-    yield schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG), token
+    yield schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG), app
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def api(fuzzed_app: tuple[Any, FastAPI]) -> tuple[Any, str]:
+    """The API schema and a new Bearer token of its user.
+
+    A new token per test: fuzzing log-out-everywhere or a password change ends the others.
+    """
+    schema, app = fuzzed_app
+    with app.state.sessionmaker() as session:
+        user = session.scalars(select(User).where(User.username == "fuzzer")).one()
+        token = issue_token(session=session, user=user, kind="api")
+    return schema, token
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
