@@ -4,6 +4,7 @@ One dependency on every route checks the query, the path, a form and a JSON body
 route sees them, so each route need not; the answer is a 422 that names the field.
 """
 
+import json
 import math
 from typing import Annotated, Any
 
@@ -49,6 +50,18 @@ def text_error(value: str, loc: tuple[str | int, ...]) -> dict[str, Any] | None:
     except UnicodeEncodeError:
         return {"type": "string_unicode", "loc": loc, "msg": f"Text {SURROGATE}", "input": value}
     return None
+
+
+def raw_json_errors(raw: bytes, loc: tuple[str | int, ...]) -> list[dict[str, Any]]:
+    """Return json_errors of a JSON file (NUL, lone surrogates, NaN, Inf), none if it is not JSON.
+
+    For routes that check their own large body off the event loop (SELF_CHECKED_BODIES).
+    """
+    try:
+        data = json.loads(raw)  # the standard parser: it takes lone surrogates, so they are named
+    except (ValueError, RecursionError):
+        return []  # not JSON: the route's own parsing says so
+    return json_errors(data, loc)
 
 
 def json_errors(data: Any, loc: tuple[str | int, ...]) -> list[dict[str, Any]]:

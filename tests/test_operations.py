@@ -54,10 +54,10 @@ def test_metrics(client: TestClient) -> None:
     assert "prepdeck_reviews_total 1.0" in text
     assert "prepdeck_demo_cache_hits_total" in text
     assert 'prepdeck_demo_render_seconds_count{demo="dropout-mask"}' in text
-    # SQL statements per request: a review runs 5, its repeat 3; a demo image none.
+    # SQL statements per request: a review runs 6, its repeat 3; a demo image none.
     reviews = 'method="POST",route="/api/v1/reviews"'
     assert f"prepdeck_db_queries_per_request_count{{{reviews}}} 2.0" in text
-    assert f"prepdeck_db_queries_per_request_sum{{{reviews}}} 8.0" in text
+    assert f"prepdeck_db_queries_per_request_sum{{{reviews}}} 9.0" in text
     demo = 'method="GET",route="/api/v1/demos/{demo_id}.png"'
     assert f"prepdeck_db_queries_per_request_sum{{{demo}}} 0.0" in text
 

@@ -16,6 +16,7 @@ from app.api.schemas import AUTHENTICATED, CSRF_FAILED, LOGIN_REQUIRED
 from app.content.models import Library
 from app.db import SessionDep
 from app.deps import LibraryDep
+from app.input_checks import raw_json_errors
 from app.models import User, utcnow
 from app.study.progress import compute_progress
 from app.study.settings import StudySettings
@@ -215,6 +216,9 @@ async def import_json(
 
 
 def _import(raw: bytes, user: User, session: Session, library: Library) -> ImportOut:
+    hostile = raw_json_errors(raw, ("body",))
+    if hostile:
+        raise RequestValidationError(hostile)
     try:
         added, rebuilt = import_progress(
             session=session, user=user, data=parse_export(raw), now=utcnow(), library=library

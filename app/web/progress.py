@@ -9,7 +9,8 @@ from pydantic import ValidationError
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.db import SessionDep
 from app.deps import LibraryDep
-from app.input_checks import TEXT_FORM
+from app.errors import encodable
+from app.input_checks import TEXT_FORM, raw_json_errors
 from app.models import utcnow
 from app.study.charts import calendar_png, forecast_png
 from app.study.day import timezone_names
@@ -169,6 +170,13 @@ def submit_import(
     if len(raw) > MAX_IMPORT_BYTES:
         errors = [f"file: larger than {MAX_IMPORT_BYTES // 1_000_000} MB"]
         return settings_page(request, values, errors=errors, status_code=413)
+    hostile = raw_json_errors(raw, ("file",))  # NUL, NaN or a lone surrogate: as the API does
+    if hostile:
+        errors = [
+            str(encodable(f"{'.'.join(map(str, error['loc']))}: {error['msg']}"))
+            for error in hostile
+        ]
+        return settings_page(request, values, errors=errors, status_code=422)
     now = utcnow()
     try:
         added, _rebuilt = import_progress(
