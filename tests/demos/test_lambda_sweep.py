@@ -1,13 +1,16 @@
 """The lambda-sweep demo: a huge λ drives w to 0 and both errors up to predicting the mean."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos import lambda_sweep
-from app.demos.lambda_sweep import Params, compute
+from app.demos.lambda_sweep import CLOSE, REPEATS, ZONE, Params, compute, summary
 from app.demos.registry import demos
 from app.demos.render import draw
 
@@ -39,6 +42,20 @@ def test_best_test_error_is_clearly_lower(params: Params) -> None:
     assert data.underfit_above < data.lambdas[-1]  # there is an underfitting zone
     assert data.best_lambda < data.underfit_above
     assert np.all(data.test_mse[data.lambdas > data.underfit_above] > 1.5 * data.best_test)
+
+
+@pytest.mark.parametrize("params", [*CASES, *(Params(seed=seed) for seed in range(10))])
+def test_largest_lambda_train_and_test_are_close_together(params: Params) -> None:
+    data = compute(params)
+    train, test = data.train_mse[-1], data.test_mse[-1]
+    assert abs(test - train) <= CLOSE * test  # as the card says: both high and close together
+    assert min(train, test) > ZONE * data.best_test
+
+
+def test_default_errors_at_the_largest_lambda_differ_by_under_ten_percent() -> None:
+    data = compute(Params())
+    assert abs(data.test_mse[-1] - data.train_mse[-1]) < 0.1 * data.test_mse[-1]
+    assert data.test_mse[0] > 100 * data.train_mse[0]  # the smallest λ: far apart
 
 
 def test_default_has_both_zones() -> None:
@@ -101,3 +118,52 @@ def test_renders(theme: str) -> None:
     rendered = draw(demo, Params(), "png", "dark" if theme == "dark" else "light")
     assert rendered.body.startswith(b"\x89PNG")
     assert "underfits" in rendered.alt
+
+
+PARAMS = st.builds(
+    Params,
+    lam=st.floats(1e-4, 1e4),
+    n=st.integers(10, 60),
+    noise=st.floats(0.05, 0.8),
+    seed=st.integers(0, 9999),
+)
+
+
+def _ratio(ratio: float) -> str:
+    return f"{ratio:.2g}" if ratio < 100 else f"{ratio:,.0f}"
+
+
+def _apart(train: float, test: float) -> str:
+    gap = abs(test - train) / max(test, train)
+    if gap <= CLOSE:
+        return f"close together ({100 * gap:.0f}% apart)"
+    if test > train:
+        return f"far apart (test {_ratio(test / train)}× train)"
+    return f"far apart (train {_ratio(train / test)}× test)"
+
+
+@settings(max_examples=25, deadline=None)
+@given(params=PARAMS)
+def test_summary_states_what_the_data_show(params: Params) -> None:
+    data = compute(params)
+    text = summary(data)
+    assert text.startswith(f"Averaged over {REPEATS} training sets of {params.n} points")
+    assert f"train MSE {data.train_at:.3f} and test MSE {data.test_at:.3f}" in text
+    assert data.best_test == data.test_mse.min()
+    assert f"best test MSE is {data.best_test:.3f}" in text
+    low_train, low_test = data.train_mse[0], data.test_mse[0]
+    high_train, high_test = data.train_mse[-1], data.test_mse[-1]
+    limit = ZONE * data.best_test
+    overfits = low_test > limit and low_train < low_test
+    assert ("model overfits" in text) == overfits
+    assert ("model does not overfit" in text) == (not overfits)
+    assert f"train {low_train:.3f} and test {low_test:.3f}, {_apart(low_train, low_test)}" in text
+    assert ("model underfits" in text) == (high_test > limit)
+    assert ("model does not underfit" in text) == (high_test <= limit)
+    assert f"({_ratio(high_test / data.best_test)}× the best test MSE), " in text
+    assert f"{_apart(high_train, high_test)}, " in text
+    mean_like = abs(high_test - data.mean_test_mse) <= 0.03 * data.mean_test_mse
+    assert ("as bad as predicting the mean" in text) == mean_like
+    assert f"‖w‖ = {data.weight_norm[-1]:.4f}" in text
+    # every "N% apart" is a gap no larger than CLOSE
+    assert all(int(pct) <= 100 * CLOSE for pct in re.findall(r"(\d+)% apart", text))
