@@ -3,7 +3,10 @@
 Ten features, three of which matter. Objectives as scikit-learn defines them (with an
 unpenalized intercept, so on centred data): Lasso (1/(2n))‖y - Xw‖² + α‖w‖₁, solved by
 coordinate descent whose update is the proximal step (soft-thresholding); Ridge
-‖y - Xw‖² + α‖w‖², solved in closed form.
+‖y - Xw‖² + α‖w‖², solved in closed form. Below the paths, the same Lasso objective is run
+for a few dozen steps two ways from w = 0, with the same step size 1/L: proximal gradient
+(ISTA), whose soft-threshold lands weights exactly on 0, and plain subgradient descent with
+α·sign(w), which overshoots and swings around 0 without landing on it.
 """
 
 from dataclasses import dataclass
@@ -19,6 +22,9 @@ TRUE_WEIGHTS = np.array([3.0, -2.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 SWEEP = np.logspace(-2.0, 3.0, 26)
 SWEEPS_PER_ROUND = 5
 MAX_ROUNDS = 200
+STEPS = 50  # iterations of the two descent methods drawn
+TAIL = 10  # the last steps, over which the step-to-step movement is measured
+FIGSIZE = (8.0, 7.0)
 
 
 class Params(DemoParams):
@@ -44,6 +50,13 @@ class Data:
     true_weights: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    step_size: float
+    proximal_steps: np.ndarray  # (STEPS + 1, features) iterates of proximal gradient
+    subgradient_steps: np.ndarray  # (STEPS + 1, features) iterates of subgradient descent
+    proximal_zeros: int  # weights exactly 0 after the last step
+    subgradient_zeros: int
+    proximal_jump: float  # largest move of a noise weight in one of the last TAIL steps
+    subgradient_jump: float
 
 
 def soft_threshold(value: np.ndarray, threshold: np.ndarray | float) -> np.ndarray:
@@ -105,6 +118,27 @@ def ridge(x: np.ndarray, y: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     return weights
 
 
+def descend(
+    x: np.ndarray, y: np.ndarray, alpha: float, steps: int
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Run proximal gradient and subgradient descent on the Lasso from w = 0, step 1/L.
+
+    L is the largest eigenvalue of XᵀX/n, the gradient's Lipschitz constant.
+    """
+    n, features = x.shape
+    gram = x.T @ x / n
+    moment = x.T @ y / n
+    step = 1.0 / float(np.linalg.eigvalsh(gram)[-1])
+    proximal = np.zeros((steps + 1, features))
+    subgradient = np.zeros((steps + 1, features))
+    for t in range(steps):
+        w = proximal[t]
+        proximal[t + 1] = soft_threshold(w - step * (gram @ w - moment), step * alpha)
+        w = subgradient[t]
+        subgradient[t + 1] = w - step * (gram @ w - moment + alpha * np.sign(w))
+    return step, proximal, subgradient
+
+
 def compute(params: Params) -> Data:
     """Draw sparse linear data; fit Lasso and Ridge over the α sweep and at the chosen α."""
     rng = np.random.default_rng(params.seed)
@@ -115,6 +149,8 @@ def compute(params: Params) -> Data:
     alphas = np.append(SWEEP, params.alpha)
     lasso_weights = lasso(x, y, alphas)
     ridge_weights = ridge(x, y, alphas)
+    step, proximal, subgradient = descend(x, y, params.alpha, STEPS)
+    noise = TRUE_WEIGHTS == 0.0
     return Data(
         alpha=params.alpha,
         alphas=SWEEP.copy(),
@@ -127,6 +163,13 @@ def compute(params: Params) -> Data:
         true_weights=TRUE_WEIGHTS.copy(),
         x=x,
         y=y,
+        step_size=step,
+        proximal_steps=proximal,
+        subgradient_steps=subgradient,
+        proximal_zeros=int(np.sum(proximal[-1] == 0.0)),
+        subgradient_zeros=int(np.sum(subgradient[-1] == 0.0)),
+        proximal_jump=float(np.abs(np.diff(proximal[-TAIL - 1 :, noise], axis=0)).max()),
+        subgradient_jump=float(np.abs(np.diff(subgradient[-TAIL - 1 :, noise], axis=0)).max()),
     )
 
 
@@ -157,9 +200,18 @@ def _draw_path(
     light_log_ticks(ax)
 
 
+def _draw_steps(ax: Axes, steps: np.ndarray, colour: str, palette: Palette) -> None:
+    noise = np.flatnonzero(TRUE_WEIGHTS == 0)
+    ax.axhline(0.0, color=palette.muted, lw=0.8)
+    ax.plot(steps[:, noise], color=colour, lw=1.0, alpha=0.85, marker=".", ms=3)
+    ax.set_xlim(0, len(steps) - 1)
+
+
 def plot(data: Data, palette: Palette) -> Figure:
-    """Draw the Lasso and Ridge paths side by side with the chosen α marked."""
-    figure, (lasso_ax, ridge_ax) = new_figure(palette, (8.0, 4.2), ncols=2, bottom=1.0)
+    """Draw the Lasso and Ridge paths with the chosen α; below, the two descent methods."""
+    figure, (lasso_ax, ridge_ax, proximal_ax, subgradient_ax) = new_figure(
+        palette, FIGSIZE, nrows=2, ncols=2, top=0.75, bottom=0.6, gap=0.95
+    )
     features = len(data.true_weights)
     _draw_path(lasso_ax, data.alphas, data.lasso_path, data.lasso, data.alpha, palette)
     _draw_path(ridge_ax, data.alphas, data.ridge_path, data.ridge, data.alpha, palette)
@@ -182,7 +234,7 @@ def plot(data: Data, palette: Palette) -> Figure:
     )
     figure.legend(
         *lasso_ax.get_legend_handles_labels(),
-        loc="outside lower center",
+        loc="upper center",
         ncol=5,
         fontsize=8.5,
         facecolor=palette.surface,
@@ -190,17 +242,60 @@ def plot(data: Data, palette: Palette) -> Figure:
         labelcolor=palette.text,
         handlelength=1.5,
         columnspacing=1.2,
+        borderaxespad=0.3,
+    )
+
+    _draw_steps(proximal_ax, data.proximal_steps, palette.accent, palette)
+    _draw_steps(subgradient_ax, data.subgradient_steps, palette.bad, palette)
+    noise = data.true_weights == 0.0
+    reach = float(
+        np.abs(np.concatenate([data.proximal_steps, data.subgradient_steps])[:, noise]).max()
+    )
+    proximal_ax.set_ylim(-1.15 * reach - 1e-12, 1.15 * reach + 1e-12)
+    subgradient_ax.sharey(proximal_ax)
+    noise_count = int(np.sum(noise))
+    step_label = f"step (size 1/L = {data.step_size:.2f}) at the chosen α"
+    finish(
+        proximal_ax,
+        palette,
+        title=(
+            f"Proximal (ISTA): {int(np.sum(data.proximal_steps[-1, noise] == 0.0))} of "
+            f"{noise_count} noise weights = 0"
+        ),
+        xlabel=step_label,
+        ylabel="noise weights (true 0)",
+        legend=False,
+    )
+    finish(
+        subgradient_ax,
+        palette,
+        title=(
+            f"Subgradient, α·sign(w): {int(np.sum(data.subgradient_steps[-1, noise] == 0.0))} of "
+            f"{noise_count} = 0"
+        ),
+        xlabel=step_label,
+        ylabel="",
+        legend=False,
     )
     return figure
 
 
 def summary(data: Data) -> str:
     """State how many weights each method sets exactly to zero at the chosen α."""
+    features = len(data.lasso)
     smallest = float(np.min(np.abs(data.ridge)))
+    ridge_end = "shrunk but not zero" if smallest > 0.0 else "exactly zero"
+    noise = int(np.sum(data.true_weights == 0.0))
+    moves = "still move" if data.subgradient_jump > data.proximal_jump else "move"
     return (
-        f"At α = {data.alpha:g}, the Lasso sets {data.lasso_zeros} of {len(data.lasso)} weights "
+        f"At α = {data.alpha:g}, the Lasso sets {data.lasso_zeros} of {features} weights "
         f"exactly to 0 (soft-thresholding), while Ridge sets {data.ridge_zeros}: its smallest "
-        f"weight is {smallest:.2g}, shrunk but not zero."
+        f"weight is {smallest:.2g}, {ridge_end}. After {STEPS} steps of size "
+        f"{data.step_size:.2f} from w = 0, proximal gradient has {data.proximal_zeros} of "
+        f"{features} weights exactly 0 and plain subgradient descent {data.subgradient_zeros}; "
+        f"in the last {TAIL} steps the {noise} noise weights (true 0) {moves} by up to "
+        f"{data.subgradient_jump:.2g} per step under subgradient descent and by up to "
+        f"{data.proximal_jump:.2g} under the proximal step."
     )
 
 
@@ -211,4 +306,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    figsize=FIGSIZE,
 )
