@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, light_log_ticks, new_figure
+from app.demos.style import Palette, finish, light_log_ticks, style_axes
 
 TRUE_WEIGHTS = np.array([3.0, -2.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 SWEEP = np.logspace(-2.0, 3.0, 26)
@@ -24,6 +25,7 @@ SWEEPS_PER_ROUND = 5
 MAX_ROUNDS = 200
 STEPS = 50  # iterations of the two descent methods drawn
 TAIL = 10  # the last steps, over which the step-to-step movement is measured
+GAP = 8  # steps of empty axis between the two runs
 FIGSIZE = (8.0, 7.0)
 
 
@@ -200,18 +202,78 @@ def _draw_path(
     light_log_ticks(ax)
 
 
-def _draw_steps(ax: Axes, steps: np.ndarray, colour: str, palette: Palette) -> None:
-    noise = np.flatnonzero(TRUE_WEIGHTS == 0)
+def _new_figure(palette: Palette) -> tuple[Figure, list[Axes]]:
+    """Return the figure with two axes side by side on top and one wide axes below.
+
+    Margins and gaps in inches, fixed as in new_figure: one wide axes, not two, below, since
+    each axes costs about as much to draw as a whole small figure.
+    """
+    width, height = FIGSIZE
+    left, right, top, bottom, gap = 0.7, 0.2, 0.75, 0.6, 0.95
+    figure = Figure(figsize=FIGSIZE, facecolor=palette.background)
+    grid = figure.add_gridspec(
+        2,
+        2,
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=gap / ((width - left - right - gap) / 2),
+        hspace=gap / ((height - top - bottom - gap) / 2),
+    )
+    axes = [figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])]
+    axes.append(figure.add_subplot(grid[1, :]))
+    for ax in axes:
+        style_axes(ax, palette)
+    return figure, axes
+
+
+def _draw_descent(ax: Axes, data: Data, palette: Palette) -> None:
+    """Draw the noise weights step by step, proximal then subgradient, on one wide axes."""
+    noise = data.true_weights == 0.0
+    steps = np.arange(STEPS + 1)
+    offset = STEPS + GAP
     ax.axhline(0.0, color=palette.muted, lw=0.8)
-    ax.plot(steps[:, noise], color=colour, lw=1.0, alpha=0.85, marker=".", ms=3)
-    ax.set_xlim(0, len(steps) - 1)
+    ax.axvline(STEPS + GAP / 2, color=palette.grid, lw=1.5)
+    runs = [
+        (data.proximal_steps, 0, palette.accent, "Proximal step (ISTA)"),
+        (data.subgradient_steps, offset, palette.bad, "Subgradient step, α·sign(w)"),
+    ]
+    for path, start, colour, name in runs:
+        ax.plot(start + steps, path[:, noise], color=colour, lw=1.0, alpha=0.85, marker=".", ms=3)
+        zeros = int(np.sum(path[-1, noise] == 0.0))
+        ax.text(
+            start + STEPS / 2,
+            0.96,
+            f"{name}: {zeros} of {int(np.sum(noise))} exactly 0",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=9.5,
+            color=colour,
+            fontweight="bold",
+        )
+    both = np.concatenate([data.proximal_steps, data.subgradient_steps])
+    reach = max(float(np.abs(both[:, noise]).max()), 1e-12)  # never an empty range
+    ax.set_ylim(-1.15 * reach, 1.5 * reach)  # headroom for the two names
+    ax.set_xlim(-1, offset + STEPS + 1)
+    ticks = [0, STEPS // 2, STEPS]
+    ax.xaxis.set_major_locator(FixedLocator([*ticks, *(offset + t for t in ticks)]))
+    ax.xaxis.set_major_formatter(FixedFormatter([str(t) for t in ticks * 2]))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+    finish(
+        ax,
+        palette,
+        title=f"The {int(np.sum(noise))} noise weights, step by step at α = {data.alpha:g}",
+        xlabel=f"step (size 1/L = {data.step_size:.2f}, from w = 0)",
+        ylabel="weight (true 0)",
+        legend=False,
+    )
 
 
 def plot(data: Data, palette: Palette) -> Figure:
     """Draw the Lasso and Ridge paths with the chosen α; below, the two descent methods."""
-    figure, (lasso_ax, ridge_ax, proximal_ax, subgradient_ax) = new_figure(
-        palette, FIGSIZE, nrows=2, ncols=2, top=0.75, bottom=0.6, gap=0.95
-    )
+    figure, (lasso_ax, ridge_ax, descent_ax) = _new_figure(palette)
     features = len(data.true_weights)
     _draw_path(lasso_ax, data.alphas, data.lasso_path, data.lasso, data.alpha, palette)
     _draw_path(ridge_ax, data.alphas, data.ridge_path, data.ridge, data.alpha, palette)
@@ -245,38 +307,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         borderaxespad=0.3,
     )
 
-    _draw_steps(proximal_ax, data.proximal_steps, palette.accent, palette)
-    _draw_steps(subgradient_ax, data.subgradient_steps, palette.bad, palette)
-    noise = data.true_weights == 0.0
-    reach = float(
-        np.abs(np.concatenate([data.proximal_steps, data.subgradient_steps])[:, noise]).max()
-    )
-    proximal_ax.set_ylim(-1.15 * reach - 1e-12, 1.15 * reach + 1e-12)
-    subgradient_ax.sharey(proximal_ax)
-    noise_count = int(np.sum(noise))
-    step_label = f"step (size 1/L = {data.step_size:.2f}) at the chosen α"
-    finish(
-        proximal_ax,
-        palette,
-        title=(
-            f"Proximal (ISTA): {int(np.sum(data.proximal_steps[-1, noise] == 0.0))} of "
-            f"{noise_count} noise weights = 0"
-        ),
-        xlabel=step_label,
-        ylabel="noise weights (true 0)",
-        legend=False,
-    )
-    finish(
-        subgradient_ax,
-        palette,
-        title=(
-            f"Subgradient, α·sign(w): {int(np.sum(data.subgradient_steps[-1, noise] == 0.0))} of "
-            f"{noise_count} = 0"
-        ),
-        xlabel=step_label,
-        ylabel="",
-        legend=False,
-    )
+    _draw_descent(descent_ax, data, palette)
     return figure
 
 

@@ -85,16 +85,31 @@ def compute(params: Params) -> Data:
     centred = phi - mean[:, None, :]
     y_mean = y_train.mean(axis=1)  # (R,)
     gram = centred.transpose(0, 2, 1) @ centred  # (R, 25, 25)
-    systems = gram[:, None] + lambdas[None, :, None, None] * np.eye(size)  # (R, L, 25, 25)
     moment = np.einsum("rnk,rn->rk", centred, y_train - y_mean[:, None])
-    rhs = np.broadcast_to(moment[:, None, :, None], (REPEATS, len(lambdas), size, 1))
-    weights = np.linalg.solve(systems, rhs)[..., 0]  # (R, L, 25)
+    # (G + λI)⁻¹b for every λ from one eigendecomposition of each training set's G
+    values, vectors = np.linalg.eigh(gram)
+    rotated = np.einsum("rkj,rk->rj", vectors, moment)
+    scaled = rotated[:, None, :] / (values[:, None, :] + lambdas[None, :, None])
+    weights = np.einsum("rkj,rlj->rlk", vectors, scaled)  # (R, L, 25)
     intercepts = y_mean[:, None] - np.einsum("rlk,rk->rl", weights, mean)  # (R, L)
 
     fitted = intercepts[:, None, :] + phi @ weights.transpose(0, 2, 1)  # (R, n, L)
     train_mse = np.mean((fitted - y_train[..., None]) ** 2, axis=(0, 1))
-    predicted = intercepts[:, None, :] + features(x_test) @ weights.transpose(0, 2, 1)
-    test_mse = np.mean((predicted - y_test[None, :, None]) ** 2, axis=(0, 1))
+    # Test error of b + φ·w from the test set's moments, for all (set, λ) pairs at once:
+    # mean (b + φ·w - y)² = wᵀMw + 2b m·w - 2 w·c + b² - 2b ȳ + mean y²
+    test_phi = features(x_test)
+    second = test_phi.T @ test_phi / N_TEST
+    test_mean, cross = test_phi.mean(axis=0), test_phi.T @ y_test / N_TEST
+    flat, b = weights.reshape(-1, size), intercepts.ravel()
+    per_pair = (
+        np.einsum("pk,pk->p", flat @ second, flat)
+        + 2 * b * (flat @ test_mean)
+        - 2 * flat @ cross
+        + b**2
+        - 2 * b * y_test.mean()
+        + np.mean(y_test**2)
+    )
+    test_mse = per_pair.reshape(REPEATS, -1).mean(axis=0)
     sweep_test = test_mse[:-1]
     best = int(np.argmin(sweep_test))
     bad = sweep_test > ZONE * sweep_test[best]

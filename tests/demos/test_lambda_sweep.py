@@ -74,6 +74,30 @@ def test_weights_shrink_and_train_error_rises_with_lambda(params: Params) -> Non
     assert np.all(np.diff(data.train_mse) >= -1e-9 * data.train_mse[:-1])
 
 
+def test_errors_match_a_direct_fit_of_every_training_set() -> None:
+    params = Params(n=15, noise=0.4, lam=2.0, seed=7)
+    data = compute(params)
+    rng = np.random.default_rng(params.seed)
+    x_train = rng.uniform(-1.0, 1.0, (REPEATS, params.n))
+    y_train = lambda_sweep.target(x_train) + params.noise * rng.standard_normal(x_train.shape)
+    x_test = rng.uniform(-1.0, 1.0, lambda_sweep.N_TEST)
+    y_test = lambda_sweep.target(x_test) + params.noise * rng.standard_normal(len(x_test))
+    train, test = np.zeros(len(data.lambdas) + 1), np.zeros(len(data.lambdas) + 1)
+    for x, y in zip(x_train, y_train, strict=True):
+        for k, lam in enumerate([*data.lambdas, params.lam]):
+            # ridge with an unpenalized intercept: append a column of ones, penalize the rest
+            design = np.column_stack([lambda_sweep.features(x), np.ones(len(x))])
+            penalty = lam * np.diag([1.0] * 25 + [0.0])
+            w = np.linalg.solve(design.T @ design + penalty, design.T @ y)
+            test_design = np.column_stack([lambda_sweep.features(x_test), np.ones(len(x_test))])
+            train[k] += np.mean((design @ w - y) ** 2) / REPEATS
+            test[k] += np.mean((test_design @ w - y_test) ** 2) / REPEATS
+    np.testing.assert_allclose(data.train_mse, train[:-1], rtol=1e-6)
+    np.testing.assert_allclose(data.test_mse, test[:-1], rtol=1e-6)
+    assert data.train_at == pytest.approx(train[-1], rel=1e-6)
+    assert data.test_at == pytest.approx(test[-1], rel=1e-6)
+
+
 def test_chosen_lambda_matches_the_sweep() -> None:
     data = compute(Params(lam=1e4))
     assert data.train_at == pytest.approx(data.train_mse[-1])
