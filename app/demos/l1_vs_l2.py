@@ -236,8 +236,8 @@ def _draw_descent(ax: Axes, data: Data, palette: Palette) -> None:
     ax.axhline(0.0, color=palette.muted, lw=0.8)
     ax.axvline(STEPS + GAP / 2, color=palette.grid, lw=1.5)
     runs = [
-        (data.proximal_steps, 0, palette.accent, "Proximal step (ISTA)"),
-        (data.subgradient_steps, offset, palette.bad, "Subgradient step, α·sign(w)"),
+        (data.proximal_steps, 0, palette.accent, "Proximal (ISTA)"),
+        (data.subgradient_steps, offset, palette.bad, "Subgradient, α·sign(w)"),
     ]
     for path, start, colour, name in runs:
         ax.plot(start + steps, path[:, noise], color=colour, lw=1.0, alpha=0.85, marker=".", ms=3)
