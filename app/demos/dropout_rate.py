@@ -9,8 +9,9 @@ Srivastava et al. 2014, section 9.1):
     E (1/n)||y - b - H~ w||^2 = (1/n)||y - b - H w||^2 + p/(1-p) * sum_j w_j^2 mean_i(h_ij^2),
 
 so the weights dropout training converges to are computed in closed form for every p at once
-from one SVD per layer. A wide layer spreads the output over many units, so the same p
-regularizes it far less: its best p is higher, while a narrow layer loses capacity quickly.
+from one eigendecomposition per layer. A wide layer spreads the output over many units, so the
+same p regularizes it far less: its best p is higher, while a narrow layer loses capacity
+quickly.
 """
 
 from dataclasses import dataclass
@@ -59,20 +60,27 @@ def dropout_weights(h: np.ndarray, y: np.ndarray, ps: np.ndarray) -> tuple[np.nd
     """Minimize the expected hidden-dropout loss for each p; return the weights and biases.
 
     The bias is not dropped, so centring leaves ||yc - Hc w||^2/n + p/(1-p) w' D w with
-    D = diag(mean_i h_ij^2): ridge regression on Hc D^(-1/2), solved for every p from one SVD
-    (minimum norm at p = 0). Units that are silent on every example get weight 0.
+    D = diag(mean_i h_ij^2): ridge regression on Z = Hc D^(-1/2), solved for every p from one
+    eigendecomposition of the smaller of Z'Z and ZZ' (minimum norm at p = 0). Units that are
+    silent on every example get weight 0.
     """
-    n = h.shape[0]
+    n, width = h.shape
     second = np.mean(h**2, axis=0)
     alive = second > 0.0
     scale = np.sqrt(np.where(alive, second, 1.0))
     mean = h.mean(axis=0)
-    u, s, vt = np.linalg.svd(np.where(alive, h - mean, 0.0) / scale, full_matrices=False)
-    lam = ps / (1.0 - ps)
-    kept = s > 1e-10 * s[0]
-    safe = np.where(kept, s, 1.0)
-    factors = np.where(kept, safe / (safe**2 + n * lam[:, None]), 0.0)  # (P, rank)
-    weights: np.ndarray = np.where(alive, ((factors * (u.T @ (y - y.mean()))) @ vt) / scale, 0.0)
+    z = np.where(alive, h - mean, 0.0) / scale
+    yc = y - y.mean()
+    shrink = n * ps / (1.0 - ps)  # n·λ with λ = p/(1-p)
+    tall = width <= n
+    values, vectors = np.linalg.eigh(z.T @ z if tall else z @ z.T)
+    kept = values > 1e-12 * values[-1]
+    inverse = np.where(kept, 1.0 / (np.where(kept, values, 1.0) + shrink[:, None]), 0.0)
+    if tall:  # w = V diag(1/(s² + nλ)) V' Z'y
+        scaled = (inverse * (vectors.T @ (z.T @ yc))) @ vectors.T
+    else:  # w = Z' U diag(1/(s² + nλ)) U' y
+        scaled = (inverse * (vectors.T @ yc)) @ vectors.T @ z
+    weights: np.ndarray = np.where(alive, scaled / scale, 0.0)
     biases: np.ndarray = y.mean() - weights @ mean
     return weights, biases
 
