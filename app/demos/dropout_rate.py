@@ -33,8 +33,8 @@ class Params(DemoParams):
     """Data size, inputs and noise; the two hidden widths; the drop probability to mark."""
 
     samples: int = param(100, ge=20, le=200, step=10, label="Training examples n")
-    features: int = param(5, ge=1, le=20, step=1, label="Input features d")
-    noise: float = param(0.5, ge=0.1, le=2.0, step=0.1, label="Label noise σ")
+    features: int = param(5, ge=1, le=60, step=1, label="Input features d")
+    noise: float = param(0.5, ge=0.1, le=3.0, step=0.1, label="Label noise σ")
     narrow: int = param(10, ge=2, le=40, step=1, label="Narrow layer: hidden units")
     wide: int = param(100, ge=50, le=400, step=10, label="Wide layer: hidden units")
     p: float = param(0.5, ge=0.0, le=0.9, step=0.05, label="Drop probability p (marked)")

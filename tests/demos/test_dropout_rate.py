@@ -112,9 +112,9 @@ def test_seed_changes_the_data() -> None:
         {"samples": 10},
         {"samples": 210},
         {"features": 0},
-        {"features": 21},
+        {"features": 61},
         {"noise": 0.0},
-        {"noise": 2.5},
+        {"noise": 3.5},
         {"narrow": 1},
         {"narrow": 41},
         {"wide": 40},
@@ -129,7 +129,7 @@ def test_out_of_range_params_are_rejected(bad: dict[str, float]) -> None:
 
 
 @pytest.mark.parametrize(
-    "params", [Params(), Params(samples=20, features=1, noise=2.0, narrow=2, wide=400, p=0.9)]
+    "params", [Params(), Params(samples=20, features=60, noise=3.0, narrow=2, wide=400, p=0.9)]
 )
 def test_renders_with_summary(params: Params) -> None:
     rendered = draw(DEMO, params, "png", "light")
@@ -140,8 +140,8 @@ def test_renders_with_summary(params: Params) -> None:
 PARAMS = st.builds(
     Params,
     samples=st.integers(20, 200),
-    features=st.integers(1, 20),
-    noise=st.floats(0.1, 2.0),
+    features=st.integers(1, 60),
+    noise=st.floats(0.1, 3.0),
     narrow=st.integers(2, 40),
     wide=st.integers(50, 400),
     p=st.floats(0.0, 0.9),
