@@ -1,13 +1,17 @@
-"""Choosing the dropout probability: training and held-out error of a model trained with dropout.
+"""Choosing dropout p per layer: a wide hidden layer wants a higher p than a narrow one.
 
-The model is linear regression with (inverted) dropout on its inputs, x_j -> x_j m_j / (1-p).
-Its expected training loss is exactly the plain loss plus an adaptive L2 penalty (Wager et al.
-2013; Srivastava et al. 2014, section 9.1):
+Two networks with one hidden ReLU layer, a narrow one and a wide one, learn the same noisy
+task. Their first layer is random and fixed (a random-feature network), and the output layer
+is trained with (inverted) dropout on the hidden units, h_j -> h_j m_j / (1-p). The expected
+training loss is then exactly the plain loss plus an adaptive L2 penalty (Wager et al. 2013;
+Srivastava et al. 2014, section 9.1):
 
-    E (1/n)||y - X~ w||^2 = (1/n)||y - X w||^2 + p/(1-p) * sum_j w_j^2 mean_i(x_ij^2),
+    E (1/n)||y - b - H~ w||^2 = (1/n)||y - b - H w||^2 + p/(1-p) * sum_j w_j^2 mean_i(h_ij^2),
 
-so the model dropout training converges to is computed in closed form for every p at once
-from one SVD. Small p overfits the noise, large p shrinks the weights until it underfits.
+so the weights dropout training converges to are computed in closed form for every p at once
+from one eigendecomposition per layer. A wide layer spreads the output over many units, so the
+same p regularizes it far less: its best p is higher, while a narrow layer loses capacity
+quickly.
 """
 
 from dataclasses import dataclass
@@ -18,205 +22,206 @@ from matplotlib.ticker import MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure
-from app.demos.wording import num
 
 P_GRID = np.round(np.linspace(0.0, 0.9, 91), 10)
+N_TEST = 1000
+DIRECTIONS = 3  # the target is a sum of sines along this many random directions
+CLIP = 2.5  # the error axis ends at this multiple of the worst best error
 
 
 class Params(DemoParams):
-    """Data size and noise, and the drop probability to mark."""
+    """Data size, inputs and noise; the two hidden widths; the drop probability to mark."""
 
-    samples: int = param(50, ge=20, le=200, step=10, label="Training examples n")
-    features: int = param(30, ge=5, le=60, step=1, label="Features d")
-    noise: float = param(1.0, ge=0.1, le=3.0, step=0.1, label="Label noise σ")
+    samples: int = param(100, ge=20, le=200, step=10, label="Training examples n")
+    features: int = param(5, ge=1, le=60, step=1, label="Input features d")
+    noise: float = param(0.5, ge=0.1, le=3.0, step=0.1, label="Label noise σ")
+    narrow: int = param(10, ge=2, le=40, step=1, label="Narrow layer: hidden units")
+    wide: int = param(100, ge=50, le=400, step=10, label="Wide layer: hidden units")
     p: float = param(0.5, ge=0.0, le=0.9, step=0.05, label="Drop probability p (marked)")
 
 
 @dataclass(frozen=True)
 class Data:
-    """Errors and weights against p; the best p and the marked one."""
+    """Errors against p for both layers (row 0 narrow, row 1 wide); best and marked p."""
 
     p_grid: np.ndarray  # (P,)
-    train_error: np.ndarray  # (P,) mean squared error on the training set (no dropout)
-    held_out_error: np.ndarray  # (P,) expected on fresh examples
-    weights: np.ndarray  # (P, d) the learned weights
-    true_weights: np.ndarray  # (d,)
-    best_p: float
-    best_error: float
+    widths: tuple[int, int]
+    train_error: np.ndarray  # (2, P) mean squared error on the training set (no dropout)
+    held_out_error: np.ndarray  # (2, P) on fresh examples
+    best_p: tuple[float, float]
+    best_error: tuple[float, float]
     marked_p: float
-    marked_train: float
-    marked_held_out: float
-    noise_floor: float  # sigma^2, the held-out error of the true weights
+    marked_train: tuple[float, float]
+    marked_held_out: tuple[float, float]
+    noise_floor: float  # sigma^2, the held-out error of the true function
 
 
-def dropout_weights(x: np.ndarray, y: np.ndarray, ps: np.ndarray) -> np.ndarray:
-    """Minimize the expected input-dropout loss for each p: (X'X + n p/(1-p) D) w = X'y.
+def dropout_weights(h: np.ndarray, y: np.ndarray, ps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimize the expected hidden-dropout loss for each p; return the weights and biases.
 
-    D = diag(mean_i x_ij^2). With v = D^(1/2) w and Z = X D^(-1/2) this is ridge regression
-    on Z with penalty n*lambda, solved for every lambda from one SVD (minimum norm at p = 0).
+    The bias is not dropped, so centring leaves ||yc - Hc w||^2/n + p/(1-p) w' D w with
+    D = diag(mean_i h_ij^2): ridge regression on Z = Hc D^(-1/2), solved for every p from one
+    eigendecomposition of the smaller of Z'Z and ZZ' (minimum norm at p = 0). Units that are
+    silent on every example get weight 0.
     """
-    n = x.shape[0]
-    scale = np.sqrt(np.mean(x**2, axis=0))
-    u, s, vt = np.linalg.svd(x / scale, full_matrices=False)
-    lam = ps / (1.0 - ps)
-    kept = s > 1e-10 * s[0]
-    safe = np.where(kept, s, 1.0)
-    factors = np.where(kept, safe / (safe**2 + n * lam[:, None]), 0.0)  # (P, rank)
-    weights: np.ndarray = ((factors * (u.T @ y)) @ vt) / scale
-    return weights
+    n, width = h.shape
+    second = np.mean(h**2, axis=0)
+    alive = second > 0.0
+    scale = np.sqrt(np.where(alive, second, 1.0))
+    mean = h.mean(axis=0)
+    z = np.where(alive, h - mean, 0.0) / scale
+    yc = y - y.mean()
+    shrink = n * ps / (1.0 - ps)  # n·λ with λ = p/(1-p)
+    tall = width <= n
+    values, vectors = np.linalg.eigh(z.T @ z if tall else z @ z.T)
+    kept = values > 1e-12 * values[-1]
+    inverse = np.where(kept, 1.0 / (np.where(kept, values, 1.0) + shrink[:, None]), 0.0)
+    if tall:  # w = V diag(1/(s² + nλ)) V' Z'y
+        scaled = (inverse * (vectors.T @ (z.T @ yc))) @ vectors.T
+    else:  # w = Z' U diag(1/(s² + nλ)) U' y
+        scaled = (inverse * (vectors.T @ yc)) @ vectors.T @ z
+    weights: np.ndarray = np.where(alive, scaled / scale, 0.0)
+    biases: np.ndarray = y.mean() - weights @ mean
+    return weights, biases
 
 
 def compute(params: Params) -> Data:
-    """Draw a noisy linear task; fit with dropout for each p; score on new data exactly."""
+    """Draw a noisy nonlinear task; fit both layers with dropout for each p; score on new data."""
     rng = np.random.default_rng(params.seed)
     d = params.features
-    true_weights = rng.standard_normal(d)
-    true_weights /= np.linalg.norm(true_weights)  # signal variance 1
+    directions = rng.standard_normal((d, DIRECTIONS)) / np.sqrt(d)
     x = rng.standard_normal((params.samples, d))
-    y = x @ true_weights + params.noise * rng.standard_normal(params.samples)
+    x_test = rng.standard_normal((N_TEST, d))
+    y = np.sin(x @ directions).sum(axis=1) + params.noise * rng.standard_normal(params.samples)
+    y_test = np.sin(x_test @ directions).sum(axis=1)  # noise-free: add sigma^2 exactly below
 
     ps = np.append(P_GRID, params.p)
-    weights = dropout_weights(x, y, ps)
-    train_error = np.mean((x @ weights.T - y[:, None]) ** 2, axis=0)
-    # Expected squared error on a fresh example (x ~ N(0, I)): noise plus ||w - w*||^2.
-    held_out_error = params.noise**2 + np.sum((weights - true_weights) ** 2, axis=1)
-    best = int(np.argmin(held_out_error[:-1]))
+    train, held_out = [], []
+    for width in (params.narrow, params.wide):
+        first = rng.standard_normal((d, width)) / np.sqrt(d)
+        offsets = rng.standard_normal(width)
+        weights, biases = dropout_weights(np.maximum(x @ first + offsets, 0.0), y, ps)
+        fitted = np.maximum(x @ first + offsets, 0.0) @ weights.T + biases
+        predicted = np.maximum(x_test @ first + offsets, 0.0) @ weights.T + biases
+        train.append(np.mean((fitted - y[:, None]) ** 2, axis=0))
+        held_out.append(np.mean((predicted - y_test[:, None]) ** 2, axis=0) + params.noise**2)
+    train_error, held_out_error = np.array(train), np.array(held_out)
+    best = np.argmin(held_out_error[:, :-1], axis=1)
     return Data(
         p_grid=P_GRID.copy(),
-        train_error=train_error[:-1],
-        held_out_error=held_out_error[:-1],
-        weights=weights[:-1],
-        true_weights=true_weights,
-        best_p=float(P_GRID[best]),
-        best_error=float(held_out_error[best]),
+        widths=(params.narrow, params.wide),
+        train_error=train_error[:, :-1],
+        held_out_error=held_out_error[:, :-1],
+        best_p=(float(P_GRID[best[0]]), float(P_GRID[best[1]])),
+        best_error=(float(held_out_error[0, best[0]]), float(held_out_error[1, best[1]])),
         marked_p=params.p,
-        marked_train=float(train_error[-1]),
-        marked_held_out=float(held_out_error[-1]),
+        marked_train=(float(train_error[0, -1]), float(train_error[1, -1])),
+        marked_held_out=(float(held_out_error[0, -1]), float(held_out_error[1, -1])),
         noise_floor=params.noise**2,
     )
 
 
 def plot(data: Data, palette: Palette) -> Figure:
-    """Left: training and held-out error against p. Right: the weights shrinking with p."""
-    figure, (left, right) = new_figure(palette, (8.0, 4.2), ncols=2)
-    top = float(max(data.held_out_error.max(), data.train_error.max())) * 1.55
-    if data.best_p > 0.04:
-        left.axvspan(0.0, data.best_p, color=palette.warn, alpha=0.09, lw=0)
-        left.text(
-            data.best_p / 2,
-            top * 0.02,
-            "overfit",
-            ha="center",
-            va="bottom",
-            color=palette.warn,
-            fontsize=9,
+    """One panel per layer: training and held-out error against p, the best p starred."""
+    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2, bottom=1.0)
+    top = CLIP * max(data.best_error)
+    names = ("Narrow", "Wide")
+    for k, ax in enumerate(axes):
+        held_out, train = data.held_out_error[k], data.train_error[k]
+        ax.plot(data.p_grid, held_out, color=palette.series[0], lw=2.0, label="held-out error")
+        ax.plot(
+            data.p_grid, train, color=palette.series[1], lw=1.6, ls="--", label="training error"
         )
-    if data.best_p < 0.86:
-        left.axvspan(data.best_p, 0.9, color=palette.series[4], alpha=0.09, lw=0)
-        left.text(
-            (data.best_p + 0.9) / 2,
-            top * 0.02,
-            "underfit",
-            ha="center",
-            va="bottom",
-            color=palette.series[4],
-            fontsize=9,
+        ax.axhline(data.noise_floor, color=palette.muted, lw=1.0, ls=":", label="noise σ²")
+        ax.axvline(data.marked_p, color=palette.bad, lw=1.0, ls=":")
+        ax.plot(
+            [data.marked_p] * 2,
+            [data.marked_held_out[k], data.marked_train[k]],
+            "o",
+            ms=6,
+            color=palette.bad,
+            clip_on=False,
+            label=f"your p = {data.marked_p:.2f}",
         )
-    left.plot(
-        data.p_grid, data.held_out_error, color=palette.series[0], lw=2.0, label="held-out error"
-    )
-    left.plot(
-        data.p_grid,
-        data.train_error,
-        color=palette.series[1],
-        lw=1.6,
-        ls="--",
-        label="training error",
-    )
-    left.axhline(data.noise_floor, color=palette.muted, lw=1.0, ls=":", label="noise σ²")
-    left.plot(
-        data.best_p,
-        data.best_error,
-        "*",
-        ms=14,
-        color=palette.accent,
-        mec=palette.text,
-        mew=0.6,
-        label=f"best p = {data.best_p:.2f}",
-    )
-    left.plot(
-        [data.marked_p] * 2,
-        [data.marked_held_out, data.marked_train],
-        "o",
-        ms=6,
-        color=palette.bad,
-        label=f"your p = {data.marked_p:.2f}",
-    )
-    left.set_xlim(0.0, 0.9)
-    left.set_ylim(0.0, top)
-    finish(
-        left,
-        palette,
-        title="Error against dropout rate",
-        xlabel="drop probability p",
-        ylabel="mean squared error",
-        legend=False,
-    )
-    left.legend(
-        loc="upper right",
-        ncols=2,
-        fontsize=8.5,
-        facecolor=palette.surface,
-        edgecolor=palette.grid,
-        labelcolor=palette.text,
-        framealpha=0.9,
-    )
-
-    right.plot(data.p_grid, data.weights, color=palette.muted, lw=0.8, alpha=0.55)
-    right.axvline(data.best_p, color=palette.accent, lw=1.2, ls="--", label="best p")
-    lam = data.marked_p / (1.0 - data.marked_p)
-    right.axvline(data.marked_p, color=palette.bad, lw=1.2, ls=":", label=f"your p: λ = {lam:.2f}")
-    right.axhline(0.0, color=palette.grid, lw=1.0)
-    right.set_xlim(0.0, 0.9)
-    for ax in (left, right):
-        ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10]))
+        ax.plot(
+            data.best_p[k],
+            data.best_error[k],
+            "*",
+            ms=15,
+            color=palette.accent,
+            mec=palette.text,
+            mew=0.6,
+            clip_on=False,
+            label="lowest held-out error",
+        )
+        if held_out[0] > top:
+            ax.annotate(
+                f"↑ {held_out[0]:.3g} at p = 0",
+                (0.0, top),
+                xytext=(6, -4),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=8.5,
+                color=palette.series[0],
+            )
+        ax.set_xlim(0.0, 0.9)
+        ax.set_ylim(0.0, top)
+        ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
         ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
-    finish(
-        right,
-        palette,
-        title="Weights shrink: L2 with λ = p/(1-p)",
-        xlabel="drop probability p",
-        ylabel="learned weight wⱼ (one line each)",
-        legend=False,
-    )
-    right.legend(
-        loc="upper right",
+        finish(
+            ax,
+            palette,
+            title=f"{names[k]} layer, {data.widths[k]} units: best p = {data.best_p[k]:.2f}",
+            xlabel="drop probability p on the hidden units",
+            ylabel="mean squared error" if k == 0 else "",
+            legend=False,
+        )
+    axes[1].sharey(axes[0])
+    figure.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside lower center",
+        ncol=5,
         fontsize=8.5,
         facecolor=palette.surface,
         edgecolor=palette.grid,
         labelcolor=palette.text,
-        framealpha=0.9,
+        handlelength=1.8,
+        columnspacing=1.2,
     )
     return figure
 
 
 def summary(data: Data) -> str:
-    """Give the best p and the errors at both ends and at the marked p."""
-    start, end = float(data.held_out_error[0]), float(data.held_out_error[-1])
-    overfit = " (overfitting)" if start > 1.02 * data.best_error else ""
-    underfit = " (underfitting)" if end > 1.02 * data.best_error else ""
+    """Compare the two layers' best p and what the other layer's best p costs each."""
+    (narrow_p, wide_p), (narrow_best, wide_best) = data.best_p, data.best_error
+    if wide_p > narrow_p:
+        comparison = "higher than"
+    elif wide_p < narrow_p:
+        comparison = "lower than"
+    else:
+        comparison = "the same as"
+    index = {p: int(np.argmin(np.abs(data.p_grid - p))) for p in data.best_p}
+    narrow_at_wide = float(data.held_out_error[0, index[wide_p]])
+    wide_at_narrow = float(data.held_out_error[1, index[narrow_p]])
+    swapped = (
+        f"The wide layer's p gives the narrow one {narrow_at_wide:.3f}; the narrow layer's p "
+        f"gives the wide one {wide_at_narrow:.3f}. "
+        if wide_p != narrow_p
+        else ""
+    )
     return (
-        f"Held-out error is lowest at p = {num(data.best_p)} ({num(data.best_error)}); it is "
-        f"{num(start)} without dropout{overfit} and {num(end)} at "
-        f"p = {num(float(data.p_grid[-1]), 1)}{underfit}. At p = {num(data.marked_p)} the "
-        f"training error is {num(data.marked_train)} and the held-out error "
-        f"{num(data.marked_held_out)}."
+        f"With dropout on the hidden units, held-out error is lowest at p = {wide_p:.2f} for "
+        f"the wide layer of {data.widths[1]} units ({wide_best:.3f}), {comparison} p = "
+        f"{narrow_p:.2f} for the narrow layer of {data.widths[0]} units ({narrow_best:.3f}). "
+        f"{swapped}At your p = {data.marked_p:.2f} held-out error is "
+        f"{data.marked_held_out[0]:.3f} (narrow) and {data.marked_held_out[1]:.3f} (wide)."
     )
 
 
 DEMO = Demo(
     id="dropout-rate",
-    title="Choosing the dropout probability",
+    title="Choosing the dropout probability per layer",
     params=Params,
     compute=compute,
     plot=plot,

@@ -3,7 +3,10 @@
 Ten features, three of which matter. Objectives as scikit-learn defines them (with an
 unpenalized intercept, so on centred data): Lasso (1/(2n))‖y - Xw‖² + α‖w‖₁, solved by
 coordinate descent whose update is the proximal step (soft-thresholding); Ridge
-‖y - Xw‖² + α‖w‖², solved in closed form.
+‖y - Xw‖² + α‖w‖², solved in closed form. Below the paths, the same Lasso objective is run
+for a few dozen steps two ways from w = 0, with the same step size 1/L: proximal gradient
+(ISTA), whose soft-threshold lands weights exactly on 0, and plain subgradient descent with
+α·sign(w), which overshoots and swings around 0 without landing on it.
 """
 
 from dataclasses import dataclass
@@ -11,15 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, light_log_ticks, new_figure
-from app.demos.wording import sig
+from app.demos.style import Palette, finish, light_log_ticks, style_axes
 
 TRUE_WEIGHTS = np.array([3.0, -2.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 SWEEP = np.logspace(-2.0, 3.0, 26)
 SWEEPS_PER_ROUND = 5
 MAX_ROUNDS = 200
+STEPS = 50  # iterations of the two descent methods drawn
+TAIL = 10  # the last steps, over which the step-to-step movement is measured
+GAP = 8  # steps of empty axis between the two runs
+FIGSIZE = (8.0, 7.0)
 
 
 class Params(DemoParams):
@@ -45,6 +52,13 @@ class Data:
     true_weights: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    step_size: float
+    proximal_steps: np.ndarray  # (STEPS + 1, features) iterates of proximal gradient
+    subgradient_steps: np.ndarray  # (STEPS + 1, features) iterates of subgradient descent
+    proximal_zeros: int  # weights exactly 0 after the last step
+    subgradient_zeros: int
+    proximal_jump: float  # largest move of a noise weight in one of the last TAIL steps
+    subgradient_jump: float
 
 
 def soft_threshold(value: np.ndarray, threshold: np.ndarray | float) -> np.ndarray:
@@ -106,6 +120,27 @@ def ridge(x: np.ndarray, y: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     return weights
 
 
+def descend(
+    x: np.ndarray, y: np.ndarray, alpha: float, steps: int
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Run proximal gradient and subgradient descent on the Lasso from w = 0, step 1/L.
+
+    L is the largest eigenvalue of XᵀX/n, the gradient's Lipschitz constant.
+    """
+    n, features = x.shape
+    gram = x.T @ x / n
+    moment = x.T @ y / n
+    step = 1.0 / float(np.linalg.eigvalsh(gram)[-1])
+    proximal = np.zeros((steps + 1, features))
+    subgradient = np.zeros((steps + 1, features))
+    for t in range(steps):
+        w = proximal[t]
+        proximal[t + 1] = soft_threshold(w - step * (gram @ w - moment), step * alpha)
+        w = subgradient[t]
+        subgradient[t + 1] = w - step * (gram @ w - moment + alpha * np.sign(w))
+    return step, proximal, subgradient
+
+
 def compute(params: Params) -> Data:
     """Draw sparse linear data; fit Lasso and Ridge over the α sweep and at the chosen α."""
     rng = np.random.default_rng(params.seed)
@@ -116,6 +151,8 @@ def compute(params: Params) -> Data:
     alphas = np.append(SWEEP, params.alpha)
     lasso_weights = lasso(x, y, alphas)
     ridge_weights = ridge(x, y, alphas)
+    step, proximal, subgradient = descend(x, y, params.alpha, STEPS)
+    noise = TRUE_WEIGHTS == 0.0
     return Data(
         alpha=params.alpha,
         alphas=SWEEP.copy(),
@@ -128,6 +165,13 @@ def compute(params: Params) -> Data:
         true_weights=TRUE_WEIGHTS.copy(),
         x=x,
         y=y,
+        step_size=step,
+        proximal_steps=proximal,
+        subgradient_steps=subgradient,
+        proximal_zeros=int(np.sum(proximal[-1] == 0.0)),
+        subgradient_zeros=int(np.sum(subgradient[-1] == 0.0)),
+        proximal_jump=float(np.abs(np.diff(proximal[-TAIL - 1 :, noise], axis=0)).max()),
+        subgradient_jump=float(np.abs(np.diff(subgradient[-TAIL - 1 :, noise], axis=0)).max()),
     )
 
 
@@ -158,9 +202,78 @@ def _draw_path(
     light_log_ticks(ax)
 
 
+def _new_figure(palette: Palette) -> tuple[Figure, list[Axes]]:
+    """Return the figure with two axes side by side on top and one wide axes below.
+
+    Margins and gaps in inches, fixed as in new_figure: one wide axes, not two, below, since
+    each axes costs about as much to draw as a whole small figure.
+    """
+    width, height = FIGSIZE
+    left, right, top, bottom, gap = 0.7, 0.2, 0.75, 0.6, 0.95
+    figure = Figure(figsize=FIGSIZE, facecolor=palette.background)
+    grid = figure.add_gridspec(
+        2,
+        2,
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=gap / ((width - left - right - gap) / 2),
+        hspace=gap / ((height - top - bottom - gap) / 2),
+    )
+    axes = [figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])]
+    axes.append(figure.add_subplot(grid[1, :]))
+    for ax in axes:
+        style_axes(ax, palette)
+    return figure, axes
+
+
+def _draw_descent(ax: Axes, data: Data, palette: Palette) -> None:
+    """Draw the noise weights step by step, proximal then subgradient, on one wide axes."""
+    noise = data.true_weights == 0.0
+    steps = np.arange(STEPS + 1)
+    offset = STEPS + GAP
+    ax.axhline(0.0, color=palette.muted, lw=0.8)
+    ax.axvline(STEPS + GAP / 2, color=palette.grid, lw=1.5)
+    runs = [
+        (data.proximal_steps, 0, palette.accent, "Proximal (ISTA)"),
+        (data.subgradient_steps, offset, palette.bad, "Subgradient, α·sign(w)"),
+    ]
+    for path, start, colour, name in runs:
+        ax.plot(start + steps, path[:, noise], color=colour, lw=1.0, alpha=0.85, marker=".", ms=3)
+        zeros = int(np.sum(path[-1, noise] == 0.0))
+        ax.text(
+            start + STEPS / 2,
+            0.96,
+            f"{name}: {zeros} of {int(np.sum(noise))} exactly 0",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=9.5,
+            color=colour,
+            fontweight="bold",
+        )
+    both = np.concatenate([data.proximal_steps, data.subgradient_steps])
+    reach = max(float(np.abs(both[:, noise]).max()), 1e-12)  # never an empty range
+    ax.set_ylim(-1.15 * reach, 1.5 * reach)  # headroom for the two names
+    ax.set_xlim(-1, offset + STEPS + 1)
+    ticks = [0, STEPS // 2, STEPS]
+    ax.xaxis.set_major_locator(FixedLocator([*ticks, *(offset + t for t in ticks)]))
+    ax.xaxis.set_major_formatter(FixedFormatter([str(t) for t in ticks * 2]))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+    finish(
+        ax,
+        palette,
+        title=f"The {int(np.sum(noise))} noise weights, step by step at α = {data.alpha:g}",
+        xlabel=f"step (size 1/L = {data.step_size:.2f}, from w = 0)",
+        ylabel="weight (true 0)",
+        legend=False,
+    )
+
+
 def plot(data: Data, palette: Palette) -> Figure:
-    """Draw the Lasso and Ridge paths side by side with the chosen α marked."""
-    figure, (lasso_ax, ridge_ax) = new_figure(palette, (8.0, 4.2), ncols=2, bottom=1.0)
+    """Draw the Lasso and Ridge paths with the chosen α; below, the two descent methods."""
+    figure, (lasso_ax, ridge_ax, descent_ax) = _new_figure(palette)
     features = len(data.true_weights)
     _draw_path(lasso_ax, data.alphas, data.lasso_path, data.lasso, data.alpha, palette)
     _draw_path(ridge_ax, data.alphas, data.ridge_path, data.ridge, data.alpha, palette)
@@ -183,7 +296,7 @@ def plot(data: Data, palette: Palette) -> Figure:
     )
     figure.legend(
         *lasso_ax.get_legend_handles_labels(),
-        loc="outside lower center",
+        loc="upper center",
         ncol=5,
         fontsize=8.5,
         facecolor=palette.surface,
@@ -191,21 +304,33 @@ def plot(data: Data, palette: Palette) -> Figure:
         labelcolor=palette.text,
         handlelength=1.5,
         columnspacing=1.2,
+        borderaxespad=0.3,
     )
+
+    _draw_descent(descent_ax, data, palette)
+    for ax in (lasso_ax, ridge_ax, descent_ax):
+        # A title at a fixed height spares matplotlib its search for tick labels above the
+        # axes (there are none here), about a sixth of the render.
+        ax.set_title(ax.get_title(loc="left"), color=palette.text, fontsize=11, loc="left", y=1.0)
     return figure
 
 
 def summary(data: Data) -> str:
     """State how many weights each method sets exactly to zero at the chosen α."""
+    features = len(data.lasso)
     smallest = float(np.min(np.abs(data.ridge)))
-    ridge = (
-        f"its smallest weight is {sig(smallest, 2)}, shrunk but not zero"
-        if data.ridge_zeros == 0
-        else "the others are shrunk"
-    )
+    ridge_end = "shrunk but not zero" if smallest > 0.0 else "exactly zero"
+    noise = int(np.sum(data.true_weights == 0.0))
+    moves = "still move" if data.subgradient_jump > data.proximal_jump else "move"
     return (
-        f"At α = {data.alpha:g}, the Lasso sets {data.lasso_zeros} of {len(data.lasso)} weights "
-        f"exactly to 0 (soft-thresholding), while Ridge sets {data.ridge_zeros}: {ridge}."
+        f"At α = {data.alpha:g}, the Lasso sets {data.lasso_zeros} of {features} weights "
+        f"exactly to 0 (soft-thresholding), while Ridge sets {data.ridge_zeros}: its smallest "
+        f"weight is {smallest:.2g}, {ridge_end}. After {STEPS} steps of size "
+        f"{data.step_size:.2f} from w = 0, proximal gradient has {data.proximal_zeros} of "
+        f"{features} weights exactly 0 and plain subgradient descent {data.subgradient_zeros}; "
+        f"in the last {TAIL} steps the {noise} noise weights (true 0) {moves} by up to "
+        f"{data.subgradient_jump:.2g} per step under subgradient descent and by up to "
+        f"{data.proximal_jump:.2g} under the proximal step."
     )
 
 
@@ -216,4 +341,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    figsize=FIGSIZE,
 )

@@ -3,7 +3,9 @@
 The model is 25 Gaussian bumps (RBF features) plus an unpenalized intercept, fit by ridge
 with scikit-learn's objective ‖y - b - Φw‖² + λ‖w‖². Small λ overfits (train error far below
 test error); large λ pushes w to 0, so the model predicts the mean: train and test error are
-both high and close together.
+both high and close together. One training set of a few points has a luck of its own (its
+variance alone can sit 30% off the population's), so the errors are averaged over many
+training sets drawn alike, scored on one shared test set: the expected errors.
 """
 
 from dataclasses import dataclass
@@ -13,15 +15,15 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, light_log_ticks, new_figure
-from app.demos.wording import about, num
 
 CENTRES = np.linspace(-1.0, 1.0, 25)
 WIDTH = 0.12
 SWEEP = np.logspace(-4.0, 4.0, 25)
-N_TEST = 500
+N_TEST = 1000
 GRID = np.linspace(-1.0, 1.0, 200)
 ZONE = 1.5  # a zone is where test error exceeds the best by this factor
-NEAR_MEAN = 0.05  # errors within this fraction of the mean predictor's are "as bad as" it
+REPEATS = 30  # training sets averaged over
+CLOSE = 0.25  # train and test error are "close together" when they differ by at most this
 
 
 class Params(DemoParams):
@@ -50,7 +52,7 @@ class Data:
     mean_test_mse: float
     overfit_below: float
     underfit_above: float
-    x_train: np.ndarray
+    x_train: np.ndarray  # the first training set, drawn with its fit
     y_train: np.ndarray
     x_grid: np.ndarray
     true_grid: np.ndarray
@@ -69,28 +71,45 @@ def features(x: np.ndarray) -> np.ndarray:
 
 
 def compute(params: Params) -> Data:
-    """Fit ridge over the sweep and at the chosen λ; find the over- and underfitting zones."""
+    """Fit ridge over the sweep and at the chosen λ on each training set; average the errors."""
     rng = np.random.default_rng(params.seed)
-    x_train = rng.uniform(-1.0, 1.0, params.n)
-    y_train = target(x_train) + params.noise * rng.standard_normal(params.n)
+    x_train = rng.uniform(-1.0, 1.0, (REPEATS, params.n))
+    y_train = target(x_train) + params.noise * rng.standard_normal((REPEATS, params.n))
     x_test = rng.uniform(-1.0, 1.0, N_TEST)
     y_test = target(x_test) + params.noise * rng.standard_normal(N_TEST)
 
     lambdas = np.append(SWEEP, params.lam)
-    phi = features(x_train)
-    mean = phi.mean(axis=0)
-    centred = phi - mean
-    systems = centred.T @ centred + lambdas[:, None, None] * np.eye(len(CENTRES))
-    rhs = np.broadcast_to(centred.T @ (y_train - y_train.mean()), (len(lambdas), len(CENTRES)))
-    weights = np.linalg.solve(systems, rhs[..., None])[..., 0]
-    intercepts = y_train.mean() - weights @ mean
+    size = len(CENTRES)
+    phi = features(x_train.ravel()).reshape(REPEATS, params.n, size)
+    mean = phi.mean(axis=1)  # (R, 25)
+    centred = phi - mean[:, None, :]
+    y_mean = y_train.mean(axis=1)  # (R,)
+    gram = centred.transpose(0, 2, 1) @ centred  # (R, 25, 25)
+    moment = np.einsum("rnk,rn->rk", centred, y_train - y_mean[:, None])
+    # (G + λI)⁻¹b for every λ from one eigendecomposition of each training set's G
+    values, vectors = np.linalg.eigh(gram)
+    rotated = np.einsum("rkj,rk->rj", vectors, moment)
+    scaled = rotated[:, None, :] / (values[:, None, :] + lambdas[None, :, None])
+    weights = np.einsum("rkj,rlj->rlk", vectors, scaled)  # (R, L, 25)
+    intercepts = y_mean[:, None] - np.einsum("rlk,rk->rl", weights, mean)  # (R, L)
 
-    def mse(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        predictions = intercepts + features(x) @ weights.T
-        result: np.ndarray = ((predictions - y[:, None]) ** 2).mean(axis=0)
-        return result
-
-    train_mse, test_mse = mse(x_train, y_train), mse(x_test, y_test)
+    fitted = intercepts[:, None, :] + phi @ weights.transpose(0, 2, 1)  # (R, n, L)
+    train_mse = np.mean((fitted - y_train[..., None]) ** 2, axis=(0, 1))
+    # Test error of b + φ·w from the test set's moments, for all (set, λ) pairs at once:
+    # mean (b + φ·w - y)² = wᵀMw + 2b m·w - 2 w·c + b² - 2b ȳ + mean y²
+    test_phi = features(x_test)
+    second = test_phi.T @ test_phi / N_TEST
+    test_mean, cross = test_phi.mean(axis=0), test_phi.T @ y_test / N_TEST
+    flat, b = weights.reshape(-1, size), intercepts.ravel()
+    per_pair = (
+        np.einsum("pk,pk->p", flat @ second, flat)
+        + 2 * b * (flat @ test_mean)
+        - 2 * flat @ cross
+        + b**2
+        - 2 * b * y_test.mean()
+        + np.mean(y_test**2)
+    )
+    test_mse = per_pair.reshape(REPEATS, -1).mean(axis=0)
     sweep_test = test_mse[:-1]
     best = int(np.argmin(sweep_test))
     bad = sweep_test > ZONE * sweep_test[best]
@@ -104,20 +123,20 @@ def compute(params: Params) -> Data:
         lambdas=SWEEP.copy(),
         train_mse=train_mse[:-1],
         test_mse=sweep_test,
-        weight_norm=np.linalg.norm(weights[:-1], axis=1),
+        weight_norm=np.linalg.norm(weights[:, :-1], axis=2).mean(axis=0),
         train_at=float(train_mse[-1]),
         test_at=float(test_mse[-1]),
         best_lambda=float(SWEEP[best]),
         best_test=float(sweep_test[best]),
-        mean_train_mse=float(np.mean((y_train - y_train.mean()) ** 2)),
-        mean_test_mse=float(np.mean((y_test - y_train.mean()) ** 2)),
+        mean_train_mse=float(np.mean((y_train - y_mean[:, None]) ** 2)),
+        mean_test_mse=float(np.mean((y_test[None, :] - y_mean[:, None]) ** 2)),
         overfit_below=float(edges[over[-1]]) if len(over) else float(SWEEP[0]),
         underfit_above=float(edges[under[0] - 1]) if len(under) else float(SWEEP[-1]),
-        x_train=x_train,
-        y_train=y_train,
+        x_train=x_train[0],
+        y_train=y_train[0],
         x_grid=GRID.copy(),
         true_grid=target(GRID),
-        fit_grid=intercepts[-1] + features(GRID) @ weights[-1],
+        fit_grid=intercepts[0, -1] + features(GRID) @ weights[0, -1],
     )
 
 
@@ -158,7 +177,13 @@ def plot(data: Data, palette: Palette) -> Figure:
     top = max(float(data.test_mse.max()), data.mean_test_mse)
     bottom = min(float(data.train_mse.min()), data.noise**2)
     error_ax.set_ylim(bottom / 1.6, top * 3.0)  # headroom for the zone names
-    finish(error_ax, palette, title="Error vs λ", xlabel="penalty λ (log)", ylabel="MSE (log)")
+    finish(
+        error_ax,
+        palette,
+        title=f"Error vs λ, mean of {REPEATS} training sets",
+        xlabel="penalty λ (log)",
+        ylabel="MSE (log)",
+    )
     error_ax.legend(
         fontsize=8.5,
         facecolor=palette.surface,
@@ -185,7 +210,14 @@ def plot(data: Data, palette: Palette) -> Figure:
     high_y = max(float(data.y_train.max()), float(data.true_grid.max()))
     fit_ax.set_ylim(low_y - 0.1 * (high_y - low_y), high_y + 0.4 * (high_y - low_y))
     fit_ax.set_xlim(-1.0, 1.0)
-    finish(fit_ax, palette, title=f"Fit at λ = {data.lam:g}", xlabel="x", ylabel="y", legend=False)
+    finish(
+        fit_ax,
+        palette,
+        title=f"Fit at λ = {data.lam:g}, one training set",
+        xlabel="x",
+        ylabel="y",
+        legend=False,
+    )
     fit_ax.legend(
         fontsize=8.5,
         facecolor=palette.surface,
@@ -201,29 +233,40 @@ def plot(data: Data, palette: Palette) -> Figure:
     return figure
 
 
+def _times(ratio: float) -> str:
+    """Write a ratio with two significant digits, or whole above 100."""
+    return f"{ratio:.2g}" if ratio < 100 else f"{ratio:,.0f}"
+
+
+def _compare(train: float, test: float) -> str:
+    """Say how far apart a train and a test error are, in the words the numbers allow."""
+    gap = abs(test - train) / max(test, train)
+    if gap <= CLOSE:
+        return f"close together ({100 * gap:.0f}% apart)"
+    if test > train:
+        return f"far apart (test {_times(test / train)}× train)"
+    return f"far apart (train {_times(train / test)}× test)"
+
+
 def summary(data: Data) -> str:
-    """State the errors at the chosen λ, at the best λ and at the largest λ."""
-    train, test = float(data.train_mse[-1]), float(data.test_mse[-1])
-    fit = (
-        "the model underfits"
-        if test > ZONE * data.best_test
-        else f"test error stays within {ZONE:g} times the best"
-    )
-    like_mean = about(train / data.mean_train_mse, 1.0, NEAR_MEAN) and about(
-        test / data.mean_test_mse, 1.0, NEAR_MEAN
-    )
-    mean = (
-        ", as bad as predicting the mean"
-        if like_mean
-        else f" (predicting the mean: train {num(data.mean_train_mse, 3)} and test "
-        f"{num(data.mean_test_mse, 3)})"
-    )
+    """State the errors at the chosen λ, at the best λ, and at both ends of the sweep."""
+    low_train, low_test = float(data.train_mse[0]), float(data.test_mse[0])
+    high_train, high_test = float(data.train_mse[-1]), float(data.test_mse[-1])
+    limit = ZONE * data.best_test
+    low = "overfits" if low_test > limit and low_train < low_test else "does not overfit"
+    high = "underfits" if high_test > limit else "does not underfit"
+    mean_like = abs(high_test - data.mean_test_mse) <= 0.03 * data.mean_test_mse
+    mean = "as bad as" if mean_like else "unlike"
     return (
-        f"At λ = {data.lam:g} ridge has train MSE {num(data.train_at, 3)} and test MSE "
-        f"{num(data.test_at, 3)}; the best test MSE is {num(data.best_test, 3)} at λ ≈ "
-        f"{data.best_lambda:.2g}. At λ = {data.lambdas[-1]:g} the weights shrink to "
-        f"‖w‖ = {num(float(data.weight_norm[-1]), 4)} and {fit}: train {num(train, 3)} and "
-        f"test {num(test, 3)}{mean}."
+        f"Averaged over {REPEATS} training sets of {len(data.x_train)} points: at λ = "
+        f"{data.lam:g} ridge has train MSE {data.train_at:.3f} and test MSE {data.test_at:.3f}; "
+        f"the best test MSE is {data.best_test:.3f} at λ ≈ {data.best_lambda:.2g}. "
+        f"At λ = {data.lambdas[0]:g} the model {low}: train {low_train:.3f} and test "
+        f"{low_test:.3f}, {_compare(low_train, low_test)}. At λ = {data.lambdas[-1]:g} the "
+        f"weights shrink to ‖w‖ = {data.weight_norm[-1]:.4f} and the model {high}: train "
+        f"{high_train:.3f} and test {high_test:.3f} ({_times(high_test / data.best_test)}× "
+        f"the best test MSE), {_compare(high_train, high_test)}, {mean} predicting the mean "
+        f"({data.mean_test_mse:.3f})."
     )
 
 

@@ -4,16 +4,14 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos import l1_vs_l2
-from app.demos import l1_vs_l2 as subject
-from app.demos.l1_vs_l2 import Data, Params, compute, soft_threshold
+from app.demos.l1_vs_l2 import STEPS, TAIL, Data, Params, compute, descend, soft_threshold, summary
 from app.demos.registry import demos
 from app.demos.render import draw
-from tests.demos.claims import says
-from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -106,6 +104,52 @@ def test_ridge_shrinks_the_norm_and_lasso_the_l1_norm() -> None:
     assert np.all(np.diff(np.abs(data.lasso_path).sum(axis=1)) <= 1e-12)
 
 
+@pytest.mark.parametrize("params", [*CASES, *(Params(seed=seed) for seed in range(1, 11))])
+def test_proximal_steps_land_on_zero_and_subgradient_steps_swing_around_it(
+    params: Params,
+) -> None:
+    data = compute(params)
+    assert data.proximal_steps.shape == data.subgradient_steps.shape == (STEPS + 1, 10)
+    # the proximal step reaches the Lasso's exact zeros; subgradient descent never lands on 0
+    assert data.proximal_zeros == data.lasso_zeros
+    np.testing.assert_array_equal(data.proximal_steps[-1] == 0.0, data.lasso == 0.0)
+    assert data.subgradient_zeros == 0
+    # where the Lasso weight is 0, the subgradient iterate keeps changing sign: it oscillates
+    tail = data.subgradient_steps[-TAIL - 1 :, data.lasso == 0.0]
+    assert np.all(np.any(np.diff(np.sign(tail), axis=0) != 0, axis=0))
+    assert np.all(data.proximal_steps[-TAIL - 1 :, data.lasso == 0.0] == 0.0)
+    assert data.subgradient_jump > 0.1 * data.step_size * params.alpha
+    assert data.proximal_jump < 1e-3 * data.subgradient_jump
+
+
+def test_default_proximal_steps_reach_the_lasso_solution() -> None:
+    data = compute(Params())
+    np.testing.assert_allclose(data.proximal_steps[-1], data.lasso, atol=1e-6)
+    assert data.proximal_jump == 0.0  # the noise weights sit exactly on 0
+
+
+def test_descent_steps_follow_their_rules() -> None:
+    data = compute(Params(seed=2))
+    step, proximal, subgradient = descend(data.x, data.y, data.alpha, 5)
+    n = len(data.y)
+    assert step == pytest.approx(1 / np.linalg.eigvalsh(data.x.T @ data.x / n)[-1])
+    rng = np.random.default_rng(0)
+    for t in range(5):
+        gradient = data.x.T @ (data.x @ proximal[t] - data.y) / n
+        u = proximal[t] - step * gradient
+
+        # the proximal step minimizes ‖w - u‖²/(2·step) + α‖w‖₁
+        def model(w: np.ndarray, u: np.ndarray = u) -> float:
+            return float((w - u) @ (w - u) / (2 * step) + data.alpha * np.abs(w).sum())
+
+        best = model(proximal[t + 1])
+        for _ in range(50):
+            assert best <= model(proximal[t + 1] + 1e-3 * rng.standard_normal(10))
+        w = subgradient[t]
+        expected = w - step * (data.x.T @ (data.x @ w - data.y) / n + data.alpha * np.sign(w))
+        np.testing.assert_allclose(subgradient[t + 1], expected, atol=1e-12)
+
+
 def test_soft_threshold() -> None:
     values = np.array([-3.0, -0.5, 0.0, 0.2, 1.5])
     np.testing.assert_array_equal(soft_threshold(values, 1.0), [-2.0, 0.0, 0.0, 0.0, 0.5])
@@ -149,14 +193,37 @@ def test_renders(theme: str) -> None:
     assert "sets 7 of 10 weights exactly to 0" in rendered.alt
 
 
-@summary_settings
-@given(params=params_for(subject.Params))
-def test_summary_agrees_with_the_data(params: subject.Params) -> None:
-    data = subject.compute(params)
-    text = subject.summary(data)
-    says(text, r"At α = (N)", params.alpha)
-    says(text, r"the Lasso sets (N) of (N) weights", int(np.sum(data.lasso == 0)), data.lasso.size)
-    says(text, r"while Ridge sets (N)", int(np.sum(data.ridge == 0)))
-    if "shrunk but not zero" in text:
-        assert np.all(data.ridge != 0)
-        says(text, r"smallest weight is (N)", float(np.min(np.abs(data.ridge))))
+PARAMS = st.builds(
+    Params,
+    alpha=st.floats(1e-2, 1e3),
+    n=st.integers(20, 200),
+    noise=st.floats(0.1, 2.0),
+    seed=st.integers(0, 9999),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(params=PARAMS)
+def test_summary_states_what_the_data_show(params: Params) -> None:
+    data = compute(params)
+    text = summary(data)
+    assert data.lasso_zeros == int(np.sum(data.lasso == 0.0))
+    assert data.ridge_zeros == int(np.sum(data.ridge == 0.0))
+    assert f"the Lasso sets {data.lasso_zeros} of 10 weights exactly to 0" in text
+    assert f"while Ridge sets {data.ridge_zeros}:" in text
+    smallest = float(np.min(np.abs(data.ridge)))
+    ending = "shrunk but not zero" if smallest > 0 else "exactly zero"
+    assert f"smallest weight is {smallest:.2g}, {ending}." in text
+    assert data.proximal_zeros == int(np.sum(data.proximal_steps[-1] == 0.0))
+    assert data.subgradient_zeros == int(np.sum(data.subgradient_steps[-1] == 0.0))
+    assert f"proximal gradient has {data.proximal_zeros} of 10 weights exactly 0" in text
+    assert f"plain subgradient descent {data.subgradient_zeros};" in text
+    noise = data.true_weights == 0.0
+    jumps = [
+        float(np.abs(np.diff(steps[-TAIL - 1 :, noise], axis=0)).max())
+        for steps in (data.subgradient_steps, data.proximal_steps)
+    ]
+    assert (data.subgradient_jump, data.proximal_jump) == tuple(jumps)
+    moves = "still move" if jumps[0] > jumps[1] else "move"
+    assert f"weights (true 0) {moves} by up to {jumps[0]:.2g} per step" in text
+    assert f"by up to {jumps[1]:.2g} under the proximal step" in text
