@@ -217,8 +217,10 @@ async def import_json(
 
 def _import(raw: bytes, user: User, session: Session, library: Library) -> ImportOut:
     hostile = raw_json_errors(raw, ("body",))
-    if hostile:
-        raise RequestValidationError(hostile)
+    if hostile:  # named, not echoed, like every other problem of an import
+        raise RequestValidationError(
+            [{key: value for key, value in error.items() if key != "input"} for error in hostile]
+        )
     try:
         added, rebuilt = import_progress(
             session=session, user=user, data=parse_export(raw), now=utcnow(), library=library

@@ -157,7 +157,14 @@ def test_nan_infinity_surrogates_and_nul_are_422(
     examples: list[Any] = []
     valid_example()
     # The valid request with the most fields, so that each field gets its hostile turn.
-    case = max(examples, key=lambda case: len(case.query or {}) + len(str(case.body)))
+    # An optional body (undo) is often left out: prefer an example that has one.
+    case = max(
+        examples,
+        key=lambda case: (
+            isinstance(case.body, dict) and bool(case.body),
+            len(case.query or {}) + len(str(case.body)),
+        ),
+    )
     variants: list[Any] = []
     for parameter in OPENAPI["paths"][path][method.lower()].get("parameters", []):
         if parameter["in"] == "query" and parameter["schema"].get("type") != "boolean":

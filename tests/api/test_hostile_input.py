@@ -116,9 +116,10 @@ def test_json_bodies_refuse_nan_infinity_surrogates_and_nul(
             headers={**auth, "Content-Type": "application/json"},
         )
         assert response.status_code == 422, (token, response.text)
-        assert response.json() == {
-            "detail": [{"type": kind, "loc": ["body", *field], "msg": message, "input": echoed}]
-        }, token
+        expected = {"type": kind, "loc": ["body", *field], "msg": message}
+        if path != "/api/v1/me/import":  # an import names what it refuses, never echoes it
+            expected["input"] = echoed
+        assert response.json() == {"detail": [expected]}, token
         assert "traceback" not in response.text.lower()
 
 
@@ -231,9 +232,9 @@ def test_import_with_nul_in_an_id_is_422(client: TestClient, auth: dict[str, str
         headers={**auth, "Content-Type": "application/json"},
     )
     assert response.status_code == 422
-    assert response.json() == {
-        "detail": [nul_error(["body", "reviews", 0, "card_id"], "dropout\x00")]
-    }
+    error = nul_error(["body", "reviews", 0, "card_id"], "dropout\x00")
+    del error["input"]  # an import names what it refuses, never echoes it
+    assert response.json() == {"detail": [error]}
     assert client.get("/api/v1/progress", headers=auth).json()["total_reviews"] == 0
 
 
