@@ -28,7 +28,6 @@ from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-MAX_IMPORT_BYTES = 50_000_000
 PRIVATE = {"Cache-Control": "private, max-age=60"}
 
 
@@ -165,10 +164,12 @@ def submit_import(
     """Merge an exported progress file into the user's progress."""
     # A plain function (run in a worker thread): parsing and writing a large file must not
     # hold up the event loop that serves everyone else.
-    raw = file.file.read(MAX_IMPORT_BYTES + 1)
+    # The body limit has refused a larger request already; the file is at most this much.
+    limit = request.app.state.settings.max_import_bytes
+    raw = file.file.read(limit + 1)
     values = StudySettings.of(user).model_dump()
-    if len(raw) > MAX_IMPORT_BYTES:
-        errors = [f"file: larger than {MAX_IMPORT_BYTES // 1_000_000} MB"]
+    if len(raw) > limit:
+        errors = [f"file: larger than {limit:,} bytes (the server's PREPDECK_MAX_IMPORT_BYTES)"]
         return settings_page(request, values, errors=errors, status_code=413)
     hostile = raw_json_errors(raw, ("file",))  # NUL, NaN or a lone surrogate: as the API does
     if hostile:
