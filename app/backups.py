@@ -163,6 +163,14 @@ def _check_source(backup: Path, database: Path) -> None:
         raise BackupError(f"{backup} is not a SQLite database (it lacks the SQLite header)")
 
 
+def _copy_with_wal(source: Path, target: Path) -> None:
+    """Copy a SQLite file's bytes, and its -wal file when it has one, beside target."""
+    _copy_raw(source, target)
+    wal = _companion(source, "-wal")
+    if wal.is_file():
+        _copy_raw(wal, _companion(target, "-wal"))
+
+
 def _copy_raw(source: Path, target: Path) -> None:
     """Copy bytes from source to an existing target."""
     with source.open("rb") as reader, target.open("wb") as writer:
@@ -221,11 +229,8 @@ def checked_copy(*, database: Path, backup: Path) -> Iterator[CheckedCopy]:
     scratch = _scratch_file(database.parent, database.name, "the restored database")
     try:
         try:
-            _copy_raw(backup, scratch)
             # Commits still in the backup's own WAL belong to it: bring them along.
-            wal = _companion(backup, "-wal")
-            if wal.is_file():
-                _copy_raw(wal, _companion(scratch, "-wal"))
+            _copy_with_wal(backup, scratch)
         except OSError as exc:
             raise BackupError(f"cannot copy {backup} to {database.parent}: {exc.strerror}") from exc
         try:
@@ -284,10 +289,7 @@ def _keep_safety_copy(database: Path, now: datetime) -> Path:
     except sqlite3.DatabaseError:
         # The live file is not a readable database: keep its bytes exactly as they are.
         try:
-            _copy_raw(database, safety)
-            wal = _companion(database, "-wal")
-            if wal.is_file():
-                _copy_raw(wal, _companion(safety, "-wal"))
+            _copy_with_wal(database, safety)
         except OSError as exc:
             raise BackupError(f"cannot keep a copy of {database}: {exc.strerror}") from exc
     _fsync(safety)

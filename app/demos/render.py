@@ -116,11 +116,15 @@ class RenderCache:
     def get(self, key: Key) -> Rendered | None:
         """Return a cached figure (and mark it recently used), or None."""
         with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-            return found
+            return self._cached(key)
+
+    def _cached(self, key: Key) -> Rendered | None:
+        """Return a cached figure and count the hit, or None (lock held)."""
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+            self.hits += 1
+        return found
 
     def render(
         self, demo: Demo[Any, Any], params: DemoParams, fmt: Format, theme: Theme
@@ -128,10 +132,8 @@ class RenderCache:
         """Return the figure for these parameters, drawing it only if no one has."""
         key: Key = (demo.id, params, fmt, theme)
         with self._lock:
-            found = self._entries.get(key)
+            found = self._cached(key)
             if found is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
                 return found
             pending = self._pending.get(key)
             owner = pending is None
@@ -155,10 +157,8 @@ class RenderCache:
         """
         key: Key = (demo.id, params, fmt, theme)
         with self._lock:
-            found = self._entries.get(key)
+            found = self._cached(key)
             if found is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
                 return found
             pending = self._pending.get(key)
             if pending is None:

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos.dropout_rate import DEMO, Params, compute, dropout_weights, summary
 from app.demos.render import draw
+from tests.demos.strategies import params_for, summary_settings
 
 SEEDS = range(20)
 
@@ -137,19 +137,10 @@ def test_renders_with_summary(params: Params) -> None:
     assert "held-out error is lowest" in rendered.alt
 
 
-PARAMS = st.builds(
-    Params,
-    samples=st.integers(20, 200),
-    features=st.integers(1, 60),
-    noise=st.floats(0.1, 3.0),
-    narrow=st.integers(2, 40),
-    wide=st.integers(50, 400),
-    p=st.floats(0.0, 0.9),
-    seed=st.integers(0, 9999),
-)
+PARAMS = params_for(Params)  # the whole allowed space, as every demo's summary test
 
 
-@settings(max_examples=25, deadline=None)
+@summary_settings
 @given(params=PARAMS)
 def test_summary_states_what_the_data_show(params: Params) -> None:
     data = compute(params)

@@ -4,14 +4,14 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos import l1_vs_l2
 from app.demos.l1_vs_l2 import STEPS, TAIL, Data, Params, compute, descend, soft_threshold, summary
 from app.demos.registry import demos
 from app.demos.render import draw
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -193,16 +193,10 @@ def test_renders(theme: str) -> None:
     assert "sets 7 of 10 weights exactly to 0" in rendered.alt
 
 
-PARAMS = st.builds(
-    Params,
-    alpha=st.floats(1e-2, 1e3),
-    n=st.integers(20, 200),
-    noise=st.floats(0.1, 2.0),
-    seed=st.integers(0, 9999),
-)
+PARAMS = params_for(Params)  # the whole allowed space, as every demo's summary test
 
 
-@settings(max_examples=25, deadline=None)
+@summary_settings
 @given(params=PARAMS)
 def test_summary_states_what_the_data_show(params: Params) -> None:
     data = compute(params)

@@ -5,14 +5,14 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos import lambda_sweep
 from app.demos.lambda_sweep import CLOSE, REPEATS, ZONE, Params, compute, summary
 from app.demos.registry import demos
 from app.demos.render import draw
+from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
     Params(),
@@ -144,13 +144,7 @@ def test_renders(theme: str) -> None:
     assert "underfits" in rendered.alt
 
 
-PARAMS = st.builds(
-    Params,
-    lam=st.floats(1e-4, 1e4),
-    n=st.integers(10, 60),
-    noise=st.floats(0.05, 0.8),
-    seed=st.integers(0, 9999),
-)
+PARAMS = params_for(Params)  # the whole allowed space, as every demo's summary test
 
 
 def _ratio(ratio: float) -> str:
@@ -166,7 +160,7 @@ def _apart(train: float, test: float) -> str:
     return f"far apart (train {_ratio(train / test)}× test)"
 
 
-@settings(max_examples=25, deadline=None)
+@summary_settings
 @given(params=PARAMS)
 def test_summary_states_what_the_data_show(params: Params) -> None:
     data = compute(params)
