@@ -1,263 +1,394 @@
-"""Minibatch gradient noise: its size against batch size, and SGD paths for a small and large batch.
+"""Small batches end in the flat minimum more often: minibatch SGD on a sharp and a flat basin.
 
-Linear regression with two weights on n = 2000 noisy examples, loss
-L(w) = (1/2n) ||y - Xw||^2 (features scaled so its largest curvature is 1). A minibatch of B
-examples drawn with replacement gives an unbiased gradient whose covariance is Sigma / B,
-where Sigma is the covariance of the per-example gradients: its spread shrinks like 1/sqrt(B).
-SGD with a small batch therefore jitters around the full-batch gradient-descent path and keeps
-bouncing around the minimum; a large batch follows gradient descent closely.
+A dataset of N = 1024 examples sits at 8 points x_k (128 examples each, spread like a normal
+with standard deviation 0.3). Example i has the loss l(w; x_i) = f(w - x_i), a copy of one
+template f shifted to its point; the training loss is their mean, L(w) = mean_i f(w - x_i).
+The template has a narrow deep well and a wide shallow one, so L has a sharp minimum
+(curvature about 2.5) and a flat minimum (about 0.35) at nearly the same training loss. The
+test data are the training data shifted by δ, so the test loss is L(w - δ): near a minimum it
+exceeds the training loss by about curvature · δ² / 2, far more at the sharp minimum.
+
+Each SGD step draws a minibatch of B examples uniformly with replacement and steps along the
+mean of their gradients, an unbiased estimate of L'(w) whose variance is σ²(w) / B, where σ²(w)
+is the variance of the per-example gradients. The examples disagree most where the template is
+steep, so σ is about twenty times larger at the sharp minimum than at the flat one: a small
+batch is kicked out of the sharp basin and settles in the flat one; a large batch stays in the
+basin it started in, like full-batch gradient descent. Runs start at evenly spaced points
+across both basins, so gradient descent splits them about half and half.
 """
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FormatStrFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, PercentFormatter
 
 from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure, themed_legend
-from app.demos.wording import about, num
+from app.demos.style import Palette, finish, light_log_ticks, new_figure, themed_legend
+from app.demos.wording import about, change, num, pct
 
 NEAR_SLOPE = 0.1  # a fitted slope within this of -1 is said to follow 1/B
 
-N = 2000
-SAMPLES = 256  # at least this many minibatches per batch size to measure the spread
-DRAWN_EXAMPLES = 8192  # ... and at least this many examples in all
-W_TRUE = np.array([1.0, -0.5])
-W_START = np.array([-1.5, 1.5])
-LABEL_NOISE = 1.0
-_ANGLE = np.pi / 6
-# Feature covariance with curvatures 1 and 0.25 along axes turned by 30 degrees: tilted ellipses.
-MIXING = np.diag([1.0, 0.5]) @ np.array(
-    [[np.cos(_ANGLE), np.sin(_ANGLE)], [-np.sin(_ANGLE), np.cos(_ANGLE)]]
-)
+N = 1024
+SPREAD = 0.3
+POINTS = np.array([NormalDist(0.0, SPREAD).inv_cdf((k + 0.5) / 8) for k in range(8)])
+# The template: a gentle bowl, a narrow deep well at -1 and a wide shallow one at +1; the
+# offset keeps the losses positive so they read as losses.
+BOWL, OFFSET = 0.05, 0.5
+SHARP_CENTRE, SHARP_WIDTH, SHARP_DEPTH = -1.0, 0.13, 0.72
+FLAT_CENTRE, FLAT_WIDTH, FLAT_DEPTH = 1.0, 1.0, 0.35
+RUNS = 128
+START_LOW, START_HIGH = -1.0, 0.43  # half in each basin; none within 0.003 of the barrier (-0.283)
+GRID = np.linspace(-2.0, 2.6, 369)
+DRAWS = 1024  # minibatches per batch size to measure the gradient noise
+SIZES = 2 ** np.arange(10)  # 1 to 512
 
 
 class Params(DemoParams):
-    """The two batch sizes, the learning rate and the number of SGD steps."""
+    """The two batch sizes, the learning rate, the number of SGD steps and the test shift."""
 
     small_batch: int = param(4, ge=1, le=32, step=1, label="Small batch B")
     large_batch: int = param(256, ge=64, le=512, step=32, label="Large batch B")
     lr: float = param(0.3, ge=0.02, le=0.5, step=0.02, label="Learning rate η")
     steps: int = param(100, ge=10, le=200, step=10, label="SGD steps")
+    shift: float = param(0.2, ge=0.05, le=0.4, step=0.05, label="Test data shift δ")
 
 
 @dataclass(frozen=True)
 class Data:
-    """The measured and predicted gradient spread per batch size, and the three paths."""
+    """The landscape, where the runs end for each batch size, and the gradient noise per B."""
 
-    batch_sizes: np.ndarray
-    spread: np.ndarray  # RMS of ||g_B - g|| over sampled minibatches, at W_START
-    spread_theory: np.ndarray  # sqrt(trace(Sigma) / B)
-    slope: float  # fitted slope of log variance against log B
     small_batch: int
     large_batch: int
-    path_gd: np.ndarray  # (steps + 1, 2)
-    path_small: np.ndarray
-    path_large: np.ndarray
-    distance_small: float  # mean distance from the GD path over the steps
-    distance_large: float
-    w_star: np.ndarray
-    hessian: np.ndarray
-    loss_star: float
+    shift: float
+    grid: np.ndarray
+    train_curve: np.ndarray  # L(w) on the grid
+    test_curve: np.ndarray  # L(w - shift)
+    sharp: float  # the two minima of the training loss and the barrier between them
+    flat: float
+    barrier: float
+    sharp_curvature: float
+    flat_curvature: float
+    sharp_train: float
+    sharp_test: float
+    flat_train: float
+    flat_test: float
+    starts: np.ndarray  # (RUNS,)
+    end_small: np.ndarray  # where each run ends
+    end_large: np.ndarray
+    end_gd: np.ndarray
+    flat_small: float  # fraction of runs that end in the flat basin
+    flat_large: float
+    flat_gd: float
+    test_small: float  # mean test loss at the end, over the runs
+    test_large: float
+    test_gd: float
+    batch_sizes: np.ndarray
+    spread: np.ndarray  # RMS of ||g_B - g|| over sampled minibatches, at the sharp minimum
+    spread_theory: np.ndarray  # sigma / sqrt(B) there
+    spread_flat: np.ndarray  # the same at the flat minimum
+    spread_flat_theory: np.ndarray
+    slope: float  # fitted slope of log variance against log B, at the sharp minimum
 
 
-def sgd_path(
-    x: np.ndarray, y: np.ndarray, batches: np.ndarray, lr: float, start: np.ndarray
-) -> np.ndarray:
-    """Run SGD from start, one row of example indices per step; return every iterate."""
-    path = np.empty((len(batches) + 1, 2))
-    w = start.copy()
-    path[0] = w
-    for t, rows in enumerate(batches, start=1):
-        xb = x[rows]
-        w = w - lr * (xb.T @ (xb @ w - y[rows])) / len(rows)
-        path[t] = w
-    return path
+def template(u: np.ndarray) -> np.ndarray:
+    """The loss of one example whose point is at 0, as a function of u = w - x."""
+    sharp = SHARP_DEPTH * np.exp(-0.5 * ((u - SHARP_CENTRE) / SHARP_WIDTH) ** 2)
+    flat = FLAT_DEPTH * np.exp(-0.5 * ((u - FLAT_CENTRE) / FLAT_WIDTH) ** 2)
+    result: np.ndarray = OFFSET + 0.5 * BOWL * u**2 - sharp - flat
+    return result
+
+
+def slope_of(u: np.ndarray) -> np.ndarray:
+    """The template's derivative: one example's gradient."""
+    a, b = (u - SHARP_CENTRE) / SHARP_WIDTH, (u - FLAT_CENTRE) / FLAT_WIDTH
+    result: np.ndarray = (
+        BOWL * u
+        + SHARP_DEPTH * a / SHARP_WIDTH * np.exp(-0.5 * a**2)
+        + FLAT_DEPTH * b / FLAT_WIDTH * np.exp(-0.5 * b**2)
+    )
+    return result
+
+
+def bend_of(u: np.ndarray) -> np.ndarray:
+    """The template's second derivative."""
+    a, b = (u - SHARP_CENTRE) / SHARP_WIDTH, (u - FLAT_CENTRE) / FLAT_WIDTH
+    result: np.ndarray = (
+        BOWL
+        + SHARP_DEPTH * (1 - a**2) / SHARP_WIDTH**2 * np.exp(-0.5 * a**2)
+        + FLAT_DEPTH * (1 - b**2) / FLAT_WIDTH**2 * np.exp(-0.5 * b**2)
+    )
+    return result
+
+
+def training_loss(w: np.ndarray) -> np.ndarray:
+    """The mean of the per-example losses (each point holds the same number of examples)."""
+    result: np.ndarray = template(np.asarray(w)[..., None] - POINTS).mean(axis=-1)
+    return result
+
+
+def per_example_gradients(w: np.ndarray) -> np.ndarray:
+    """Each point's example gradient at w: shape (..., 8)."""
+    return slope_of(np.asarray(w)[..., None] - POINTS)
+
+
+def draw_counts(rng: np.random.Generator, batch: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Draw minibatches of `batch` examples with replacement; count the examples at each point.
+
+    Each of the N examples is drawn with chance 1/N and each point holds N/8 of them, so the
+    counts are multinomial(B, 1/8 each): drawn point by point, each count binomial in what
+    is left of the batch. That is the same minibatch as drawing B indices, at a cost per batch
+    that does not grow with B.
+    """
+    counts = np.empty((*shape, len(POINTS)), dtype=np.int64)
+    left = np.broadcast_to(batch, shape).astype(np.int64)
+    for k in range(len(POINTS) - 1):
+        counts[..., k] = rng.binomial(left, 1.0 / (len(POINTS) - k))
+        left = left - counts[..., k]
+    counts[..., -1] = left
+    return counts
+
+
+def minibatch_gradient(w: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The mean gradient of a minibatch given its counts per point, for every run at once."""
+    result: np.ndarray = np.sum(counts * per_example_gradients(w), axis=-1) / counts.sum(axis=-1)
+    return result
+
+
+def run_sgd(rng: np.random.Generator, batch: int, lr: float, steps: int) -> np.ndarray:
+    """Run minibatch SGD from every start at once; return where each run ends."""
+    counts = draw_counts(rng, np.array(batch), (steps, RUNS))
+    w = np.linspace(START_LOW, START_HIGH, RUNS)
+    for t in range(steps):
+        w = w - lr * minibatch_gradient(w, counts[t])
+    return w
+
+
+def stationary_near(w: float) -> float:
+    """Refine a grid minimum or maximum of the training loss by Newton steps on its gradient."""
+    for _ in range(6):
+        u = w - POINTS
+        w = w - float(np.mean(slope_of(u)) / np.mean(bend_of(u)))
+    return w
 
 
 def compute(params: Params) -> Data:
-    """Measure the minibatch gradient spread at the start and run GD and SGD from there."""
+    """Find the two minima, run SGD with both batch sizes and GD, and measure gradient noise."""
     rng = np.random.default_rng(params.seed)
-    x = rng.normal(size=(N, 2)) @ MIXING
-    x /= np.sqrt(np.linalg.eigvalsh(x.T @ x / N)[-1])  # largest curvature 1
-    y = x @ W_TRUE + LABEL_NOISE * rng.normal(size=N)
-    hessian = x.T @ x / N
-    w_star = np.linalg.solve(hessian, x.T @ y / N)
-    loss_star = float(np.mean((y - x @ w_star) ** 2) / 2)
-
-    # Per-example gradients at the start, and minibatch means for many batch sizes.
-    per_example = x * (x @ W_START - y)[:, None]
-    full = per_example.mean(axis=0)
-    powers = 2 ** np.arange(10)
-    sizes = np.unique(np.concatenate([powers, [params.small_batch, params.large_batch]]))
-    draws = np.maximum(SAMPLES, DRAWN_EXAMPLES // sizes)  # more minibatches when B is small
-    counts = np.repeat(sizes, draws)
-    rows = rng.integers(0, N, size=int(counts.sum()))  # with replacement
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    means = np.add.reduceat(per_example[rows], starts, axis=0) / counts[:, None]
-    squared = np.sum((means - full) ** 2, axis=1)
-    firsts = np.concatenate([[0], np.cumsum(draws)[:-1]])
-    variance = np.add.reduceat(squared, firsts) / draws
-    centred = per_example - full
-    trace_sigma = float(np.sum(centred**2) / N)
-    slope = float(np.polyfit(np.log(sizes), np.log(variance), 1)[0])
-
-    gd = np.empty((params.steps + 1, 2))
-    gd[0] = W_START
-    for t in range(1, params.steps + 1):
-        gd[t] = gd[t - 1] - params.lr * (hessian @ (gd[t - 1] - w_star))
-    small = sgd_path(
-        x, y, rng.integers(0, N, size=(params.steps, params.small_batch)), params.lr, W_START
+    grid = GRID.copy()
+    train_curve = training_loss(grid)
+    lows = np.flatnonzero(
+        (train_curve[1:-1] < train_curve[:-2]) & (train_curve[1:-1] < train_curve[2:])
     )
-    large = sgd_path(
-        x, y, rng.integers(0, N, size=(params.steps, params.large_batch)), params.lr, W_START
-    )
+    sharp, flat = (stationary_near(float(grid[i + 1])) for i in lows[:2])
+    between = (grid > sharp) & (grid < flat)
+    barrier = stationary_near(float(grid[between][np.argmax(train_curve[between])]))
+
+    def curvature(w: float) -> float:
+        return float(np.mean(bend_of(w - POINTS)))
+
+    def test_loss(w: np.ndarray) -> np.ndarray:
+        return training_loss(np.asarray(w) - params.shift)
+
+    ends = {
+        "small": run_sgd(rng, params.small_batch, params.lr, params.steps),
+        "large": run_sgd(rng, params.large_batch, params.lr, params.steps),
+    }
+    gd = np.linspace(START_LOW, START_HIGH, RUNS)
+    for _ in range(params.steps):
+        gd = gd - params.lr * np.mean(per_example_gradients(gd), axis=-1)
+    ends["gd"] = gd
+
+    # Gradient noise at both minima for many batch sizes (the full gradient there is 0).
+    sizes = np.unique(np.concatenate([SIZES, [params.small_batch, params.large_batch]]))
+    counts = draw_counts(rng, sizes[:, None], (len(sizes), DRAWS))
+    spreads, theories = [], []
+    for w in (sharp, flat):
+        per_example = per_example_gradients(np.array(w))
+        full = float(per_example.mean())
+        estimates = counts @ per_example / sizes[:, None]
+        spreads.append(np.sqrt(np.mean((estimates - full) ** 2, axis=1)))
+        theories.append(np.sqrt(np.var(per_example) / sizes))
+    slope = float(np.polyfit(np.log(sizes), 2 * np.log(spreads[0]), 1)[0])
+
     return Data(
-        batch_sizes=sizes,
-        spread=np.sqrt(variance),
-        spread_theory=np.sqrt(trace_sigma / sizes),
-        slope=slope,
         small_batch=params.small_batch,
         large_batch=params.large_batch,
-        path_gd=gd,
-        path_small=small,
-        path_large=large,
-        distance_small=float(np.linalg.norm(small - gd, axis=1)[1:].mean()),
-        distance_large=float(np.linalg.norm(large - gd, axis=1)[1:].mean()),
-        w_star=w_star,
-        hessian=hessian,
-        loss_star=loss_star,
+        shift=params.shift,
+        grid=grid,
+        train_curve=train_curve,
+        test_curve=test_loss(grid),
+        sharp=sharp,
+        flat=flat,
+        barrier=barrier,
+        sharp_curvature=curvature(sharp),
+        flat_curvature=curvature(flat),
+        sharp_train=float(training_loss(np.array(sharp))),
+        sharp_test=float(test_loss(np.array(sharp))),
+        flat_train=float(training_loss(np.array(flat))),
+        flat_test=float(test_loss(np.array(flat))),
+        starts=np.linspace(START_LOW, START_HIGH, RUNS),
+        end_small=ends["small"],
+        end_large=ends["large"],
+        end_gd=ends["gd"],
+        flat_small=float(np.mean(ends["small"] > barrier)),
+        flat_large=float(np.mean(ends["large"] > barrier)),
+        flat_gd=float(np.mean(ends["gd"] > barrier)),
+        test_small=float(np.mean(test_loss(ends["small"]))),
+        test_large=float(np.mean(test_loss(ends["large"]))),
+        test_gd=float(np.mean(test_loss(ends["gd"]))),
+        batch_sizes=sizes,
+        spread=spreads[0],
+        spread_theory=theories[0],
+        spread_flat=spreads[1],
+        spread_flat_theory=theories[1],
+        slope=slope,
     )
 
 
 def plot(data: Data, palette: Palette) -> Figure:
-    """Draw the spread against B on log-log axes, and the three paths on the loss contours."""
-    figure, (noise_ax, path_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    """Draw the losses with the two minima, where the runs end, and the noise against B."""
+    figure, (loss_ax, end_ax, noise_ax) = new_figure(palette, (8.0, 4.2), ncols=3)
+    spec = loss_ax.get_subplotspec()
+    assert spec is not None
+    spec.get_gridspec().set_width_ratios([1.6, 1.0, 1.0])
     small_colour, large_colour = palette.series[3], palette.series[0]
 
-    noise_ax.loglog(
-        data.batch_sizes,
-        data.spread_theory,
-        color=palette.muted,
+    test_colour = palette.series[4]
+    loss_ax.plot(data.grid, data.train_curve, color=palette.text, lw=1.6, label="training")
+    loss_ax.plot(
+        data.grid,
+        data.test_curve,
+        color=test_colour,
+        lw=1.4,
         ls="--",
-        lw=1.3,
-        label="√(tr Σ / B)",
+        label=f"test (data + {data.shift:g})",
     )
-    noise_ax.loglog(
-        data.batch_sizes,
-        data.spread,
-        "o",
-        color=palette.accent,
-        ms=5,
-        label=f"measured (var slope {data.slope:.2f})".replace("-", "−"),
-    )
-    for size, colour in ((data.small_batch, small_colour), (data.large_batch, large_colour)):
-        index = int(np.searchsorted(data.batch_sizes, size))
-        noise_ax.loglog(
-            [size],
-            [data.spread[index]],
-            "o",
-            ms=11,
-            mfc="none",
-            mec=colour,
-            mew=2,
-            label=f"B = {size}",
+    loss_ax.axvline(data.barrier, color=palette.muted, lw=0.9, ls=":")
+    for name, w, train, test in (
+        ("sharp", data.sharp, data.sharp_train, data.sharp_test),
+        ("flat", data.flat, data.flat_train, data.flat_test),
+    ):
+        loss_ax.plot([w, w], [train, test], color=test_colour, lw=2.4, solid_capstyle="butt")
+        loss_ax.plot([w], [train], "o", color=palette.text, ms=5)
+        loss_ax.annotate(
+            f"{name}\ntest +{num(test - train, 3)}",
+            (w, train),
+            xytext=(0, -9),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=8.5,
+            color=palette.text,
         )
+    low = float(data.train_curve.min())
+    loss_ax.set_ylim(low - 0.1, low + 0.3)
+    loss_ax.set_xlim(float(data.grid[0]), float(data.grid[-1]))
+    finish(loss_ax, palette, title="Two minima", xlabel="weight w", ylabel="loss", legend=False)
+    themed_legend(loss_ax, palette, "upper center")
+
+    labels = [f"B = {data.small_batch}", f"B = {data.large_batch}", "full\nbatch"]
+    fractions = [data.flat_small, data.flat_large, data.flat_gd]
+    tests = [data.test_small, data.test_large, data.test_gd]
+    colours = [small_colour, large_colour, palette.muted]
+    end_ax.bar(range(3), fractions, color=colours, width=0.62)
+    for i, (fraction, test) in enumerate(zip(fractions, tests, strict=True)):
+        end_ax.text(
+            i,
+            fraction + 0.02,
+            f"{pct(fraction)}\ntest {num(test, 3)}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color=palette.text,
+        )
+    end_ax.set_xticks(range(3), labels)
+    end_ax.set_ylim(0, 1.25)
+    end_ax.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
+    end_ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    finish(
+        end_ax,
+        palette,
+        title=f"Where {len(data.starts)} runs end",
+        xlabel="above each bar: mean test loss",
+        ylabel="runs that end in the flat basin",
+        legend=False,
+    )
+
+    for spread, theory, colour, name in (
+        (data.spread, data.spread_theory, palette.warn, "sharp minimum"),
+        (data.spread_flat, data.spread_flat_theory, palette.good, "flat minimum"),
+    ):
+        noise_ax.loglog(data.batch_sizes, theory, color=colour, ls="--", lw=1.1)
+        noise_ax.loglog(data.batch_sizes, spread, "o", color=colour, ms=4, label=name)
+    noise_ax.plot([], [], color=palette.muted, ls="--", lw=1.1, label="σ / √B")
+    for size, colour, offset, align in (
+        (data.small_batch, small_colour, (8, 3), "left"),
+        (data.large_batch, large_colour, (-8, -13), "right"),
+    ):
+        index = int(np.searchsorted(data.batch_sizes, size))
+        noise_ax.loglog([size], [data.spread[index]], "o", ms=10, mfc="none", mec=colour, mew=1.8)
+        noise_ax.annotate(
+            f"B = {size}",
+            (size, data.spread[index]),
+            xytext=offset,
+            textcoords="offset points",
+            ha=align,
+            fontsize=8.5,
+            color=colour,
+        )
+    low = float(min(data.spread.min(), data.spread_flat.min()))
+    high = float(max(data.spread.max(), data.spread_flat.max()))
+    noise_ax.set_ylim(low / 6, high * 1.6)  # room below the flat-minimum points for the legend
     finish(
         noise_ax,
         palette,
-        title="Minibatch gradient noise",
+        title="Gradient noise",
         xlabel="batch size B",
         ylabel="RMS ‖ĝ − g‖",
         legend=False,
     )
-    themed_legend(noise_ax, palette, "upper right")
-    noise_ax.xaxis.set_major_locator(FixedLocator([1, 4, 16, 64, 256]))
+    themed_legend(noise_ax, palette, "lower left")
+    light_log_ticks(noise_ax)
+    noise_ax.xaxis.set_major_locator(FixedLocator([1, 8, 64, 512]))
     noise_ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    noise_ax.xaxis.set_minor_formatter(NullFormatter())
-    noise_ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    noise_ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    noise_ax.yaxis.set_minor_formatter(NullFormatter())
-
-    # View: the GD and large-batch paths and the minimum, widened for the small-batch path by
-    # at most the core's size (a wild small-batch path at a large lr runs out of view).
-    core = np.concatenate([data.path_gd, data.path_large, data.w_star[None, :]])
-    core_low, core_high = core.min(axis=0), core.max(axis=0)
-    reach = max(float((core_high - core_low).max()), 0.5)
-    low = np.maximum(np.minimum(core_low, data.path_small.min(axis=0)), core_low - reach)
-    high = np.minimum(np.maximum(core_high, data.path_small.max(axis=0)), core_high + reach)
-    escaped = bool(
-        np.any(data.path_small < core_low - reach) or np.any(data.path_small > core_high + reach)
-    )
-    half = 0.56 * float((high - low).max())  # a square view around the centre, with margin
-    centre = (low + high) / 2
-    w1 = np.linspace(centre[0] - half, centre[0] + half, 80)
-    w2 = np.linspace(centre[1] - half, centre[1] + half, 80)
-    g1, g2 = np.meshgrid(w1, w2)
-    d1, d2 = g1 - data.w_star[0], g2 - data.w_star[1]
-    h = data.hessian
-    excess = 0.5 * (h[0, 0] * d1 * d1 + 2 * h[0, 1] * d1 * d2 + h[1, 1] * d2 * d2)
-    levels = np.geomspace(max(float(excess.max()), 1e-6) * 1e-3, float(excess.max()), 9)
-    path_ax.contour(g1, g2, excess, levels=levels, colors=palette.muted, linewidths=0.8, alpha=0.35)
-    path_ax.plot(
-        *data.path_small.T, color=small_colour, lw=1.3, label=f"SGD, B = {data.small_batch}"
-    )
-    path_ax.plot(
-        *data.path_large.T, color=large_colour, lw=1.8, label=f"SGD, B = {data.large_batch}"
-    )
-    path_ax.plot(*data.path_gd.T, color=palette.text, lw=1.2, ls="--", label="full-batch GD")
-    path_ax.plot(*data.path_gd[0], "o", color=palette.text, ms=6)
-    path_ax.plot(*data.w_star, "*", color=palette.good, ms=14, label="minimum")
-    path_ax.set_xlim(centre[0] - half, centre[0] + half)
-    path_ax.set_ylim(centre[1] - half, centre[1] + half)
-    path_ax.set_aspect("equal", adjustable="box")
-    if escaped:
-        path_ax.text(
-            0.03,
-            0.03,
-            f"B = {data.small_batch} runs out of view: lr too large for it",
-            transform=path_ax.transAxes,
-            color=small_colour,
-            fontsize=8.5,
-            bbox={"facecolor": palette.surface, "edgecolor": palette.grid, "alpha": 0.9},
-        )
-    finish(
-        path_ax,
-        palette,
-        title="SGD paths on the loss contours",
-        xlabel="w₁",
-        ylabel="w₂",
-        legend=False,
-    )
-    themed_legend(path_ax, palette, "lower left")
     return figure
 
 
 def summary(data: Data) -> str:
-    """State the fitted 1/B law and how far each path strays from gradient descent."""
+    """State where each batch size ends, the test loss that follows, and the 1/B noise law."""
+    small, large = pct(data.flat_small), pct(data.flat_large)
+    if small == large:
+        often = "as often as"
+    elif data.flat_small > data.flat_large:
+        often = "more often than"
+    else:
+        often = "less often than"
     slope = num(data.slope)
     law = (
         f"falls like 1/B (fitted log-log slope {slope})"
         if about(data.slope, -1.0, NEAR_SLOPE)
         else f"falls with B, with a fitted log-log slope of {slope} rather than -1"
     )
-    small, large = num(data.distance_small, 3), num(data.distance_large, 3)
-    if small == large:
-        than = f"with B = {data.large_batch} as far, {large}"
-    elif data.distance_large < data.distance_small:
-        than = f"with B = {data.large_batch} only {large}"
-    else:
-        than = f"with B = {data.large_batch} in this run even more, {large}"
+    ratio = num(data.spread_theory[0] / data.spread_flat_theory[0], 0)
     return (
-        f"The minibatch gradient's variance {law}; SGD with B = {data.small_batch} strays on "
-        f"average {small} from the full-batch path, {than}."
+        f"Of {len(data.starts)} runs, SGD with B = {data.small_batch} ends in the flat basin "
+        f"{often} with B = {data.large_batch}: {small} against {large} "
+        f"(full batch {pct(data.flat_gd)}). "
+        f"With the test data shifted by {num(data.shift)}, test minus training loss is "
+        f"{num(data.sharp_test - data.sharp_train, 3)} at the sharp minimum and "
+        f"{num(data.flat_test - data.flat_train, 3)} at the flat one; from B = {data.large_batch} "
+        f"to B = {data.small_batch} the mean final test loss "
+        f"{change(data.test_large, data.test_small, lambda v: num(v, 3))}. "
+        f"The minibatch gradient's variance {law}; the per-example gradients it averages "
+        f"spread {ratio} times wider at the sharp minimum than at the flat one."
     )
 
 
 DEMO = Demo(
     id="batch-size-noise",
-    title="Minibatch gradient noise and batch size",
+    title="Batch size, gradient noise and flat minima",
     params=Params,
     compute=compute,
     plot=plot,
