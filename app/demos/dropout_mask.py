@@ -4,11 +4,12 @@ A layer's ReLU activations h (examples x units) are multiplied by an inverted-dr
 m/(1-p), as torch.nn.Dropout does in training: each unit is kept with probability 1-p and then
 scaled by 1/(1-p), so E[h m/(1-p)] = h and nothing changes at test time. The figure marks the
 units the mask drops apart from those ReLU had already set to 0, and follows the running mean
-of h m/(1-p) over k = 1..K independent masks as it closes in on h; its relative gap has
+of h m/(1-p) over k = 1..1000 independent masks as it closes in on h; its relative gap has
 standard error sqrt(p/(1-p)/k) for every active unit, so it shrinks like 1/sqrt(k).
 """
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
@@ -18,8 +19,10 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, new_figure
-from app.demos.wording import change, num, pct
+from app.demos.wording import num, pct
 
+CHECKPOINTS = (1, 10, 100, 1000)  # the whole layer's mean is kept after this many masks
+MASKS = CHECKPOINTS[-1]
 TRACED = (1.0, 0.5, 0.15)  # the quantiles of the active activations whose running mean is drawn
 # Series colours for the traced units: the third series is the warning colour that marks drops.
 TRACE_COLOURS = (0, 1, 3)
@@ -27,17 +30,16 @@ SPREAD = 2.0  # the band around h spans this many standard errors either side
 
 
 class Params(DemoParams):
-    """Drop probability, layer size, and how many masks to average."""
+    """Drop probability and layer size."""
 
     p: float = param(0.5, ge=0.0, le=0.9, step=0.05, label="Drop probability p")
     units: int = param(32, ge=4, le=64, step=4, label="Units in the layer")
     batch: int = param(8, ge=1, le=32, step=1, label="Examples in the batch")
-    masks: int = param(500, ge=10, le=2000, step=10, label="Masks averaged K", log=True)
 
 
 @dataclass(frozen=True)
 class Data:
-    """One mask's training output, and the means of h·m/(1-p) over K masks."""
+    """One mask's training output, and the means of h·m/(1-p) over k masks."""
 
     p: float
     activations: np.ndarray  # (batch, units) ReLU outputs h, some exactly 0
@@ -47,8 +49,9 @@ class Data:
     zero_fraction: float  # share of the activations the first mask drops
     mask_mean: float
     relu_zero_fraction: float  # share of h that is 0 before any mask
-    masks: int  # K
-    mean_output: np.ndarray  # (batch, units) mean of h·m/(1-p) over masks 1..K
+    checkpoints: tuple[int, ...]  # k = 1, 10, ..., K: mask 1 is the one drawn
+    checkpoint_means: np.ndarray  # (len(checkpoints), batch, units) mean of h·m/(1-p) over k masks
+    mean_output: np.ndarray  # (batch, units) the mean over all K masks
     traced: tuple[tuple[int, int], ...]  # (example, unit) of the units whose running mean is drawn
     running_mean: np.ndarray  # (len(traced), K) mean over masks 1..k for k = 1..K
 
@@ -56,13 +59,16 @@ class Data:
 def compute(params: Params) -> Data:
     """Sample K inverted-dropout masks as torch.nn.Dropout does: keep with 1-p, scale by 1/(1-p)."""
     rng = np.random.default_rng(params.seed)
-    p, masks = params.p, params.masks
+    p = params.p
     activations = np.maximum(rng.normal(0.5, 1.0, size=(params.batch, params.units)), 0.0)
     keep = rng.random(activations.shape) >= p
     scaled_mask = keep / (1.0 - p)
-    # Masks 2..K only matter through how often each unit is kept: a binomial count has the same
-    # law as summing K-1 Bernoulli draws, at a fraction of the cost for the whole layer.
-    kept = keep + rng.binomial(masks - 1, 1.0 - p, size=activations.shape)
+    # Later masks only matter through how often each unit is kept: a binomial count between
+    # checkpoints has the same law as summing the Bernoulli draws, at a fraction of the cost.
+    kept = [keep.astype(np.int64)]
+    for done, upto in pairwise(CHECKPOINTS):
+        kept.append(kept[-1] + rng.binomial(upto - done, 1.0 - p, size=activations.shape))
+    counts = np.stack(kept)
 
     active = np.flatnonzero(activations > 0.0)
     if active.size:
@@ -73,11 +79,14 @@ def compute(params: Params) -> Data:
         cells = [0]
     # The drawn units follow mask by mask; their counts replace the binomial ones to agree.
     rows, cols = np.unravel_index(np.asarray(cells), activations.shape)
-    later = rng.random((masks - 1, len(cells))) >= p
-    steps = np.vstack([keep[rows, cols][None, :], later])
-    kept[rows, cols] = steps.sum(axis=0)
-    k = np.arange(1, masks + 1)[:, None]
-    running = (np.cumsum(steps, axis=0) / (k * (1.0 - p)) * activations[rows, cols]).T
+    later = rng.random((MASKS - 1, len(cells))) >= p
+    running_kept = np.cumsum(np.vstack([keep[rows, cols][None, :], later]), axis=0)
+    counts[:, rows, cols] = running_kept[np.asarray(CHECKPOINTS) - 1]
+    k = np.arange(1, MASKS + 1)[:, None]
+    running = (running_kept / (k * (1.0 - p)) * activations[rows, cols]).T
+    # Dividing the count by k(1-p) first gives exactly 1, so exactly h, when p = 0.
+    ks = np.asarray(CHECKPOINTS)[:, None, None]
+    means = activations * (counts / (ks * (1.0 - p)))
 
     return Data(
         p=p,
@@ -88,18 +97,18 @@ def compute(params: Params) -> Data:
         zero_fraction=float(1.0 - keep.mean()),
         mask_mean=float(scaled_mask.mean()),
         relu_zero_fraction=float(np.mean(activations == 0.0)),
-        masks=masks,
-        mean_output=activations * (kept / (masks * (1.0 - p))),  # exactly h when p = 0
+        checkpoints=CHECKPOINTS,
+        checkpoint_means=means,
+        mean_output=means[-1],
         traced=tuple((int(r), int(c)) for r, c in zip(rows, cols, strict=True)),
         running_mean=running,
     )
 
 
-def relative_gaps(data: Data) -> tuple[np.ndarray, np.ndarray]:
-    """Return (output - h)/h over the active units after the first mask and after K masks."""
+def relative_gaps(data: Data) -> np.ndarray:
+    """Return (mean over k masks)/h - 1 for each checkpoint k (rows) and active unit (columns)."""
     active = data.activations > 0.0
-    h = data.activations[active]
-    return data.train_output[active] / h - 1.0, data.mean_output[active] / h - 1.0
+    return np.asarray(data.checkpoint_means[:, active] / data.activations[active] - 1.0)
 
 
 def standard_error(p: float, k: int) -> float:
@@ -157,7 +166,7 @@ def plot(data: Data, palette: Palette) -> Figure:
         columnspacing=1.0,
     )
 
-    k = np.arange(1, data.masks + 1)
+    k = np.arange(1, data.running_mean.shape[1] + 1)
     spread = SPREAD * standard_error(data.p, 1) / np.sqrt(k)
     highest = 0.0
     for index, (row, col) in enumerate(data.traced):
@@ -179,7 +188,7 @@ def plot(data: Data, palette: Palette) -> Figure:
             fontsize=8.5,
         )
     right.set_xscale("log")
-    right.set_xlim(1, data.masks)
+    right.set_xlim(1, data.checkpoints[-1])
     right.set_ylim(0.0, 2.0 * highest if highest > 0 else 1.0)
     right.xaxis.set_minor_locator(NullLocator())
     right.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
@@ -202,7 +211,7 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """Say what this mask drops, and how close the mean over K masks comes to h."""
+    """Say what this mask drops, and how close the mean over k masks comes to h."""
     n = data.activations.size
     relu = (
         f"apart from the {pct(data.relu_zero_fraction)} that ReLU had already set to 0"
@@ -215,33 +224,31 @@ def summary(data: Data) -> str:
         f"{num(1 / (1 - data.p))}"
     )
     after = "At test time the layer passes h unchanged."
-    one, many = relative_gaps(data)
-    if one.size == 0:
+    gaps = relative_gaps(data)
+    if gaps.shape[1] == 0:
         return f"{first}; every activation is already 0 here, so every output is 0. {after}"
-    h = data.activations
+    h, masks = data.activations, data.checkpoints[-1]
     if np.array_equal(data.train_output, h) and np.array_equal(data.mean_output, h):
         # Always so at p = 0; also when p is so small that 1/(1-p) rounds to 1 and nothing drops.
         return (
-            f"{first}, so this mask's output and its mean over K = {data.masks} masks both "
-            f"equal h exactly. {after}"
+            f"{first}, so this mask's output and its mean over {masks} masks both equal h "
+            f"exactly. {after}"
         )
-    gap = change(
-        float(np.sqrt(np.mean(one**2))),
-        float(np.sqrt(np.mean(many**2))),
-        lambda value: pct(value, 1),
-    )
-    error = standard_error(data.p, data.masks)
+    rms = [pct(float(np.sqrt(np.mean(row**2))), 1) for row in gaps]
+    after_k = [f"{value} after {k}" for value, k in zip(rms, data.checkpoints, strict=True)]
+    listed = f"{', '.join(after_k[:-1])} and {after_k[-1]}".replace(" after 1,", " after 1 mask,")
+    error = standard_error(data.p, masks)
     # A p near the smallest float leaves a standard error that underflows to 0: no ratio then.
     spread = (
-        f", where the standard error sqrt(p/(1-p)/K) is {pct(error, 1)}, and the farthest "
-        f"unit is {num(float(np.max(np.abs(many))) / error, 1)} standard errors away"
+        f", against a standard error sqrt(p/(1-p)/k) of {pct(error, 1)} at k = {masks}; the "
+        f"farthest unit ends {num(float(np.max(np.abs(gaps[-1]))) / error, 1)} standard "
+        "errors from h"
         if error > 0.0
         else ""
     )
     return (
         f"{first}. Averaged over k masks the output tends to h, its expected value: over the "
-        f"active units the root-mean-square gap from h {gap} of h between k = 1 and "
-        f"K = {data.masks}{spread}. {after}"
+        f"active units the root-mean-square gap from h is {listed}{spread}. {after}"
     )
 
 
