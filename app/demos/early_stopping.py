@@ -1,8 +1,10 @@
 """Early stopping: train and validation loss of an over-parameterized model, patience, restore.
 
-A linear model on 30 cosine features is fitted to 20 noisy points by full-batch gradient
-descent from w = 0. Gradient descent fits the smooth, large-curvature directions (the signal)
-first and the small-curvature ones (the noise) later, so the validation loss falls, then rises.
+A linear model on 31 Fourier features is fitted to 28 noisy points by full-batch gradient
+descent from w = 0. The target lies in the span of the five smooth features, which are large;
+the 26 wiggly ones are small. Gradient descent fits the large-curvature directions (the signal)
+first and the small-curvature ones, which only the noise needs, later: the validation loss
+falls towards the noise variance σ², then rises as the fit bends through the noise.
 Early stopping as in Keras' ``EarlyStopping(patience=..., restore_best_weights=True)``: after
 each epoch, if the validation loss is below the best so far, remember the epoch and its
 weights; after ``patience`` epochs without improvement, stop and restore the best weights.
@@ -15,14 +17,17 @@ from matplotlib.figure import Figure
 
 from app.demos.base import Demo, DemoParams, param
 from app.demos.style import Palette, finish, new_figure, themed_legend
-from app.demos.wording import change, num
+from app.demos.wording import change, num, sig
 
-N_TRAIN = 20
-N_VAL = 100
-N_FEATURES = 30  # more features than training points: the model can interpolate the noise
+N_TRAIN = 28
+N_VAL = 200
+MAX_FREQUENCY = 15
+N_FEATURES = 1 + 2 * MAX_FREQUENCY  # 31 > 28 training points: the model can interpolate them
+SMOOTH_FREQUENCY = 2  # frequencies 0 .. 2 carry the signal
+# Small enough that the wiggly directions are fitted well after the smooth ones, large enough
+# that gradient descent fits much of the noise along them within the default epochs.
+WIGGLY_SCALE = 0.3
 N_GRID = 200
-N_SMOOTH = 6
-WIGGLY_SCALE = 0.2
 
 
 class Params(DemoParams):
@@ -39,6 +44,7 @@ class Data:
     """Loss curves, every epoch's weights, the early-stopping decision and the fits."""
 
     patience: int
+    noise: float
     epochs: np.ndarray
     train_loss: np.ndarray
     val_loss: np.ndarray
@@ -62,14 +68,17 @@ def target(x: np.ndarray) -> np.ndarray:
 
 
 def features(x: np.ndarray) -> np.ndarray:
-    """Cosine features cos(pi k x), k = 0 .. 29: the smooth ones (k < 6) large, the rest small.
+    """Fourier features 1/√2, cos(2πkx), sin(2πkx), k = 1 .. 15: the smooth ones (k <= 2) large.
 
-    The small scale of the wiggly features makes their curvature small, so gradient descent
-    fits them (and with them the noise) only after the smooth ones.
+    Each smooth feature has mean square 1/2, so the loss curves about equally along them. The
+    small scale of the wiggly features makes their curvature small, so gradient descent fits
+    them (and with them the noise) only after the smooth ones.
     """
-    k = np.arange(N_FEATURES)
-    scale = np.where(k < N_SMOOTH, 1.0, WIGGLY_SCALE)
-    out: np.ndarray = np.cos(np.pi * k * x[:, None]) * scale
+    k = np.arange(1, MAX_FREQUENCY + 1)
+    scale = np.where(k <= SMOOTH_FREQUENCY, 1.0, WIGGLY_SCALE)
+    angle = 2 * np.pi * k * x[:, None]
+    constant = np.full((len(x), 1), np.sqrt(0.5))
+    out: np.ndarray = np.hstack([constant, np.cos(angle) * scale, np.sin(angle) * scale])
     return out
 
 
@@ -110,11 +119,14 @@ def compute(params: Params) -> Data:
     train_x = raw / scale
     val_x = features(x_val) / scale
 
+    # The gradient of the training MSE is hessian @ w - pull; precomputed, each epoch is one
+    # small matrix-vector product.
+    hessian = 2.0 / N_TRAIN * train_x.T @ train_x
+    pull = 2.0 / N_TRAIN * train_x.T @ y_train
     weights = np.zeros((params.epochs + 1, N_FEATURES))
     w = np.zeros(N_FEATURES)
-    step = params.lr * 2.0 / N_TRAIN
     for epoch in range(1, params.epochs + 1):
-        w = w - step * (train_x.T @ (train_x @ w - y_train))
+        w = w - params.lr * (hessian @ w - pull)
         weights[epoch] = w
     train_loss = np.mean((weights @ train_x.T - y_train) ** 2, axis=1)
     val_loss = np.mean((weights @ val_x.T - y_val) ** 2, axis=1)
@@ -124,6 +136,7 @@ def compute(params: Params) -> Data:
     grid_x = features(x_grid) / scale
     return Data(
         patience=params.patience,
+        noise=params.noise,
         epochs=np.arange(params.epochs + 1),
         train_loss=train_loss,
         val_loss=val_loss,
@@ -140,6 +153,11 @@ def compute(params: Params) -> Data:
         fit_restored=grid_x @ restored,
         fit_end=grid_x @ weights[-1],
     )
+
+
+def _mse(value: float) -> str:
+    # Significant digits: the losses span decades over the noise levels and epochs allowed.
+    return sig(value, 3)
 
 
 def plot(data: Data, palette: Palette) -> Figure:
@@ -170,8 +188,11 @@ def plot(data: Data, palette: Palette) -> Figure:
     else:
         stop_label = f"end {stop}: no stop"
     loss_ax.axvline(stop, color=palette.bad, lw=1.6, ls="--", label=stop_label)
+    # No function predicts noisy labels better, on average, than the noise variance.
+    floor = data.noise**2
+    loss_ax.axhline(floor, color=palette.muted, lw=1.0, ls="-.", label=f"noise σ² = {_mse(floor)}")
     best_val = float(data.val_loss[data.best_epoch])
-    top = max(float(data.val_loss[data.best_epoch :].max()), best_val) * 1.75
+    top = max(float(data.val_loss[data.best_epoch :].max()), best_val, floor) * 1.9
     loss_ax.set_ylim(0.0, top)
     loss_ax.set_xlim(0, last)
     finish(
@@ -190,14 +211,14 @@ def plot(data: Data, palette: Palette) -> Figure:
         data.fit_end,
         color=palette.bad,
         lw=1.3,
-        label=f"end, epoch {last}: val {data.val_loss[-1]:.3f}",
+        label=f"end, epoch {last}: val {_mse(float(data.val_loss[-1]))}",
     )
     fit_ax.plot(
         data.x_grid,
         data.fit_restored,
         color=palette.good,
         lw=2.2,
-        label=f"restored, epoch {data.best_epoch}: val {data.restored_val_loss:.3f}",
+        label=f"restored, epoch {data.best_epoch}: val {_mse(data.restored_val_loss)}",
     )
     fit_ax.plot(data.x_train, data.y_train, "o", color=palette.text, ms=4, label="training points")
     spread = float(np.ptp(data.y_train))
@@ -206,10 +227,6 @@ def plot(data: Data, palette: Palette) -> Figure:
     finish(fit_ax, palette, title="Fitted function", xlabel="x", ylabel="y", legend=False)
     themed_legend(fit_ax, palette, "upper right")
     return figure
-
-
-def _mse(value: float) -> str:
-    return num(value, 3)
 
 
 def summary(data: Data) -> str:
@@ -247,9 +264,11 @@ def summary(data: Data) -> str:
     if _mse(end_val) == _mse(best_val):
         verdict = f"while the validation MSE {val}"
     elif end_val > best_val:
-        verdict = f"but the validation MSE {val}"
+        factor = num(end_val / best_val)
+        times = f" ({factor} times the restored epoch's)" if factor != num(1.0) else ""
+        verdict = f"but the validation MSE {val}{times}"
     else:
-        verdict = f"and the validation MSE {val} too: here the patience ran out too soon"
+        verdict = f"and the validation MSE {val}: here the patience ran out too soon"
     return (
         f"{start}training stops at epoch {data.stop_epoch} (best + patience {data.patience}) "
         f"and restores epoch {best}'s weights. Had training gone on to epoch {last}: the "
