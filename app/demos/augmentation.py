@@ -20,7 +20,7 @@ from app.demos.wording import num, pct
 SIZE = 48
 CROPS = 8  # random crops drawn at the reader's crop size
 COLUMNS = 4
-FIGSIZE = (8.0, 4.6)
+FIGSIZE = (8.0, 4.3)
 GRAY = np.array([0.299, 0.587, 0.114])  # torchvision's rgb_to_grayscale weights
 ENOUGH = 0.25  # a copy showing at least this share of the house still shows a house
 
@@ -67,7 +67,7 @@ def house() -> np.ndarray:
 
 
 def shown(sources: np.ndarray) -> float:
-    """Share of the house's pixels that appear in a copy, given each copy pixel's source."""
+    """Return the share of the house's pixels a copy shows, given each copy pixel's source."""
     ids = np.flatnonzero(house())
     return float(np.isin(ids, sources[sources >= 0]).mean())
 
@@ -154,7 +154,7 @@ def share(fraction: float) -> str:
 
 
 def window_shares(mask: np.ndarray, side: int) -> np.ndarray:
-    """Share of the mask's pixels inside each side x side window, indexed by (top, left)."""
+    """Return the share of the mask's pixels inside each side x side window, by (top, left)."""
     table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1))
     table[1:, 1:] = mask.cumsum(axis=0).cumsum(axis=1)
     sums = table[side:, side:] - table[:-side, side:] - table[side:, :-side] + table[:-side, :-side]
