@@ -1,8 +1,9 @@
-"""Data augmentation: a synthetic picture and label-preserving copies (crop, flip, rotate, jitter).
+"""Data augmentation: copies that keep the label (flip, rotate, jitter) and crops that may not.
 
-Crop, flip, rotation and colour jitter follow torchvision's RandomResizedCrop (nearest
-resize), RandomHorizontalFlip, RandomRotation (counter-clockwise, fill 0) and ColorJitter
-(brightness, contrast and saturation factors drawn from [1-s, 1+s], clamped to [0, 1]).
+Crop, flip, rotation and colour jitter follow torchvision's RandomResizedCrop (square, at a
+fixed side, nearest resize), RandomHorizontalFlip, RandomRotation (counter-clockwise, fill 0)
+and ColorJitter (brightness, contrast and saturation factors drawn from [1-s, 1+s], clamped to
+[0, 1]). A crop that shows less than ENOUGH of the house no longer shows what its label names.
 """
 
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from app.demos.style import Palette, new_figure
 from app.demos.wording import num, pct
 
 SIZE = 48
-SAMPLES = 4
-FIGSIZE = (8.0, 3.7)
+CROPS = 8  # random crops drawn at the reader's crop size
+COLUMNS = 4
+FIGSIZE = (8.0, 4.3)
 GRAY = np.array([0.299, 0.587, 0.114])  # torchvision's rgb_to_grayscale weights
 ENOUGH = 0.25  # a copy showing at least this share of the house still shows a house
 
@@ -26,32 +28,33 @@ ENOUGH = 0.25  # a copy showing at least this share of the house still shows a h
 class Params(DemoParams):
     """Crop size, rotation range and jitter strength."""
 
-    crop: float = param(0.7, ge=0.5, le=1.0, step=0.05, label="Crop side (fraction of image)")
+    # Down to 0.3: RandomResizedCrop's default scale (0.08, 1) reaches a side of 0.28.
+    crop: float = param(0.5, ge=0.3, le=1.0, step=0.05, label="Crop side (fraction of image)")
     max_degrees: int = param(25, ge=0, le=90, step=5, label="Max rotation (degrees)")
     jitter: float = param(0.4, ge=0.0, le=0.8, step=0.05, label="Colour jitter strength")
 
 
 @dataclass(frozen=True)
 class Data:
-    """The original, one copy per transform, and random pipeline samples."""
+    """The original, one copy per label-preserving transform, and a batch of random crops."""
 
     image: np.ndarray  # (H, W, 3) in [0, 1]
-    crop_box: np.ndarray  # (top, left, side) of the crop in the original
-    crop: np.ndarray  # the cropped window, (side, side, 3)
-    crop_resized: np.ndarray  # the window resized back to (H, W, 3), nearest neighbour
     flipped: np.ndarray
     angle: float
     rotated: np.ndarray
+    rotated_shown: float  # share of the house's pixels the rotated copy shows
     factors: np.ndarray  # brightness, contrast, saturation factors of the jitter copy
     jittered: np.ndarray
-    samples: np.ndarray  # (SAMPLES, H, W, 3): crop -> flip? -> rotate -> jitter
-    sample_boxes: np.ndarray  # (SAMPLES, 3)
-    sample_flips: np.ndarray  # (SAMPLES,) bool
-    sample_angles: np.ndarray  # (SAMPLES,)
-    sample_factors: np.ndarray  # (SAMPLES, 3)
+    combined: np.ndarray  # flip, then the same rotation and jitter
     max_degrees: float
     jitter: float
-    house_shown: np.ndarray  # (4 + SAMPLES,) share of the house's pixels each copy shows
+    side: int  # crop side in pixels
+    crop_boxes: np.ndarray  # (CROPS, 3): top, left, side of each crop in the original
+    crops: np.ndarray  # (CROPS, H, W, 3): each window resized back, nearest neighbour
+    house_shown: np.ndarray  # (CROPS,) share of the house's pixels each crop shows
+    lost: np.ndarray  # (CROPS,) bool: the crop shows less than ENOUGH of the house
+    positions: int  # every place a crop of this side can sit
+    positions_lost: int  # of those, the places whose crop shows less than ENOUGH
 
 
 def house() -> np.ndarray:
@@ -64,7 +67,7 @@ def house() -> np.ndarray:
 
 
 def shown(sources: np.ndarray) -> float:
-    """Share of the house's pixels that appear in a copy, given each copy pixel's source."""
+    """Return the share of the house's pixels a copy shows, given each copy pixel's source."""
     ids = np.flatnonzero(house())
     return float(np.isin(ids, sources[sources >= 0]).mean())
 
@@ -132,80 +135,100 @@ def color_jitter(image: np.ndarray, factors: np.ndarray) -> np.ndarray:
     return jittered
 
 
+def turn(degrees: float) -> str:
+    """Format an angle in whole degrees with its sign (never -0)."""
+    text = num(degrees, 0)
+    return f"{text}°" if text.startswith("-") else f"+{text}°"
+
+
+def share(fraction: float) -> str:
+    """Format a share of the house as a percent that never rounds onto 0, ENOUGH or 1."""
+    for digits in range(3):
+        text = pct(fraction, digits)
+        printed = float(text[:-1]) / 100.0
+        if all((printed == edge) == (fraction == edge) for edge in (0.0, 1.0)) and (
+            printed < ENOUGH
+        ) == (fraction < ENOUGH):
+            return text
+    return pct(fraction, 3)
+
+
+def window_shares(mask: np.ndarray, side: int) -> np.ndarray:
+    """Return the share of the mask's pixels inside each side x side window, by (top, left)."""
+    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1))
+    table[1:, 1:] = mask.cumsum(axis=0).cumsum(axis=1)
+    sums = table[side:, side:] - table[:-side, side:] - table[side:, :-side] + table[:-side, :-side]
+    shares: np.ndarray = sums / mask.sum()
+    return shares
+
+
 def compute(params: Params) -> Data:
-    """Apply each transform once, then the whole random pipeline to a few copies."""
+    """Apply each label-preserving transform once, then crop the scene at random places."""
     rng = np.random.default_rng(params.seed)
     image = scene()
-    box = random_box(rng, params.crop)
-    window = crop(image, box)
+    boxes = np.stack([random_box(rng, params.crop) for _ in range(CROPS)])
     angle = float(rng.uniform(-params.max_degrees, params.max_degrees))
     factors = 1.0 + params.jitter * rng.uniform(-1.0, 1.0, size=3)
-
-    boxes = np.stack([random_box(rng, params.crop) for _ in range(SAMPLES)])
-    flips = rng.random(SAMPLES) < 0.5
-    angles = rng.uniform(-params.max_degrees, params.max_degrees, size=SAMPLES)
-    sample_factors = 1.0 + params.jitter * rng.uniform(-1.0, 1.0, size=(SAMPLES, 3))
-    # Each pixel's index in the original, carried through the same geometric transforms.
+    side = int(boxes[0, 2])
+    shares = window_shares(house(), side)
+    house_shown = shares[boxes[:, 0], boxes[:, 1]]
+    # Each pixel's index in the original, carried through the rotation.
     sources = np.arange(SIZE * SIZE).reshape(SIZE, SIZE)
-    house_shown = [
-        shown(resize_nearest(crop(sources, box))),
-        1.0,
-        shown(rotate(sources, angle, -1)),
-    ]
-    house_shown.append(1.0)  # jitter changes colours only
-    samples = []
-    for k in range(SAMPLES):
-        copy = resize_nearest(crop(image, boxes[k]))
-        moved = resize_nearest(crop(sources, boxes[k]))
-        if flips[k]:
-            copy, moved = copy[:, ::-1], moved[:, ::-1]
-        samples.append(color_jitter(rotate(copy, float(angles[k])), sample_factors[k]))
-        house_shown.append(shown(rotate(moved, float(angles[k]), -1)))
-
+    flipped = image[:, ::-1].copy()
     return Data(
         image=image,
-        crop_box=box,
-        crop=window.copy(),
-        crop_resized=resize_nearest(window),
-        flipped=image[:, ::-1].copy(),
+        flipped=flipped,
         angle=angle,
         rotated=rotate(image, angle),
+        rotated_shown=shown(rotate(sources, angle, -1)),
         factors=factors,
         jittered=color_jitter(image, factors),
-        samples=np.stack(samples),
-        sample_boxes=boxes,
-        sample_flips=flips,
-        sample_angles=angles,
-        sample_factors=sample_factors,
+        combined=color_jitter(rotate(flipped, angle), factors),
         max_degrees=float(params.max_degrees),
         jitter=params.jitter,
-        house_shown=np.array(house_shown),
+        side=side,
+        crop_boxes=boxes,
+        crops=np.stack([resize_nearest(crop(image, box)) for box in boxes]),
+        house_shown=house_shown,
+        lost=house_shown < ENOUGH,
+        positions=shares.size,
+        positions_lost=int(np.sum(shares < ENOUGH)),
     )
 
 
-def _mosaic(
-    tiles: list[np.ndarray], columns: int, gap: int, top: int, background: str
-) -> np.ndarray:
-    """Lay tiles out on a grid with room above each for its caption."""
-    rows = -(-len(tiles) // columns)
-    height = rows * (SIZE + top) + (rows - 1) * gap
-    width = columns * SIZE + (columns - 1) * gap
+FRAME = 2  # pixels of red around a crop that lost the house, drawn in the gap beside it
+# Pixels between tiles across (room for a caption a little wider than its tile) and down,
+# and above each tile for its caption.
+ACROSS, DOWN, CAPTION = 12, 8, 9
+
+
+def _corner(k: int) -> tuple[int, int]:
+    """Return the top left pixel of tile k in the mosaic."""
+    row, col = divmod(k, COLUMNS)
+    return FRAME + row * (SIZE + CAPTION + DOWN) + CAPTION, FRAME + col * (SIZE + ACROSS)
+
+
+def _mosaic(tiles: list[np.ndarray], framed: list[bool], background: str, frame: str) -> np.ndarray:
+    """Lay tiles out on a grid with room above each for its caption, framing some."""
+    rows = -(-len(tiles) // COLUMNS)
+    height = rows * (SIZE + CAPTION) + (rows - 1) * DOWN + 2 * FRAME
+    width = COLUMNS * SIZE + (COLUMNS - 1) * ACROSS + 2 * FRAME
     canvas = np.empty((height, width, 3))
     canvas[:] = to_rgb(background)
-    for k, tile in enumerate(tiles):
-        row, col = divmod(k, columns)
-        y0 = row * (SIZE + top + gap) + top
-        x0 = col * (SIZE + gap)
+    for k, (tile, edge) in enumerate(zip(tiles, framed, strict=True)):
+        y0, x0 = _corner(k)
+        if edge:
+            canvas[y0 - FRAME : y0 + SIZE + FRAME, x0 - FRAME : x0 + SIZE + FRAME] = to_rgb(frame)
         canvas[y0 : y0 + SIZE, x0 : x0 + SIZE] = tile
     return canvas
 
 
 def plot(data: Data, palette: Palette) -> Figure:
-    """Draw the original with the crop window, and a grid of augmented copies."""
-    figure, axes = new_figure(palette, FIGSIZE, ncols=2, top=0.7, left=0.25, gap=0.35)
+    """Draw the original with the crop windows, the kept copies, and the crops (lost in red)."""
+    figure, axes = new_figure(palette, FIGSIZE, ncols=2, top=0.7, bottom=0.15, left=0.25, gap=0.35)
     spec = axes[0].get_subplotspec()
     assert spec is not None
-    spec.get_gridspec().set_width_ratios([1.0, 2.05])
+    spec.get_gridspec().set_width_ratios([1.0, 1.6])
     for ax in axes:
         ax.grid(False)
         ax.set_anchor("N")
@@ -213,43 +236,65 @@ def plot(data: Data, palette: Palette) -> Figure:
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
+    axes[1].set_anchor("NW")  # the mosaic is narrower than its slot: leave room for its title
 
     left = axes[0]
     left.imshow(data.image, interpolation="nearest")
-    top, x0, side = (int(v) for v in data.crop_box)
-    left.add_patch(
-        Rectangle((x0 - 0.5, top - 0.5), side, side, fill=False, ec=palette.text, lw=1.6, ls="--")
-    )
-    left.text(
-        x0 + 0.5,
-        top + side - 1.5,
-        "crop",
+    for box, lost in zip(data.crop_boxes, data.lost, strict=True):
+        top, x0, side = (int(v) for v in box)
+        # add_artist, not add_patch: the image already sets the limits, and updating them
+        # for each window costs more than drawing it.
+        left.add_artist(
+            Rectangle(
+                (x0 - 0.5, top - 0.5),
+                side,
+                side,
+                fill=False,
+                ec=palette.bad if lost else palette.text,
+                lw=2.0 if lost else 0.9,
+                ls="-" if lost else "--",
+                transform=left.transData,
+            )
+        )
+    left.set_title(
+        f"Original (label: house) and its\n{CROPS} crop windows, red: house lost",
         color=palette.text,
-        fontsize=8.5,
-        va="bottom",
-        bbox={"facecolor": palette.background, "edgecolor": "none", "pad": 1.0, "alpha": 0.8},
+        fontsize=11,
+        loc="left",
     )
-    left.set_title("Original (label: house)", color=palette.text, fontsize=11, loc="left")
 
-    gap, caption = 8, 9
-    tiles = [data.crop_resized, data.flipped, data.rotated, data.jittered, *data.samples]
-    captions = [f"crop {side} px", "flip", f"rotate {data.angle:+.0f}°", "colour jitter"]
-    for flip, angle in zip(data.sample_flips, data.sample_angles, strict=True):
-        captions.append(f"{'flip' if flip else 'no flip'} · {angle:+.0f}°")
+    tiles = [data.flipped, data.rotated, data.jittered, data.combined, *data.crops]
+    framed = [False] * 4 + [bool(lost) for lost in data.lost]
+    captions = ["flip", f"rotate {turn(data.angle)}", "colour jitter", "all three"]
+    # Percent only: each glyph costs render time, and the title says what is counted.
+    captions += [share(fraction) for fraction in data.house_shown]
     right = axes[1]
-    right.imshow(_mosaic(tiles, 4, gap, caption, palette.background), interpolation="nearest")
-    for k, text in enumerate(captions):
-        row, col = divmod(k, 4)
+    right.imshow(_mosaic(tiles, framed, palette.background, palette.bad), interpolation="nearest")
+    for k, (text, lost) in enumerate(zip(captions, framed, strict=True)):
+        y0, x0 = _corner(k)
         right.text(
-            col * (SIZE + gap),
-            row * (SIZE + caption + gap) + caption - 1.5,
+            x0 - 0.5,
+            y0 - FRAME - 1,
             text,
-            color=palette.text if row == 0 else palette.muted,
+            color=palette.bad if lost else palette.text if k < 4 else palette.muted,
             fontsize=8.5,
             va="bottom",
         )
+        if lost:
+            right.text(
+                x0 + SIZE / 2,
+                y0 + SIZE - 3,
+                "no house",
+                color=palette.background,  # on the theme's red: legible in either theme
+                fontsize=8,
+                fontweight="bold",
+                ha="center",
+                va="bottom",
+                bbox={"facecolor": palette.bad, "edgecolor": "none", "pad": 1.2},
+            )
     right.set_title(
-        "Copies, same label: one transform each (top),\ncrop+flip+rotate+jitter (bottom)",
+        "Same label: flip, rotate, jitter (top);\n"
+        f"{CROPS} random {data.side} px crops: % of house shown",
         color=palette.text,
         fontsize=11,
         loc="left",
@@ -258,31 +303,38 @@ def plot(data: Data, palette: Palette) -> Figure:
 
 
 def summary(data: Data) -> str:
-    """Name the transforms, their sampled values, and how much of the house each copy keeps."""
-    side = int(data.crop_box[2])
-    least = float(data.house_shown.min())
-    if least >= ENOUGH:
-        label = (
-            f"every copy still shows at least {pct(least)} of the house, so the label is "
-            "unchanged and the model sees new training inputs."
+    """Say what the kept copies keep, and how many crops lose the house at this size."""
+    side, worst, lost = data.side, float(data.house_shown.min()), int(data.lost.sum())
+    crops = f"{CROPS} random {side}x{side} crops (resized back)"
+    if lost:
+        batch = (
+            f"but {lost} of {crops} show less than {pct(ENOUGH)} of the house (the worst "
+            f"{share(worst)}), so the label no longer names what they show"
         )
     else:
-        few = int(np.sum(data.house_shown < ENOUGH))
-        label = (
-            f"but {few} of the {data.house_shown.size} copies show less than {pct(ENOUGH)} of "
-            f"the house (the worst {pct(least)}): a crop or rotation can cut out what the label "
-            "names."
+        batch = (
+            f"none of {crops} shows less than {pct(ENOUGH)} of the house (each at least "
+            f"{share(worst)})"
         )
+    if data.positions_lost:
+        places = (
+            f"at this size {data.positions_lost} of the {data.positions} places a crop can sit "
+            "lose it"
+        )
+    else:
+        places = "at this size no place a crop can sit loses it"
     return (
-        f"A {SIZE}x{SIZE} scene and augmented copies: a {side}x{side} random crop resized back, "
-        f"an exact horizontal mirror, a rotation by {data.angle:+.0f}° (range "
-        f"±{data.max_degrees:.0f}°) and colour jitter of strength {num(data.jitter)}; {label}"
+        f"A {SIZE}x{SIZE} scene labelled house: a horizontal mirror and colour jitter of "
+        f"strength {num(data.jitter)} keep every pixel of the house, a rotation by "
+        f"{turn(data.angle)} (range ±{num(data.max_degrees, 0)}°) keeps "
+        f"{share(data.rotated_shown)}; "
+        f"{batch}; {places}."
     )
 
 
 DEMO = Demo(
     id="augmentation",
-    title="Data augmentation: label-preserving copies",
+    title="Data augmentation: copies that keep the label, crops that lose it",
     params=Params,
     compute=compute,
     plot=plot,
