@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect
 from app import migrate
 from app.cli import main, server_app
 from app.config import Settings, get_settings
-from tests.content.test_loader import BILLION_LAUGHS
+from tests.content.test_yaml_source import BILLION_LAUGHS
 from tests.helpers import PASSWORD
 from tests.server import running_server
 
