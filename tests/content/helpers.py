@@ -23,6 +23,15 @@ def edit(relative: str, old: str, new: str) -> Callable[[Path], None]:
     return apply
 
 
+def break_card(root: Path) -> None:
+    """Make one card's difficulty invalid."""
+    path = root / CARD
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("difficulty: hard", "difficulty: brutal"),
+        encoding="utf-8",
+    )
+
+
 def write(relative: str, text: str) -> Callable[[Path], None]:
     """Return a change that writes a file of the content copy."""
 
