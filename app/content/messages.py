@@ -44,7 +44,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def describe(error: ErrorDetails, model: type[BaseModel]) -> tuple[Loc, str]:
+def _describe(error: ErrorDetails, model: type[BaseModel]) -> tuple[Loc, str]:
     """Return where one validation error is and what to write instead."""
     loc: Loc = tuple(error["loc"])
     name = ".".join(str(part) for part in loc)
@@ -73,7 +73,7 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
         return model.model_validate(source.data), []
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        described = [describe(error, model) for error in errors]
+        described = [_describe(error, model) for error in errors]
         # A misspelt field is both unknown and missing: report it once, as the misspelling.
         suggested = {
             (*loc[:-1], message.rsplit("'", 2)[-2])
