@@ -1,19 +1,12 @@
-"""Read decks from YAML into validated models, reporting every problem with its file and line."""
+"""Assemble decks from their YAML files into validated models, reporting every problem at once."""
 
-import difflib
 import functools
 import re
-import types
 import typing
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
-
+from app.content.messages import validate
 from app.content.models import (
     Card,
     CardSource,
@@ -32,26 +25,10 @@ from app.content.render import (
     markdown_inline_to_html,
     markdown_to_html,
 )
+from app.content.yaml_source import Loc, Problem, Source, display_path, parse_yaml
 
-MAX_FILE_BYTES = 1_000_000
-MAX_DEPTH = 20  # the shipped decks nest at most 7 levels (cheat sheet items)
 _CARD_FILE_PREFIX = re.compile(r"^\d+-")
-Loc = tuple[str | int, ...]
-M = typing.TypeVar("M", bound=BaseModel)
 T = typing.TypeVar("T")
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the content, where it is and what to do."""
-
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = _display(self.path) if self.line is None else f"{_display(self.path)}:{self.line}"
-        return f"{where}: {self.message}"
 
 
 class ContentError(Exception):
@@ -62,217 +39,8 @@ class ContentError(Exception):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-@dataclass
-class _Source:
-    """One parsed YAML file: its data and the line of every key and list item."""
-
-    path: Path
-    data: Any
-    lines: dict[Loc, int]
-
-    def line(self, loc: Loc) -> int:
-        """Return the line of the deepest part of loc that the file has."""
-        while loc not in self.lines:
-            loc = loc[:-1]
-        return self.lines[loc]
-
-    def problem(self, loc: Loc, message: str) -> Problem:
-        """Return a problem placed at loc."""
-        return Problem(self.path, self.line(loc), message)
-
-
-def _walk(
-    node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem], path: Path
-) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                problems.append(
-                    Problem(path, line, f"duplicate key '{key}' (first at line {seen[key]})")
-                )
-            seen[key] = line
-            lines[(*loc, key)] = line
-            _walk(value_node, (*loc, key), lines, problems, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines[(*loc, index)] = item.start_mark.line + 1
-            _walk(item, (*loc, index), lines, problems, path)
-
-
-class _Refused(yaml.MarkedYAMLError):
-    """YAML that decks do not use and that could make a small file cost a lot to load."""
-
-
-class _DeckLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses aliases and deep nesting before building anything.
-
-    An alias (*name) repeats a value without repeating its text, so a few lines of nested
-    aliases ("billion laughs") expand into gigabytes; decks spell every value out.
-    """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        mark = typing.cast(yaml.Mark, event.start_mark)
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(
-                problem=f"aliases (*{event.anchor}) are not allowed in decks: write the value out",
-                problem_mark=mark,
-            )
-        if self.depth >= MAX_DEPTH:
-            raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=mark)
-        self.depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-def _unreadable(path: Path, text: str, exc: yaml.reader.ReaderError) -> Problem:
-    line = text[: exc.position].count("\n") + 1
-    char = exc.character
-    shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
-    return Problem(path, line, f"YAML error: the control character {shown} is not allowed")
-
-
-def parse_yaml(path: Path) -> tuple[_Source | None, list[Problem]]:
-    """Parse one YAML file, keeping the line of each key; never raise."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(path, None, f"cannot read the file: {exc.strerror}")]
-    if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(path, None, f"file is larger than {MAX_FILE_BYTES} bytes")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(path, None, f"not UTF-8 text (byte {exc.start}): save it as UTF-8")]
-    try:
-        loader = _DeckLoader(text)
-    except yaml.reader.ReaderError as exc:
-        return None, [_unreadable(path, text, exc)]
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except _Refused as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        return None, [Problem(path, line, f"YAML error: {exc.problem}")]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        reason = exc.problem or "invalid YAML"
-        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
-            reason += f" ({exc.context} that starts at line {exc.context_mark.line + 1})"
-        elif exc.context:
-            reason = f"{exc.context}: {reason}"
-        return None, [Problem(path, line, f"YAML syntax error: {reason}")]
-    except yaml.reader.ReaderError as exc:
-        return None, [_unreadable(path, text, exc)]
-    except yaml.YAMLError as exc:
-        return None, [Problem(path, None, f"YAML error: {exc}")]
-    except RecursionError:
-        return None, [Problem(path, None, "YAML nests too deeply")]
-    finally:
-        loader.dispose()
-    if node is None:
-        return None, [Problem(path, 1, "the file is empty: expected a mapping of fields")]
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        return None, [Problem(path, 1, f"expected a mapping of fields (key: value), got a {kind}")]
-    lines: dict[Loc, int] = {(): node.start_mark.line + 1}
-    problems: list[Problem] = []
-    _walk(node, (), lines, problems, path)
-    return _Source(path, data, lines), problems
-
-
-def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
-    """Return the model class that validates the mapping at loc, if any."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(part)
-        if field is None:
-            return None
-        current = _unwrap(field.annotation)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Optional[...] and tuple[X, ...] down to X."""
-    while True:
-        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        origin = typing.get_origin(annotation)
-        if origin in (tuple, typing.Union, types.UnionType) and args:
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _describe(error: ErrorDetails, model: type[BaseModel]) -> tuple[Loc, str]:
-    loc: Loc = tuple(error["loc"])
-    name = ".".join(str(part) for part in loc)
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        owner = _model_at(model, loc[:-1])
-        allowed = sorted(owner.model_fields) if owner else []
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
-        return loc, f"unknown field '{name}'{hint}"
-    if kind == "missing":
-        return loc, f"missing field '{name}'"
-    if kind == "string_pattern_mismatch":
-        return loc, (
-            f"{name}: {_short(error['input'])} is not a slug; "
-            "use lowercase letters, digits and single hyphens, such as 'l1-vs-l2'"
-        )
-    if kind == "enum" and loc == ("difficulty",):
-        return loc, f"bad difficulty {_short(error['input'])}: use easy, medium or hard"
-    return loc, f"{name}: {error['msg']} (got {_short(error['input'])})"
-
-
-def _validate(source: _Source, model: type[M]) -> tuple[M | None, list[Problem]]:
-    try:
-        return model.model_validate(source.data), []
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        described = [_describe(error, model) for error in errors]
-        # A misspelt field is both unknown and missing: report it once, as the misspelling.
-        suggested = {
-            (*loc[:-1], message.rsplit("'", 2)[-2])
-            for (loc, message), error in zip(described, errors, strict=True)
-            if error["type"] == "extra_forbidden" and "did you mean" in message
-        }
-        problems = [
-            source.problem(loc, message)
-            for (loc, message), error in zip(described, errors, strict=True)
-            if not (error["type"] == "missing" and loc in suggested)
-        ]
-        return None, problems
-
-
 def _render_card(
-    source: _Source, card: CardSource, deck: DeckSource
+    source: Source, card: CardSource, deck: DeckSource
 ) -> tuple[Card | None, list[Problem]]:
     problems: list[Problem] = []
 
@@ -317,7 +85,7 @@ def _render_card(
 def _load_deck(folder: Path, demo_ids: frozenset[str] | None) -> tuple[Deck | None, list[Problem]]:
     deck_path = folder / "deck.yaml"
     deck_file, problems = parse_yaml(deck_path)
-    deck_source, found = _validate(deck_file, DeckSource) if deck_file else (None, [])
+    deck_source, found = validate(deck_file, DeckSource) if deck_file else (None, [])
     problems += found
 
     cards_dir = folder / "cards"
@@ -328,7 +96,7 @@ def _load_deck(folder: Path, demo_ids: frozenset[str] | None) -> tuple[Deck | No
         problems.append(
             Problem(cards_dir, None, "no cards: add one file per card, cards/NN-<card-id>.yaml")
         )
-    parsed: list[tuple[_Source, CardSource]] = []
+    parsed: list[tuple[Source, CardSource]] = []
     # Ids of cards that fail validation still count as known, so that one broken card
     # does not also make every reference to it an error.
     named_ids: set[str] = set()
@@ -340,7 +108,7 @@ def _load_deck(folder: Path, demo_ids: frozenset[str] | None) -> tuple[Deck | No
             continue
         if isinstance(card_file.data.get("id"), str):
             named_ids.add(card_file.data["id"])
-        card, found = _validate(card_file, CardSource)
+        card, found = validate(card_file, CardSource)
         problems += found
         if card is not None:
             parsed.append((card_file, card))
@@ -359,7 +127,7 @@ def _load_deck(folder: Path, demo_ids: frozenset[str] | None) -> tuple[Deck | No
 
 
 def _render_cheatsheet(
-    deck_file: _Source, sheet: CheatSheet
+    deck_file: Source, sheet: CheatSheet
 ) -> tuple[RenderedCheatSheet | None, list[Problem]]:
     problems: list[Problem] = []
 
@@ -391,7 +159,7 @@ def _render_cheatsheet(
 
 
 def _build_deck(
-    deck_file: _Source, source: DeckSource, cards: list[Card]
+    deck_file: Source, source: DeckSource, cards: list[Card]
 ) -> tuple[Deck | None, list[Problem]]:
     try:
         subtitle_html = markdown_inline_to_html(source.subtitle)
@@ -414,9 +182,9 @@ def _build_deck(
 
 
 def _check_deck(
-    deck_file: _Source,
+    deck_file: Source,
     deck: DeckSource,
-    cards: list[tuple[_Source, CardSource]],
+    cards: list[tuple[Source, CardSource]],
     named_ids: set[str],
     demo_ids: frozenset[str] | None,
 ) -> Iterator[Problem]:
@@ -427,13 +195,13 @@ def _check_deck(
     first_id: dict[str, str] = {}
     first_number: dict[int, str] = {}
     for card_file, card in cards:
-        where = f"{_display(card_file.path)}:{card_file.line(('id',))}"
+        where = f"{display_path(card_file.path)}:{card_file.line(('id',))}"
         if card.id in first_id:
             yield card_file.problem(
                 ("id",), f"duplicate card id '{card.id}' (also at {first_id[card.id]})"
             )
         first_id.setdefault(card.id, where)
-        here = f"{_display(card_file.path)}:{card_file.line(('number',))}"
+        here = f"{display_path(card_file.path)}:{card_file.line(('number',))}"
         if card.number in first_number:
             yield card_file.problem(
                 ("number",),
@@ -466,7 +234,7 @@ def _check_deck(
                     )
 
 
-def _duplicates(source: _Source, values: list[tuple[Loc, str]], what: str) -> Iterator[Problem]:
+def _duplicates(source: Source, values: list[tuple[Loc, str]], what: str) -> Iterator[Problem]:
     seen: dict[str, int] = {}
     for loc, value in values:
         if value in seen:
@@ -501,12 +269,9 @@ def load_library(root: Path, *, demo_ids: frozenset[str] | None = None) -> Libra
         if deck is None:
             continue
         if deck.id in first_folder:
+            also = display_path(first_folder[deck.id])
             problems.append(
-                Problem(
-                    folder / "deck.yaml",
-                    1,
-                    f"duplicate deck id '{deck.id}' (also in {_display(first_folder[deck.id])})",
-                )
+                Problem(folder / "deck.yaml", 1, f"duplicate deck id '{deck.id}' (also in {also})")
             )
         first_folder.setdefault(deck.id, folder)
         decks.append(deck)

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine
 
 from app import migrate
-from app.cli import log_config, main
+from app.cli import main
 from app.config import get_settings
 from tests.helpers import PASSWORD
 
@@ -416,9 +416,3 @@ def test_postgres_backups_use_pg_dump(monkeypatch: pytest.MonkeyPatch, tmp_path:
         "restore handles a SQLite database file only; for PostgreSQL use its own tool: "
         "pg_restore --clean --dbname=DATABASE_URL BACKUP",
     )
-
-
-def test_log_config_writes_the_access_log_as_json_lines() -> None:
-    config = log_config("info")
-    assert config["loggers"]["prepdeck.access"]["handlers"] == ["access"]
-    assert config["formatters"]["json"]["format"] == "%(message)s"

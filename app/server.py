@@ -1,0 +1,108 @@
+"""The serve command: check content, migrate, run uvicorn with the app's protocol and logs."""
+
+import gc
+import socket
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from app.cli_common import command_settings, shown
+from app.config import Settings
+from app.content.commands import load_or_exit
+from app.db_commands import upgrade_database
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port."
+)
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes."
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Apply migrations, load and check the content, and serve the app."""
+    import uvicorn
+
+    from app.serving import LimitedHttpProtocol
+
+    settings = command_settings()
+    load_or_exit(settings.content_dir)
+    upgrade_database(settings)
+    _check_listen(host, port)
+    click.echo(f"prepdeck on http://{host}:{port} (database migrated, content checked)")
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": log_config(settings.log_level),
+        "access_log": False,  # the app writes its own JSON access log
+        "server_header": False,
+        "timeout_graceful_shutdown": 30,  # on SIGTERM, finish the requests in flight
+        # Header timeout, header limits and the connection cap (see app/serving.py).
+        "http": LimitedHttpProtocol,
+        "timeout_keep_alive": 5,  # close a kept-alive connection idle this many seconds
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
+    }
+    if workers == 1:
+        uvicorn.run(server_app(settings), **options)
+    else:
+        uvicorn.run("app.server:server_app", factory=True, workers=workers, **options)
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Raise ClickException unless a server could listen on host:port right now."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise click.ClickException(
+            f"cannot listen on {shown(host)} port {port}: {reason}. "
+            "Check --host (an address of this machine) and --port (a free one)."
+        ) from exc
+
+
+def server_app(settings: Settings | None = None) -> "FastAPI":
+    """Build the app for a long-running server process.
+
+    Everything loaded so far (libraries, content, templates) lives as long as the process, so
+    it is moved out of the garbage collector's sight (gc.freeze): otherwise each full
+    collection walks all of it, a pause of tens of ms that lands on whatever requests are in
+    flight.
+    """
+    from app.main import create_app
+
+    app = create_app(settings)
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """Return the logging set-up: plain lines for messages, JSON lines for the access log."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            "json": {"format": "%(message)s"},
+        },
+        "handlers": {
+            "plain": {"class": "logging.StreamHandler", "formatter": "plain"},
+            "access": {"class": "logging.StreamHandler", "formatter": "json"},
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["plain"], "level": level.upper(), "propagate": False},
+            "uvicorn.error": {"level": level.upper()},
+            "app": {"handlers": ["plain"], "level": level.upper(), "propagate": False},
+            "prepdeck.access": {"handlers": ["access"], "level": level.upper(), "propagate": False},
+        },
+    }

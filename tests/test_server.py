@@ -1,0 +1,104 @@
+"""The serve command: content checked, database migrated, one or more processes serving."""
+
+import gc
+import socket
+from pathlib import Path
+
+import httpx2
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine
+
+from app import migrate
+from app.cli import main
+from app.config import Settings
+from app.server import log_config, server_app
+from tests.commands import assert_one_line_error
+from tests.content.helpers import CARD, break_card
+from tests.helpers import PASSWORD
+from tests.server import running_server
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A runner for the CLI."""
+    return CliRunner()
+
+
+@pytest.fixture
+def data_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner on a fresh SQLite data folder."""
+    monkeypatch.setenv("PREPDECK_DATA_DIR", str(tmp_path / "data"))
+    return CliRunner()
+
+
+def test_serve_refuses_invalid_content(
+    runner: CliRunner, content_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    break_card(content_copy)
+    monkeypatch.setenv("PREPDECK_CONTENT_DIR", str(content_copy))
+    result = runner.invoke(main, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    assert f"{CARD}:4: bad difficulty 'brutal'" in result.output
+    assert "1 problem in the content." in result.output
+
+
+def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
+    credentials = {"username": "ada", "password": PASSWORD}
+    with running_server(tmp_path / "data", args=("--workers", "2")) as (base, _server):
+        assert httpx2.get(f"{base}/healthz").json()["status"] == "ok"
+        assert httpx2.post(f"{base}/api/v1/auth/register", json=credentials).status_code == 201
+        token = httpx2.post(f"{base}/api/v1/auth/login", json=credentials).json()["token"]
+        for _ in range(6):  # whichever process answers knows the token
+            answer = httpx2.get(
+                f"{base}/api/v1/study/next", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert answer.json()["counts"] == {"new": 20, "learning": 0, "review": 0}
+
+
+def test_server_app_keeps_start_up_objects_out_of_full_collections(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", warm_demos=False, _env_file=None)
+    try:
+        app = server_app(settings)
+        assert gc.get_freeze_count() > 10_000  # modules, content, templates
+        assert app.state.settings is settings
+        app.state.engine.dispose()
+    finally:
+        gc.unfreeze()
+
+
+def test_serve_migrates_and_serves_every_card(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running_server(data) as (base, _server):
+        assert httpx2.get(f"{base}/healthz").json()["status"] == "ok"
+        cards = httpx2.get(f"{base}/api/v1/decks/regularization/cards").json()["cards"]
+        assert len(cards) == 20
+        for card in cards:
+            assert httpx2.get(base + card["url"]).status_code == 200
+    engine = create_engine(f"sqlite:///{data / 'prepdeck.sqlite3'}")
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    engine.dispose()
+
+
+def test_serve_on_a_port_in_use(data_runner: CliRunner) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = data_runner.invoke(main, ["serve", "--port", str(port)])
+    assert_one_line_error(
+        result, f"cannot listen on 127.0.0.1 port {port}: Address already in use. Check --host"
+    )
+
+
+def test_serve_on_an_address_of_another_machine(data_runner: CliRunner) -> None:
+    result = data_runner.invoke(main, ["serve", "--host", "192.0.2.1", "--port", "8000"])
+    assert_one_line_error(
+        result, "cannot listen on 192.0.2.1 port 8000: Cannot assign requested address."
+    )
+
+
+def test_log_config_writes_the_access_log_as_json_lines() -> None:
+    config = log_config("info")
+    assert config["loggers"]["prepdeck.access"]["handlers"] == ["access"]
+    assert config["formatters"]["json"]["format"] == "%(message)s"
