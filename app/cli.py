@@ -32,6 +32,7 @@ from app.content.loader import ContentError, load_library
 from app.content.models import Library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
+from app.exceptions import error_lines
 from app.models import User, utcnow
 from app.study.reviews import StudyError
 from app.study.transfer import (
@@ -90,10 +91,9 @@ def _settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as exc:
-        problems = [
-            f"PREPDECK_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
-            for error in exc.errors(include_url=False)
-        ]
+        problems = error_lines(
+            exc, where=lambda loc: f"PREPDECK_{'_'.join(str(part) for part in loc).upper()}"
+        )
         raise click.ClickException("invalid settings: " + "; ".join(problems)) from exc
 
 

@@ -32,6 +32,7 @@ from app.content.render import (
     markdown_inline_to_html,
     markdown_to_html,
 )
+from app.exceptions import AppError
 
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 20  # the shipped decks nest at most 7 levels (cheat sheet items)
@@ -54,12 +55,19 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class ContentError(Exception):
+class ContentError(AppError):
     """The content folder has problems; ``problems`` lists every one."""
+
+    status = 422
+    title = "Content with problems"
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(sorted(problems))
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    def page_lines(self) -> list[str]:
+        """Return one line per problem."""
+        return [str(problem) for problem in self.problems]
 
 
 def _display(path: Path) -> str:
