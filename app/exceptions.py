@@ -56,6 +56,7 @@ class AppError(Exception):
             self.status = status
         if title is not None:
             self.title = title
+        # Typed as HTTPException's headers, which BodyTooLarge has as well.
         self.headers: Mapping[str, str] | None = dict(headers or {})
 
     @property
@@ -92,9 +93,9 @@ def error_lines(
     *,
     where: Callable[[Sequence[Any]], str] = dotted,
 ) -> list[str]:
-    """Return one 'location: message' line per validation error (the message alone if no location).
+    """Return the plain lines users see: 'location: message' per error, or the message alone.
 
-    where names a location; errors are a pydantic ValidationError or its errors() dicts.
+    errors is a pydantic ValidationError or its errors(); where names a location (dotted).
     """
     if isinstance(errors, ValidationError):
         errors = errors.errors(include_url=False, include_input=False)
