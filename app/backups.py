@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from app import migrate
+from app.exceptions import AppError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PREPDECK_TABLES = frozenset({"alembic_version", "users"})
@@ -23,8 +24,10 @@ PREPDECK_TABLES = frozenset({"alembic_version", "users"})
 COMPANIONS = ("-wal", "-shm", "-journal")
 
 
-class BackupError(Exception):
+class BackupError(AppError):
     """A backup or restore that cannot be done; the message says why and what to do."""
+
+    title = "Backup or restore not done"
 
 
 @dataclass(frozen=True)

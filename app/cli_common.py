@@ -6,6 +6,7 @@ import click
 from pydantic import ValidationError
 
 from app.config import Settings, get_settings
+from app.exceptions import error_lines
 
 
 def shown(text: str, limit: int = 80) -> str:
@@ -28,8 +29,7 @@ def command_settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as exc:
-        problems = [
-            f"PREPDECK_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
-            for error in exc.errors(include_url=False)
-        ]
+        problems = error_lines(
+            exc, where=lambda loc: f"PREPDECK_{'_'.join(str(part) for part in loc).upper()}"
+        )
         raise click.ClickException("invalid settings: " + "; ".join(problems)) from exc

@@ -2,6 +2,7 @@
 
 import logging
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,46 +10,20 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from app.accounts.deps import CsrfFailed, LoginRequired
-from app.accounts.service import AccountError, Throttled
-from app.content.queries import BadFilter
-from app.demos.params import BadParams
-from app.demos.render import RenderBusy
+from app.accounts.deps import LoginRequired
+from app.exceptions import AppError, dotted, error_lines, printable, title_of
 from app.input_checks import is_form
 from app.security import add_security_headers
-from app.study.reviews import StudyError
 from app.web.templating import render
 
 log = logging.getLogger(__name__)
 
-TITLES = {
-    400: "Bad request",
-    401: "Log in first",
-    403: "Forbidden",
-    409: "Conflict",
-    413: "Request too large",
-    429: "Too many attempts",
-    404: "Not found",
-    405: "Method not allowed",
-    422: "Invalid parameter",
-    500: "Something went wrong",
-    503: "Busy",
-}
-
-
 MAX_DEPTH = 16  # an error echoes input back; a deeply nested one is cut short
-
-
-def _text(value: str) -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: show it escaped, as \\ud800
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return value
 
 
 def encodable(value: Any, depth: int = 0) -> Any:
@@ -56,7 +31,7 @@ def encodable(value: Any, depth: int = 0) -> Any:
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, str):
-        return _text(value)
+        return printable(value)
     if isinstance(value, float):
         if math.isfinite(value):
             return value
@@ -64,7 +39,7 @@ def encodable(value: Any, depth: int = 0) -> Any:
     if depth >= MAX_DEPTH:
         return "..."
     if isinstance(value, dict):
-        return {_text(str(key)): encodable(item, depth + 1) for key, item in value.items()}
+        return {printable(str(key)): encodable(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [encodable(item, depth + 1) for item in value]
     try:
@@ -79,23 +54,30 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _readable(errors: list[dict[str, Any]]) -> list[str]:
-    lines = []
-    for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
-        name = ".".join(loc) or "request"
-        lines.append(_text(f"{name}: {error.get('msg', 'invalid')}"))
-    return lines
+def _where(loc: Sequence[Any]) -> str:
+    # Where a parameter came from is for the API; a reader knows the field by its name.
+    return dotted(loc, hide=("query", "path", "body")) or "request"
 
 
-def error_page(request: Request, status: int, messages: list[str]) -> Response:
-    """Render the HTML error page."""
-    return render(
-        request,
-        "error.html",
-        {"status": status, "title": TITLES.get(status, "Error"), "messages": messages},
-        status_code=status,
-    )
+def error_page(
+    request: Request,
+    status: int,
+    messages: list[str],
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Render the error page of a status: templates/errors/<status>.html, else error.html."""
+    templates: Jinja2Templates = request.app.state.templates
+    page = templates.env.select_template([f"errors/{status}.html", "error.html"])
+    context = {
+        "status": status,
+        "title": title or title_of(status),
+        "messages": messages,
+        "retry_after": (headers or {}).get("Retry-After"),
+    }
+    response = render(request, page.name or "error.html", context, status_code=status)
+    response.headers.update(headers or {})
+    return response
 
 
 def error_response(
@@ -104,9 +86,7 @@ def error_response(
     """Answer an error: {"detail": message} under /api, the error page elsewhere."""
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
-    response = error_page(request, status, [message])
-    response.headers.update(headers or {})
-    return response
+    return error_page(request, status, [message], headers=headers)
 
 
 BODY_PARSE_FAILED = "There was an error parsing the body"  # FastAPI's words
@@ -160,12 +140,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             {"detail": encodable(detail)}, status_code=exc.status_code, headers=headers
         )
     if not isinstance(detail, str):
-        detail = TITLES.get(exc.status_code, "Error")
+        detail = title_of(exc.status_code)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is no page at {request.url.path}."
-    response = error_page(request, exc.status_code, [_text(detail)])
-    response.headers.update(headers)
-    return response
+    return error_page(request, exc.status_code, [printable(detail)], headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -178,81 +156,20 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     errors = encodable(errors)
     if wants_json(request):
         return JSONResponse({"detail": errors}, status_code=422)
-    return error_page(request, 422, _readable(errors))
+    return error_page(request, 422, error_lines(errors, where=_where))
 
 
-async def _bad_filter(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, BadFilter)
-    error = {"loc": ["query", exc.parameter], "msg": str(exc), "type": "value_error"}
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    if isinstance(exc, LoginRequired) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     if wants_json(request):
-        return JSONResponse({"detail": [error]}, status_code=422)
-    return error_page(request, 422, [f"{exc.parameter}: {exc}"])
-
-
-async def _bad_demo_params(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, BadParams)
-    if wants_json(request):
-        return JSONResponse({"detail": encodable(exc.errors)}, status_code=422)
-    return error_page(request, 422, [_text(str(error["msg"])) for error in exc.errors])
-
-
-async def _login_required(request: Request, exc: Exception) -> Response:
-    if wants_json(request):
-        message = "Log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login."
         return JSONResponse(
-            {"detail": message},
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
+            {"detail": encodable(exc.json_detail())}, status_code=exc.status, headers=exc.headers
         )
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-
-
-async def _csrf_failed(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, CsrfFailed)
-    if wants_json(request):
-        message = exc.message or (
-            "CSRF check failed: with cookie login, send the header X-CSRF-Token with the "
-            "csrf_token that POST /api/v1/auth/login returned (also in the prepdeck_csrf "
-            "cookie), or use a Bearer token."
-        )
-        return JSONResponse({"detail": message}, status_code=403)
-    message = exc.message or (
-        "This form was sent from elsewhere or has expired. Reload the page and try again."
-    )
-    return error_page(request, 403, [message])
-
-
-async def _study_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StudyError)
-    if wants_json(request):
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-    return error_page(request, exc.status, [str(exc)])
-
-
-async def _account_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AccountError)
-    if exc.status == 422:
-        error = {"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}
-        return JSONResponse({"detail": [error]}, status_code=422)
-    return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-
-
-async def _throttled(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Throttled)
-    headers = {"Retry-After": str(exc.retry_after)}
-    if wants_json(request):
-        return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
-    response = error_page(request, 429, [str(exc)])
-    response.headers.update(headers)
-    return response
-
-
-async def _render_busy(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RenderBusy)
-    return error_response(
-        request, exc.status, str(exc), headers={"Retry-After": str(exc.retry_after)}
-    )
+    lines = [printable(line) for line in exc.page_lines()]
+    return error_page(request, exc.status, lines, title=exc.page_title, headers=exc.headers)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -281,12 +198,6 @@ def install(app: FastAPI) -> None:
     """Register the error handlers on app."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(BadFilter, _bad_filter)
-    app.add_exception_handler(BadParams, _bad_demo_params)
-    app.add_exception_handler(LoginRequired, _login_required)
-    app.add_exception_handler(CsrfFailed, _csrf_failed)
-    app.add_exception_handler(StudyError, _study_error)
-    app.add_exception_handler(AccountError, _account_error)
-    app.add_exception_handler(Throttled, _throttled)
-    app.add_exception_handler(RenderBusy, _render_busy)
+    # Starlette looks a handler up along the exception's classes: this one answers them all.
+    app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(Exception, _server_error)

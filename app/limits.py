@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import errors
+from app.exceptions import AppError
 
 # Forms, logins, reviews and settings are a few hundred bytes; 16 KiB leaves room for any of
 # them and keeps an anonymous client from making the server parse megabytes of JSON.
@@ -14,11 +15,21 @@ DEFAULT_MAX_BODY = 16 * 1024
 IMPORT_PATHS = frozenset({"/api/v1/me/import", "/settings/import"})
 
 
-class BodyTooLarge(HTTPException):
-    """The request body is over the limit of its route (answered as 413)."""
+class BodyTooLarge(AppError, HTTPException):
+    """The request body is over the limit of its route (answered as 413).
+
+    An HTTPException too: FastAPI lets one through from reading a body, and answers any
+    other error there with 400.
+    """
+
+    status = 413
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, too_large_message(limit))
+        message = too_large_message(limit)
+        HTTPException.__init__(self, 413, message)
+        AppError.__init__(self, message)
+
+    __str__ = Exception.__str__  # the message alone, as every AppError's
 
 
 def too_large_message(limit: int) -> str:

@@ -25,6 +25,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from app.config import get_settings
+from app.exceptions import AppError
 from app.security import security_headers
 
 HEADER_TIMEOUT = 5.0
@@ -37,12 +38,11 @@ MAX_HEAD_BYTES = 16 * 1024
 MAX_HEADERS = 100
 
 
-class RequestRefused(Exception):
+class RequestRefused(AppError):
     """The request is answered with an error before it reaches the app."""
 
     def __init__(self, status: int, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status=status)
         self.reason = reason
 
 

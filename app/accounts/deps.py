@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.service import user_for_token
 from app.db import SessionDep
+from app.exceptions import AppError
 from app.models import User
 
 SESSION_COOKIE = "prepdeck_session"
@@ -53,16 +54,41 @@ def presented_token(request: Request) -> str | None:
     return session_of(request)
 
 
-class LoginRequired(Exception):
-    """The page or endpoint needs a logged-in user."""
+class LoginRequired(AppError):
+    """The page or endpoint needs a logged-in user (a page sends the browser to log in)."""
+
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
-class CsrfFailed(Exception):
+class CsrfFailed(AppError):
     """A cookie-authenticated write came without the matching CSRF token, or from elsewhere."""
+
+    status = 403
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message
         super().__init__(message or "CSRF check failed")
+
+    def json_detail(self) -> Any:
+        """Return the message, or how an API client sends the token."""
+        return self.message or (
+            "CSRF check failed: with cookie login, send the header X-CSRF-Token with the "
+            "csrf_token that POST /api/v1/auth/login returned (also in the prepdeck_csrf "
+            "cookie), or use a Bearer token."
+        )
+
+    def page_lines(self) -> list[str]:
+        """Return the message, or how a reader gets a fresh form."""
+        return [
+            self.message
+            or "This form was sent from elsewhere or has expired. Reload the page and try again."
+        ]
 
 
 async def optional_user(request: Request, session: SessionDep) -> User | None:

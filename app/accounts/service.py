@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
+from app.exceptions import AppError
 from app.models import AuthToken, Throttle, User, UTCDateTime, utcnow
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
@@ -36,13 +37,18 @@ _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-class AccountError(ValueError):
+class AccountError(AppError, ValueError):
     """A request about an account that cannot be done; the message says why."""
 
     def __init__(self, field: str, message: str, status: int = 422) -> None:
         self.field = field
-        self.status = status
-        super().__init__(message)
+        super().__init__(message, status=status)
+
+    def json_detail(self) -> Any:
+        """Return a 422 as FastAPI lists an invalid field; any other status as its message."""
+        if self.status == 422:
+            return [{"loc": ["body", self.field], "msg": str(self), "type": "value_error"}]
+        return str(self)
 
 
 class InvalidCredentials(AccountError):
@@ -52,15 +58,17 @@ class InvalidCredentials(AccountError):
         super().__init__("password", "Wrong username or password.", status=401)
 
 
-@dataclass
-class Throttled(Exception):
+class Throttled(AppError):
     """Too many attempts; try again after retry_after seconds."""
 
-    retry_after: int
-    message: str = LOGIN_THROTTLED
+    status = 429
 
-    def __str__(self) -> str:
-        return self.message.format(seconds=self.retry_after)
+    def __init__(self, retry_after: int, message: str = LOGIN_THROTTLED) -> None:
+        self.retry_after = retry_after
+        self.message = message
+        super().__init__(
+            message.format(seconds=retry_after), headers={"Retry-After": str(retry_after)}
+        )
 
 
 def normalize_username(username: str) -> str:

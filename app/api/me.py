@@ -22,7 +22,6 @@ from app.study.progress import compute_progress
 from app.study.settings import StudySettings
 from app.study.transfer import (
     Export,
-    InvalidImport,
     export_progress,
     import_progress,
     parse_export,
@@ -221,15 +220,7 @@ def _import(raw: bytes, user: User, session: Session, library: Library) -> Impor
         raise RequestValidationError(
             [{key: value for key, value in error.items() if key != "input"} for error in hostile]
         )
-    try:
-        added, rebuilt = import_progress(
-            session=session, user=user, data=parse_export(raw), now=utcnow(), library=library
-        )
-    except InvalidImport as exc:
-        raise RequestValidationError(
-            [
-                {"type": "value_error", "loc": ("body", *loc), "msg": message}
-                for loc, message in exc.problems
-            ]
-        ) from exc
+    added, rebuilt = import_progress(
+        session=session, user=user, data=parse_export(raw), now=utcnow(), library=library
+    )
     return ImportOut(reviews_added=added, cards_rebuilt=rebuilt)

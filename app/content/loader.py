@@ -26,17 +26,25 @@ from app.content.render import (
     markdown_to_html,
 )
 from app.content.yaml_source import Loc, Problem, Source, display_path, parse_yaml
+from app.exceptions import AppError
 
 _CARD_FILE_PREFIX = re.compile(r"^\d+-")
 T = typing.TypeVar("T")
 
 
-class ContentError(Exception):
+class ContentError(AppError):
     """The content folder has problems; ``problems`` lists every one."""
+
+    status = 422
+    title = "Content with problems"
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(sorted(problems))
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    def page_lines(self) -> list[str]:
+        """Return one line per problem."""
+        return [str(problem) for problem in self.problems]
 
 
 def _render_card(

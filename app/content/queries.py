@@ -7,6 +7,7 @@ from fastapi import Query
 from pydantic import BeforeValidator
 
 from app.content.models import Card, Deck, Difficulty
+from app.exceptions import AppError
 
 MAX_QUERY_LENGTH = 200
 
@@ -34,12 +35,22 @@ TextParam = Annotated[
 ]
 
 
-class BadFilter(ValueError):
+class BadFilter(AppError, ValueError):
     """A filter value the deck does not know; names the parameter and what it accepts."""
+
+    status = 422
 
     def __init__(self, parameter: str, message: str) -> None:
         self.parameter = parameter
         super().__init__(message)
+
+    def json_detail(self) -> Any:
+        """Return the error as FastAPI lists a request's invalid parameters."""
+        return [{"loc": ["query", self.parameter], "msg": str(self), "type": "value_error"}]
+
+    def page_lines(self) -> list[str]:
+        """Return the error, led by the parameter's name."""
+        return [f"{self.parameter}: {self}"]
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,17 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from app.exceptions import AppError
+
 # An unknown command comes out of latex2mathml as text that still holds its backslash.
 _LEFTOVER_COMMAND = re.compile(r">\\([A-Za-z]+)<")
 
 
-class RenderError(ValueError):
+class RenderError(AppError, ValueError):
     """Content that cannot be rendered; the message says what and how to mend it."""
+
+    status = 422
+    title = "Content that cannot be rendered"
 
 
 def check_braces(latex: str) -> None:

@@ -9,6 +9,7 @@ import annotated_types
 from pydantic import ValidationError
 
 from app.demos.base import DemoParams
+from app.exceptions import AppError
 
 THEME = "theme"
 
@@ -75,12 +76,22 @@ def _describe(params: type[DemoParams]) -> tuple[ParamInfo, ...]:
     return tuple(sorted(infos, key=lambda info: info.name == "seed"))
 
 
-class BadParams(ValueError):
+class BadParams(AppError, ValueError):
     """Query parameters a demo does not accept; ``errors`` name each one and its range."""
+
+    status = 422
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
         super().__init__("; ".join(str(error["msg"]) for error in errors))
+
+    def json_detail(self) -> Any:
+        """Return the errors as FastAPI lists a request's invalid parameters."""
+        return self.errors
+
+    def page_lines(self) -> list[str]:
+        """Return the message of each error."""
+        return [str(error["msg"]) for error in self.errors]
 
 
 def parse(

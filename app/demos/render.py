@@ -28,6 +28,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from app.demos.base import Demo, DemoParams
 from app.demos.registry import demos
 from app.demos.style import THEMES
+from app.exceptions import AppError
 
 Format = Literal["png", "svg"]
 Theme = Literal["light", "dark"]
@@ -41,12 +42,11 @@ MAX_QUEUED = 16  # cold renders under way or waiting, all clients together
 log = logging.getLogger(__name__)
 
 
-class RenderBusy(Exception):
+class RenderBusy(AppError):
     """Too many figures are being drawn: answer status (429 or 503) with Retry-After."""
 
     def __init__(self, status: int, retry_after: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status=status, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
 
 

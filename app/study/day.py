@@ -6,12 +6,16 @@ from functools import cache
 from importlib.resources import files
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.exceptions import AppError
+
 # Listed by the IANA data but no place's time: a placeholder zone.
 NOT_PLACES = frozenset({"Factory"})
 
 
-class BadTimezone(ValueError):
+class BadTimezone(AppError, ValueError):
     """A timezone name the system does not know."""
+
+    status = 422
 
 
 def zone(name: str) -> ZoneInfo:

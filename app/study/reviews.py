@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.content.models import Card, Deck, Library
+from app.exceptions import AppError
 from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
 from app.study.day import study_day
 from app.study.scheduling import NEW, LoggedReview, Memory, replay
 
 
-class StudyError(Exception):
+class StudyError(AppError):
     """A study action that cannot be done; status is the HTTP status to answer with."""
 
     status = 409

@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.content.models import Library
+from app.exceptions import AppError, error_lines
 from app.input_checks import json_errors
 from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
 from app.study.reviews import (
@@ -122,8 +123,10 @@ class Export(_Strict):
     reviews: list[ExportedReview] = Field(max_length=MAX_REVIEWS)
 
 
-class InvalidImport(ValueError):
+class InvalidImport(AppError, ValueError):
     """An export that parses but cannot be imported; problems are (location, message) pairs."""
+
+    status = 422
 
     def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
         self.problems = problems
@@ -131,11 +134,18 @@ class InvalidImport(ValueError):
 
     def lines(self) -> list[str]:
         """Return one 'location: message' line per problem."""
-        return [f"{_dotted(loc)}: {message}" if loc else message for loc, message in self.problems]
+        return error_lines({"loc": loc, "msg": message} for loc, message in self.problems)
 
+    def json_detail(self) -> Any:
+        """Return the problems as FastAPI lists the errors of a request's body."""
+        return [
+            {"type": "value_error", "loc": ["body", *loc], "msg": message}
+            for loc, message in self.problems
+        ]
 
-def _dotted(loc: Sequence[str | int]) -> str:
-    return ".".join(str(part) for part in loc)
+    def page_lines(self) -> list[str]:
+        """Return one line per problem."""
+        return self.lines()
 
 
 MAX_PROBLEMS = 10

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.db import SessionDep
 from app.deps import LibraryDep
-from app.errors import encodable
+from app.exceptions import error_lines
 from app.input_checks import TEXT_FORM, raw_json_errors
 from app.models import utcnow
 from app.study.charts import calendar_png, forecast_png
@@ -122,11 +122,7 @@ def submit_settings(
     try:
         settings = StudySettings.model_validate_strings(values, context={TEXT_FORM: True})
     except ValidationError as exc:
-        errors = [
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors(include_url=False)
-        ]
-        return settings_page(request, values, errors=errors, status_code=422)
+        return settings_page(request, values, errors=error_lines(exc), status_code=422)
     settings.save(session=session, user=user)
     return RedirectResponse("/settings?saved=true", status_code=303)
 
@@ -173,11 +169,7 @@ def submit_import(
         return settings_page(request, values, errors=errors, status_code=413)
     hostile = raw_json_errors(raw, ("file",))  # NUL, NaN or a lone surrogate: as the API does
     if hostile:
-        errors = [
-            str(encodable(f"{'.'.join(map(str, error['loc']))}: {error['msg']}"))
-            for error in hostile
-        ]
-        return settings_page(request, values, errors=errors, status_code=422)
+        return settings_page(request, values, errors=error_lines(hostile), status_code=422)
     now = utcnow()
     try:
         added, _rebuilt = import_progress(
