@@ -13,12 +13,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from app.accounts.deps import CsrfFailed, LoginRequired
 from app.accounts.service import AccountError, Throttled
+from app.accounts.sessions import CsrfFailed, LoginRequired
 from app.content.queries import BadFilter
 from app.demos.params import BadParams
 from app.demos.render import RenderBusy
-from app.input_checks import is_form
+from app.request_checks import is_form
 from app.security import add_security_headers
 from app.study.reviews import StudyError
 from app.web.templating import render

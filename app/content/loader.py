@@ -14,6 +14,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from app.content.markup import (
+    RenderError,
+    code_to_html,
+    latex_to_mathml,
+    markdown_inline_to_html,
+    markdown_to_html,
+)
 from app.content.models import (
     Card,
     CardSource,
@@ -24,13 +31,6 @@ from app.content.models import (
     RenderedCheatGroup,
     RenderedCheatItem,
     RenderedCheatSheet,
-)
-from app.content.render import (
-    RenderError,
-    code_to_html,
-    latex_to_mathml,
-    markdown_inline_to_html,
-    markdown_to_html,
 )
 
 MAX_FILE_BYTES = 1_000_000

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import CursorResult, Result, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -187,6 +187,43 @@ def record_review(
             return _result(session, user, existing, card_id, rating), False
         raise Conflict(STALE) from exc
     return ReviewResult(log=log, memory=after, version=row.version), True
+
+
+class Tally(Protocol):
+    """A count that only goes up (the reviews metric)."""
+
+    def inc(self) -> None:
+        """Add one."""
+
+
+def grade(
+    *,
+    session: Session,
+    user: User,
+    library: Library,
+    card_id: str,
+    rating: int,
+    review_id: str,
+    now: datetime,
+    duration_ms: int | None,
+    expected_version: int | None,
+    reviews: Tally,
+) -> tuple[ReviewResult, bool]:
+    """Record a grade as record_review does, counting it in `reviews` when it is new."""
+    result, created = record_review(
+        session=session,
+        user=user,
+        library=library,
+        card_id=card_id,
+        rating=rating,
+        review_id=review_id,
+        now=now,
+        duration_ms=duration_ms,
+        expected_version=expected_version,
+    )
+    if created:
+        reviews.inc()
+    return result, created
 
 
 def _rowcount(result: Result[Any]) -> int:
