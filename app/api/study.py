@@ -37,7 +37,7 @@ from app.deps import (
 from app.models import User, utcnow
 from app.study.next_card import next_card
 from app.study.queue import StudyFilter
-from app.study.reviews import grade, set_flag, undo_last_review
+from app.study.reviews import record_review, set_flag, undo_last_review
 from app.study.scheduling import RATINGS, Memory
 
 router = APIRouter(
@@ -143,7 +143,7 @@ def create_review(
     body: ReviewIn, user: CurrentUser, session: SessionDep, library: LibraryDep, metrics: MetricsDep
 ) -> ReviewOut:
     """Record a review; the same review_id again returns the same review and records nothing."""
-    result, _created = grade(
+    result, _created = record_review(
         session=session,
         user=user,
         library=library,

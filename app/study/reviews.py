@@ -117,6 +117,13 @@ def _result(
     return ReviewResult(log=log, memory=Memory.of(row), version=row.version)
 
 
+class Tally(Protocol):
+    """A count that only goes up (the reviews metric)."""
+
+    def inc(self) -> None:
+        """Add one."""
+
+
 def record_review(
     *,
     session: Session,
@@ -128,10 +135,12 @@ def record_review(
     now: datetime,
     duration_ms: int | None = None,
     expected_version: int | None = None,
+    reviews: Tally | None = None,
 ) -> tuple[ReviewResult, bool]:
     """Record one review and return it with whether it is new (False: a repeat of review_id).
 
-    Raise Conflict when expected_version is not the card's version (graded elsewhere).
+    A new review counts in `reviews` (the reviews metric). Raise Conflict when
+    expected_version is not the card's version (graded elsewhere).
     """
     existing = _existing(session, user, review_id)
     if existing is not None:
@@ -186,44 +195,9 @@ def record_review(
         if existing is not None:
             return _result(session, user, existing, card_id, rating), False
         raise Conflict(STALE) from exc
-    return ReviewResult(log=log, memory=after, version=row.version), True
-
-
-class Tally(Protocol):
-    """A count that only goes up (the reviews metric)."""
-
-    def inc(self) -> None:
-        """Add one."""
-
-
-def grade(
-    *,
-    session: Session,
-    user: User,
-    library: Library,
-    card_id: str,
-    rating: int,
-    review_id: str,
-    now: datetime,
-    duration_ms: int | None,
-    expected_version: int | None,
-    reviews: Tally,
-) -> tuple[ReviewResult, bool]:
-    """Record a grade as record_review does, counting it in `reviews` when it is new."""
-    result, created = record_review(
-        session=session,
-        user=user,
-        library=library,
-        card_id=card_id,
-        rating=rating,
-        review_id=review_id,
-        now=now,
-        duration_ms=duration_ms,
-        expected_version=expected_version,
-    )
-    if created:
+    if reviews is not None:
         reviews.inc()
-    return result, created
+    return ReviewResult(log=log, memory=after, version=row.version), True
 
 
 def _rowcount(result: Result[Any]) -> int:

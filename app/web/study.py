@@ -21,7 +21,7 @@ from app.deps import (
 from app.models import User, utcnow
 from app.study.next_card import next_card
 from app.study.queue import StudyFilter
-from app.study.reviews import Conflict, find_card, grade, set_flag, undo_last_review
+from app.study.reviews import Conflict, find_card, record_review, set_flag, undo_last_review
 from app.web.templating import Page, PageDep
 
 router = APIRouter(include_in_schema=False)
@@ -161,7 +161,7 @@ def submit_review(
 ) -> Response:
     """Record a grade, then show the next card."""
     try:
-        grade(
+        record_review(
             session=session,
             user=user,
             library=library,
