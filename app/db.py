@@ -1,10 +1,8 @@
-"""The database engine and one Session per request."""
+"""The database engine and its Session factory."""
 
 import threading
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -81,21 +79,3 @@ def make_engine(settings: Settings) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Return the Session factory bound to engine."""
     return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-async def get_db(request: Request) -> AsyncIterator[Session]:
-    """Yield a Session for one request and close it afterwards.
-
-    An async dependency on purpose: its clean-up (handing the connection back to the pool)
-    then runs on the event loop. Were it sync, the clean-up would wait for a worker thread,
-    while every worker thread could be waiting for a pooled connection: a deadlock under load.
-    """
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    session = factory()
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-SessionDep = Annotated[Session, Depends(get_db)]

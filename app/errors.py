@@ -15,9 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from app.accounts.deps import LoginRequired
+from app.accounts.sessions import LoginRequired
 from app.exceptions import AppError, dotted, error_lines, printable, title_of
-from app.input_checks import is_form
+from app.request_checks import is_form
 from app.security import add_security_headers
 from app.web.templating import render
 

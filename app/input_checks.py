@@ -1,15 +1,13 @@
 """Refuse input that no database or JSON encoder carries: NUL, lone surrogates, NaN, infinity.
 
-One dependency on every route checks the query, the path, a form and a JSON body before any
-route sees them, so each route need not; the answer is a 422 that names the field.
+The rules, and the validators that apply them to a model's fields; app/request_checks.py
+applies them to every request before any route sees it.
 """
 
 import json
 import math
 from typing import Annotated, Any
 
-from fastapi import Request
-from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
@@ -17,7 +15,6 @@ MAX_ERRORS = 20
 NUL = "must not contain the NUL character (\\u0000): remove it"
 SURROGATE = "must be valid Unicode: a lone surrogate such as \\ud800 is not a character"
 NOT_FINITE = "Input should be a finite number: JSON has no NaN or Infinity (nor 1e999)"
-BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 TEXT_FORM = "text_form"  # validation context of a form, whose fields are all text
@@ -91,69 +88,6 @@ def json_errors(data: Any, loc: tuple[str | int, ...]) -> list[dict[str, Any]]:
                 (item, (*where, index)) for index, item in reversed(list(enumerate(value)))
             )
     return errors[:MAX_ERRORS]
-
-
-def _is_json(request: Request) -> bool:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    # FastAPI may read a body without a content type as JSON, so it is checked as JSON too.
-    return content_type in ("", "application/json") or (
-        content_type.startswith("application/") and content_type.endswith("+json")
-    )
-
-
-def is_form(request: Request) -> bool:
-    """Return whether the request's body is a form (urlencoded or multipart)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-async def reject_unsafe_input(request: Request) -> None:
-    """Answer 422 when the query, path, form or JSON body holds NUL, a surrogate, NaN or Inf."""
-    errors: list[dict[str, Any]] = []
-    for name, value in request.query_params.multi_items():
-        for text in (name, value):
-            error = text_error(text, ("query", name))
-            if error:
-                errors.append(error)
-                break
-    for name, value in request.path_params.items():
-        if isinstance(value, str):
-            error = text_error(value, ("path", name))
-            if error:
-                errors.append(error)
-    if request.method in BODY_METHODS:
-        errors.extend(await _body_errors(request))
-    if errors:
-        raise RequestValidationError(errors[:MAX_ERRORS])
-
-
-# Routes that parse and check their (large) body themselves, off the event loop, with the
-# same rules: parsing it here would hold up every other request for the length of the file.
-SELF_CHECKED_BODIES = frozenset({"/api/v1/me/import"})
-
-
-async def _body_errors(request: Request) -> list[dict[str, Any]]:
-    if is_form(request):
-        if getattr(request.scope.get("route"), "body_field", None) is None:
-            return []  # the route reads no form; parsing one here would only add failures
-        form = await request.form()  # parsed already by the route's own reading: cached
-        errors = []
-        for name, value in form.multi_items():
-            for text in (name, value) if isinstance(value, str) else (name,):
-                error = text_error(text, ("body", name))
-                if error:
-                    errors.append(error)
-                    break
-        return errors
-    if not _is_json(request) or request.url.path in SELF_CHECKED_BODIES:
-        return []
-    if not await request.body():
-        return []
-    try:
-        data = await request.json()  # parsed already when the route takes a body: cached
-    except (ValueError, RecursionError):
-        return []  # not JSON: the route's own parsing says so, or it ignores the body
-    return json_errors(data, ("body",))
 
 
 NO_NUL = "^[^\\u0000]*$"

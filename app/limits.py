@@ -1,18 +1,15 @@
-"""Request body size limits: answer 413 before a large body is read into memory."""
+"""Request body size limits: how large a body each route takes, and the 413 that says so."""
 
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import errors
+from app import urls
 from app.exceptions import AppError
 
 # Forms, logins, reviews and settings are a few hundred bytes; 16 KiB leaves room for any of
 # them and keeps an anonymous client from making the server parse megabytes of JSON.
 DEFAULT_MAX_BODY = 16 * 1024
 # The two import routes take a whole progress export (JSON, or a file in a multipart form).
-IMPORT_PATHS = frozenset({"/api/v1/me/import", "/settings/import"})
+IMPORT_PATHS = frozenset({urls.api_import(), urls.settings_import()})
 
 
 class BodyTooLarge(AppError, HTTPException):
@@ -38,73 +35,3 @@ def too_large_message(limit: int) -> str:
     if limit > DEFAULT_MAX_BODY:
         return message + " (the server's PREPDECK_MAX_IMPORT_BYTES)."
     return message + " to this route."
-
-
-class BodyLimitMiddleware:
-    """Refuse bodies over their route's limit with 413, from Content-Length or as they stream.
-
-    A declared Content-Length over the limit is answered at once, before any of the body is
-    read. A chunked body (no length to go by) is counted as it arrives, and reading stops
-    with 413 as soon as the count passes the limit. The 413 closes the connection, so the
-    server does not go on reading the rest of a huge body.
-    """
-
-    def __init__(self, app: ASGIApp, *, max_import_bytes: int) -> None:
-        self.app = app
-        self.max_import_bytes = max_import_bytes
-
-    def limit_of(self, path: str) -> int:
-        """Return the largest body the route at path takes."""
-        return self.max_import_bytes if path in IMPORT_PATHS else DEFAULT_MAX_BODY
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.limit_of(scope["path"])
-        declared, chunked = _framing(scope)
-        if declared is not None and declared > limit:
-            response = errors.error_response(
-                Request(scope), 413, too_large_message(limit), headers={"Connection": "close"}
-            )
-            await response(scope, receive, send)
-            return
-        if not chunked and (declared is not None or scope.get("http_version") != "2"):
-            # HTTP/1.1 delivers exactly Content-Length bytes (none without it, unless
-            # chunked): nothing to count.
-            await self.app(scope, receive, send)
-            return
-        received = 0
-        over = False
-
-        async def counting_receive() -> Message:
-            nonlocal received, over
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    over = True
-                    raise BodyTooLarge(limit)
-            return message
-
-        async def closing_send(message: Message) -> None:
-            if over and message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["Connection"] = "close"
-            await send(message)
-
-        await self.app(scope, counting_receive, closing_send)
-
-
-def _framing(scope: Scope) -> tuple[int | None, bool]:
-    """Return the request's Content-Length (None when absent) and whether it is chunked."""
-    declared = None
-    chunked = False
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                declared = int(value)
-            except ValueError:  # the HTTP parser refuses these before the app sees them
-                declared = None
-        elif name == b"transfer-encoding":
-            chunked = True
-    return declared, chunked

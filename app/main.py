@@ -10,31 +10,23 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from app import __version__, errors, paths
-from app.accounts.deps import CsrfCookieMiddleware
-from app.api import auth as api_auth
-from app.api import cards as api_cards
-from app.api import decks as api_decks
+from app import __version__, errors, operations, paths
 from app.api import demos as api_demos
-from app.api import health
-from app.api import me as api_me
-from app.api import study as api_study
+from app.api import routes as api_routes
 from app.api.schemas import INVALID_INPUT
 from app.config import Settings, get_settings
 from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
 from app.demos.registry import demo_ids
 from app.demos.render import RenderCache, warm_defaults
-from app.input_checks import document_text_rule, reject_unsafe_input
-from app.limits import BodyLimitMiddleware
-from app.observability import Metrics, ObservabilityMiddleware, count_queries
-from app.security import SecurityHeadersMiddleware
-from app.web import accounts as web_accounts
-from app.web import assets
-from app.web import cards as web_cards
-from app.web import decks as web_decks
-from app.web import progress as web_progress
-from app.web import study as web_study
+from app.input_checks import document_text_rule
+from app.middleware.body_limit import BodyLimitMiddleware
+from app.middleware.csrf_cookie import CsrfCookieMiddleware
+from app.middleware.observability import ObservabilityMiddleware
+from app.middleware.security_headers import SecurityHeadersMiddleware
+from app.observability import Metrics, count_queries
+from app.request_checks import reject_unsafe_input
+from app.web import routes as web_routes
 from app.web.templating import make_templates
 
 
@@ -95,22 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
-    for router in (
-        web_decks.router,
-        web_cards.router,
-        web_accounts.router,
-        web_study.router,
-        web_progress.router,
-        assets.router,
-        api_decks.router,
-        api_cards.router,
-        api_demos.router,
-        api_auth.router,
-        api_study.router,
-        api_me.router,
-        health.router,
-    ):
+    for router in web_routes.ROUTERS:
         app.include_router(router)
+    for router in api_routes.ROUTERS:
+        app.include_router(router)
+    app.include_router(operations.router)
     app.mount("/static", StaticFiles(directory=paths.STATIC_DIR), name="static")
     build_openapi = app.openapi
 

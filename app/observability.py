@@ -1,8 +1,8 @@
-"""Prometheus metrics and a structured (JSON) access log, from one ASGI middleware."""
+"""Prometheus metrics, and the count of SQL statements per request they record.
 
-import json
-import logging
-import time
+The middleware that times, counts and logs each request is app/middleware/observability.py.
+"""
+
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -11,22 +11,19 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, event
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.demos.render import RenderCache
 
-access_log = logging.getLogger("prepdeck.access")
-
 # The SQL statements run for the request in progress: a one-item list, shared by the worker
 # thread a sync handler runs in (it gets a copy of the context, holding the same list).
-_queries: ContextVar[list[int] | None] = ContextVar("prepdeck_queries", default=None)
+request_queries: ContextVar[list[int] | None] = ContextVar("prepdeck_queries", default=None)
 
 
 def count_queries(engine: Engine) -> None:
     """Count every statement the engine runs towards the request that runs it."""
 
     def before_execute(*_args: Any) -> None:
-        box = _queries.get()
+        box = request_queries.get()
         if box is not None:
             box[0] += 1
 
@@ -88,63 +85,3 @@ class Metrics:
         )
         self.registry.register(_CacheCollector(cache))
         cache.on_render = lambda demo, seconds: self.render_seconds.labels(demo).observe(seconds)
-
-
-def _route(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    if isinstance(path, str):
-        return path
-    request_path: str = scope["path"]
-    if request_path.startswith(("/static/", "/docs-assets/")):
-        return "/" + request_path.split("/")[1] + "/{file}"
-    return "unmatched"  # never the raw path: unbounded label values would grow forever
-
-
-class ObservabilityMiddleware:
-    """Count and time every request and its SQL statements, and log it as one JSON line."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-        queries = [0]
-        token = _queries.set(queries)
-
-        async def send_and_record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_record)
-        finally:
-            elapsed = time.perf_counter() - started
-            _queries.reset(token)
-            route, method = _route(scope), scope["method"]
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(elapsed)
-            self.metrics.queries.labels(route, method).observe(queries[0])
-            if access_log.isEnabledFor(logging.INFO):
-                client = scope.get("client")
-                access_log.info(
-                    json.dumps(
-                        {
-                            "event": "request",
-                            "method": method,
-                            "path": scope["path"],
-                            "route": route,
-                            "status": status,
-                            "ms": round(elapsed * 1000, 2),
-                            "db_queries": queries[0],
-                            "client": client[0] if client else None,
-                        }
-                    )
-                )

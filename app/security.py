@@ -1,9 +1,8 @@
-"""Security headers on every response: a CSP without inline script, no sniffing, no framing."""
+"""Security headers of every response: a CSP without inline script, no sniffing, no framing."""
 
 from functools import cache
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "; ".join(
     [
@@ -48,26 +47,3 @@ def add_security_headers(headers: MutableHeaders, *, path: str, https: bool, hst
     policy = DOCS_CSP if path in DOCS_PATHS else CSP
     for name, value in security_headers(policy, hsts=hsts and https):
         headers.setdefault(name, value)
-
-
-class SecurityHeadersMiddleware:
-    """Add the security headers to every HTTP response."""
-
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
-        self.app = app
-        self.hsts = hsts
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        https = scope.get("scheme") == "https"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                add_security_headers(headers, path=path, https=https, hsts=self.hsts)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

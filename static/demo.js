@@ -16,8 +16,11 @@
     var image = section.querySelector("[data-demo-image]");
     var source = section.querySelector("[data-demo-source]");
     var summary = section.querySelector("[data-demo-summary]");
-    var id = section.getAttribute("data-demo");
-    if (!form || !image || !id) return;
+    // The page fills in the API's URLs (app/urls.py), so this script names no path itself.
+    var pngUrl = section.getAttribute("data-png-url");
+    var svgUrl = section.getAttribute("data-svg-url");
+    var dataUrl = section.getAttribute("data-data-url");
+    if (!form || !image || !pngUrl) return;
     if (source) source.remove();  // JS picks the theme itself, also when chosen by hand
     var timer = null;
     var latest = 0;
@@ -31,12 +34,12 @@
     function draw() {
       var q = query();
       var ticket = ++latest;
-      image.src = "/api/v1/demos/" + id + ".png?" + q + "&theme=" + theme();
+      image.src = pngUrl + "?" + q + "&theme=" + theme();
       section.querySelector("[data-demo-share]").href = form.getAttribute("action").split("#")[0] + "?" + q + "#demo";
-      section.querySelector("[data-demo-svg]").href = "/api/v1/demos/" + id + ".svg?" + q + "&theme=" + theme();
-      section.querySelector("[data-demo-data]").href = "/api/v1/demos/" + id + "/data?" + q;
+      section.querySelector("[data-demo-svg]").href = svgUrl + "?" + q + "&theme=" + theme();
+      section.querySelector("[data-demo-data]").href = dataUrl + "?" + q;
       history.replaceState(null, "", window.location.pathname + "?" + q + "#demo");
-      fetch("/api/v1/demos/" + id + "/data?" + q)
+      fetch(dataUrl + "?" + q)
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (body) {
           if (!body || ticket !== latest) return;

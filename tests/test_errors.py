@@ -9,12 +9,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.accounts.deps import CsrfFailed, LoginRequired
 from app.accounts.service import AccountError, InvalidCredentials, Throttled
+from app.accounts.sessions import CsrfFailed, LoginRequired
 from app.backups import BackupError
 from app.content.loader import ContentError
+from app.content.markup import RenderError
 from app.content.queries import BadFilter
-from app.content.render import RenderError
 from app.content.yaml_source import Problem
 from app.demos.params import BadParams
 from app.demos.render import RenderBusy

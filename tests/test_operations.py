@@ -144,3 +144,19 @@ def test_access_log_is_json(client: TestClient, caplog: pytest.LogCaptureFixture
     assert entry["status"] == 200
     assert entry["ms"] >= 0
     assert entry["db_queries"] == 0  # a guest's deck page needs no database
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "ok",
+        "decks": 1,
+        "cards": 20,
+    }
+
+
+def test_livez(client: TestClient) -> None:
+    assert client.get("/livez").json() == {"status": "ok"}

@@ -2,17 +2,12 @@
 
 from fastapi import APIRouter
 
-from app.api.schemas import CardDetail, CardList, CardSummary
-from app.content.queries import (
-    ApiDifficultyParam,
-    CardFilter,
-    TextParam,
-    TopicParam,
-    filter_cards,
-)
-from app.deps import CardDep, DeckDep
+from app import urls
+from app.api.schemas import CardListOut, CardOut, CardSummaryOut
+from app.content.queries import CardFilter, filter_cards
+from app.deps import ApiDifficultyParam, CardDep, DeckDep, TextParam, TopicParam
 
-router = APIRouter(prefix="/api/v1/decks/{deck_id}/cards", tags=["cards"])
+router = APIRouter(prefix=f"{urls.API}/decks/{{deck_id}}/cards", tags=["cards"])
 
 
 @router.get("", responses={404: {"description": "No such deck"}})
@@ -21,18 +16,18 @@ async def list_cards(
     difficulty: ApiDifficultyParam = None,
     topic: TopicParam = None,
     q: TextParam = "",
-) -> CardList:
+) -> CardListOut:
     """List the deck's cards that match every filter given."""
     cards = filter_cards(deck, CardFilter.of(difficulty, topic, q))
-    return CardList(
+    return CardListOut(
         deck=deck.id,
         total=len(deck.cards),
         count=len(cards),
-        cards=[CardSummary.of(card) for card in cards],
+        cards=[CardSummaryOut.of(card) for card in cards],
     )
 
 
 @router.get("/{card_id}", responses={404: {"description": "No such deck or card"}})
-async def read_card(deck: DeckDep, card: CardDep) -> CardDetail:
+async def read_card(deck: DeckDep, card: CardDep) -> CardOut:
     """Return one card in full."""
-    return CardDetail.of_card(deck, card)
+    return CardOut.of_card(deck, card)

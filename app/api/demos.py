@@ -7,15 +7,16 @@ import numpy as np
 from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 
+from app import urls
+from app.api.schemas import DemoOut, ParamOut
 from app.demos.base import Demo, DemoParams
 from app.demos.params import THEME, BadParams, describe, parse, query_of
 from app.demos.registry import demos
 from app.demos.render import Format, RenderCache, Theme
 from app.deps import client_of
 
-router = APIRouter(prefix="/api/v1/demos", tags=["demos"])
+router = APIRouter(prefix=f"{urls.API}/demos", tags=["demos"])
 
 CACHE_CONTROL = "public, max-age=86400"
 COMPUTE_THREADS = 2
@@ -30,30 +31,6 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {"description": "This client has too many figures being drawn (Retry-After)"},
     503: {"description": "Too many figures are being drawn (Retry-After)"},
 }
-
-
-class ParamOut(BaseModel):
-    """One parameter of a demo."""
-
-    name: str
-    label: str
-    type: str
-    min: float
-    max: float
-    step: float
-    default: float
-    log: bool
-
-
-class DemoOut(BaseModel):
-    """A demo and its parameters."""
-
-    id: str
-    title: str
-    params: list[ParamOut]
-    image_url: str
-    svg_url: str
-    data_url: str
 
 
 async def get_demo(demo_id: str) -> Demo[Any, Any]:
@@ -85,9 +62,9 @@ def describe_demo(demo: Demo[Any, Any]) -> DemoOut:
             )
             for info in describe(demo.params)
         ],
-        image_url=f"/api/v1/demos/{demo.id}.png",
-        svg_url=f"/api/v1/demos/{demo.id}.svg",
-        data_url=f"/api/v1/demos/{demo.id}/data",
+        image_url=urls.api_demo_image(demo.id, "png"),
+        svg_url=urls.api_demo_image(demo.id, "svg"),
+        data_url=urls.api_demo_data(demo.id),
     )
 
 

@@ -1,15 +1,25 @@
-"""Shapes of the JSON API's answers, built from the content models."""
+"""The JSON API's request bodies (...In) and answers (...Out), in one place.
 
-from typing import Any
+The cheat-sheet parts (CheatSheet, CheatGroup, CheatItem) and the error shapes keep the names
+clients already know them by in the OpenAPI document.
+"""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from fastapi import Security
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from app import urls
 from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
+from app.input_checks import NUMBER_NOT_TEXT, JsonInt
+from app.models import User
+from app.study.queue import Counts
 
 
-class CardSummary(BaseModel):
+class CardSummaryOut(BaseModel):
     """A card as listed in a deck."""
 
     id: str
@@ -23,7 +33,7 @@ class CardSummary(BaseModel):
     api_url: str
 
     @classmethod
-    def of(cls, card: Card) -> "CardSummary":
+    def of(cls, card: Card) -> "CardSummaryOut":
         """Summarize a card."""
         return cls(
             id=card.id,
@@ -33,12 +43,12 @@ class CardSummary(BaseModel):
             difficulty=card.difficulty,
             topics=list(card.topics),
             demo=card.demo,
-            url=f"/decks/{card.deck_id}/cards/{card.id}",
-            api_url=f"/api/v1/decks/{card.deck_id}/cards/{card.id}",
+            url=urls.card(card.deck_id, card.id),
+            api_url=urls.api_card(card.deck_id, card.id),
         )
 
 
-class CardDetail(CardSummary):
+class CardOut(CardSummaryOut):
     """A card with all of its text, raw (markdown, LaTeX) and rendered (HTML, MathML)."""
 
     answer: str
@@ -56,11 +66,11 @@ class CardDetail(CardSummary):
     next: str | None
 
     @classmethod
-    def of_card(cls, deck: Deck, card: Card) -> "CardDetail":
+    def of_card(cls, deck: Deck, card: Card) -> "CardOut":
         """Describe a card in full, with its neighbours in the deck."""
         before, after = deck.neighbours(card)
         return cls(
-            **CardSummary.of(card).model_dump(),
+            **CardSummaryOut.of(card).model_dump(),
             answer=card.answer,
             answer_html=card.answer_html,
             formula=list(card.formula),
@@ -81,17 +91,17 @@ _DETAILS: dict[tuple[int, int], tuple[Card, dict[str, Any]]] = {}
 
 
 def card_fields(deck: Deck, card: Card) -> dict[str, Any]:
-    """Return a card's CardDetail fields, validated once per loaded card (content is immutable)."""
+    """Return a card's CardOut fields, validated once per loaded card (content is immutable)."""
     key = (id(deck), id(card))
     found = _DETAILS.get(key)
     if found is None or found[0] is not card:
         if len(_DETAILS) > 10_000:  # reloaded content many times over: start afresh
             _DETAILS.clear()
-        found = _DETAILS[key] = (card, dict(CardDetail.of_card(deck, card)))
+        found = _DETAILS[key] = (card, dict(CardOut.of_card(deck, card)))
     return found[1]
 
 
-class DeckSummary(BaseModel):
+class DeckSummaryOut(BaseModel):
     """A deck as listed on the home page."""
 
     id: str
@@ -106,7 +116,7 @@ class DeckSummary(BaseModel):
     cards_url: str
 
     @classmethod
-    def of(cls, deck: Deck) -> "DeckSummary":
+    def of(cls, deck: Deck) -> "DeckSummaryOut":
         """Summarize a deck."""
         return cls(
             id=deck.id,
@@ -116,9 +126,9 @@ class DeckSummary(BaseModel):
             subtitle=deck.subtitle,
             topics=list(deck.topics),
             card_count=len(deck.cards),
-            url=f"/decks/{deck.id}",
-            api_url=f"/api/v1/decks/{deck.id}",
-            cards_url=f"/api/v1/decks/{deck.id}/cards",
+            url=urls.deck(deck.id),
+            api_url=urls.api_deck(deck.id),
+            cards_url=urls.api_cards(deck.id),
         )
 
 
@@ -173,31 +183,31 @@ class CheatSheet(BaseModel):
         )
 
 
-class DeckDetail(DeckSummary):
+class DeckOut(DeckSummaryOut):
     """A deck with its cheat sheet, verdict and card list."""
 
     cheatsheet: CheatSheet | None
     verdict: str | None
-    cards: list[CardSummary]
+    cards: list[CardSummaryOut]
 
     @classmethod
-    def of_deck(cls, deck: Deck) -> "DeckDetail":
+    def of_deck(cls, deck: Deck) -> "DeckOut":
         """Describe a deck in full."""
         return cls(
-            **DeckSummary.of(deck).model_dump(),
+            **DeckSummaryOut.of(deck).model_dump(),
             cheatsheet=CheatSheet.of(deck.cheatsheet) if deck.cheatsheet else None,
             verdict=deck.verdict,
-            cards=[CardSummary.of(card) for card in deck.cards],
+            cards=[CardSummaryOut.of(card) for card in deck.cards],
         )
 
 
-class CardList(BaseModel):
+class CardListOut(BaseModel):
     """The cards of a deck that pass the filters."""
 
     deck: str
     total: int
     count: int
-    cards: list[CardSummary]
+    cards: list[CardSummaryOut]
 
 
 class ErrorOut(BaseModel):
@@ -229,7 +239,7 @@ INVALID_INPUT: dict[int | str, dict[str, Any]] = {
 # Documents the Bearer token for /docs and for schema-driven clients; current_user checks it
 # (or the session cookie) and answers 401.
 bearer = HTTPBearer(
-    auto_error=False, description="A token from POST /api/v1/auth/login (or the session cookie)"
+    auto_error=False, description=f"A token from POST {urls.api_login()} (or the session cookie)"
 )
 LOGIN_REQUIRED: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Log in first"}
@@ -238,3 +248,251 @@ AUTHENTICATED = [Security(bearer)]
 CSRF_FAILED: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "Cookie login without the X-CSRF-Token header"}
 }
+
+
+# Accounts
+
+
+class CredentialsIn(BaseModel):
+    """A username and password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    """A user as the API shows them."""
+
+    id: int
+    username: str
+    is_admin: bool
+
+    @classmethod
+    def of(cls, user: User) -> "UserOut":
+        """Describe a user."""
+        return cls(id=user.id, username=user.username, is_admin=user.is_admin)
+
+
+class LoginOut(BaseModel):
+    """A personal API token (send it as Authorization: Bearer) and who it belongs to."""
+
+    token: str
+    token_type: str = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
+    user: UserOut
+    csrf_token: str
+
+
+class PasswordChangeIn(BaseModel):
+    """The current password and the new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+# Progress
+
+
+class RetentionOut(BaseModel):
+    """True retention over a window of days."""
+
+    days: int
+    reviews: int
+    passed: int
+    rate: float | None
+
+
+class TopicOut(BaseModel):
+    """Mastery of one topic: the mean predicted recall of its cards."""
+
+    deck: str
+    topic: str
+    label: str
+    cards: int
+    studied: int
+    mastery: float
+
+
+class ForecastDayOut(BaseModel):
+    """Cards due on one day."""
+
+    date: date
+    due: int
+
+
+class ProgressOut(BaseModel):
+    """The user's progress."""
+
+    today: date
+    cards: dict[str, int]
+    hidden_cards: int
+    reviews_today: int
+    total_reviews: int
+    streak_days: int
+    retention_7d: RetentionOut
+    retention_30d: RetentionOut
+    topics: list[TopicOut]
+    forecast: list[ForecastDayOut]
+    calendar: dict[date, int]
+
+
+# Study settings and the progress file
+
+
+class ImportOut(BaseModel):
+    """What an import changed."""
+
+    reviews_added: int
+    cards_rebuilt: int
+
+
+# Study
+
+
+class PreviewOut(BaseModel):
+    """What one rating would do: the next interval, as text and in seconds, and the due time."""
+
+    interval: str
+    seconds: int
+    due: datetime
+
+
+class CountsOut(BaseModel):
+    """Cards left today."""
+
+    new: int
+    learning: int
+    review: int
+
+    @classmethod
+    def of(cls, counts: Counts) -> "CountsOut":
+        """Describe counts."""
+        return cls(new=counts.new, learning=counts.learning, review=counts.review)
+
+
+class StudyCardOut(CardOut):
+    """A card to study, with the version to send back with its review."""
+
+    version: int
+    kind: str
+
+
+class NextOut(BaseModel):
+    """The card to study next (null when nothing is due) and what is left today."""
+
+    card: StudyCardOut | None
+    previews: dict[str, PreviewOut] | None
+    counts: CountsOut
+    practice: bool = False
+    day: str
+    next_learning_due: datetime | None = None
+
+
+DurationMs = Annotated[int, Field(ge=0, le=86_400_000), NUMBER_NOT_TEXT]
+CardVersion = Annotated[int, Field(ge=0), NUMBER_NOT_TEXT]
+
+
+class ReviewIn(BaseModel):
+    """A grade for a card."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
+
+    card_id: str = Field(min_length=1, max_length=80)
+    # JSON numbers only: true or "3" is a mistake in the client, not a rating.
+    rating: JsonInt = Field(ge=1, le=4, description="1 again, 2 hard, 3 good, 4 easy")
+    review_id: uuid.UUID = Field(description="idempotency key: a retry with it records nothing new")
+    duration_ms: DurationMs | None = None
+    version: CardVersion | None = Field(
+        default=None, description="the card version shown; a stale one gives 409"
+    )
+
+
+class CardStateOut(BaseModel):
+    """A card's schedule after a change."""
+
+    card_id: str
+    state: str
+    due: datetime
+    reps: int
+    lapses: int
+    version: int
+    stability: float | None
+    difficulty: float | None
+
+
+class ReviewOut(BaseModel):
+    """A recorded review and the card's schedule after it."""
+
+    review_id: str
+    card_id: str
+    rating: int
+    rating_name: str
+    reviewed_at: datetime
+    duration_ms: int | None
+    card: CardStateOut
+
+
+class UndoOut(BaseModel):
+    """The review that was undone."""
+
+    review_id: str
+    card_id: str
+    rating: int
+
+
+class UndoIn(BaseModel):
+    """Which review the client means to undo (optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    review_id: uuid.UUID | None = Field(
+        default=None,
+        description="undo only if this is still the latest review (else 409), so a repeated "
+        "or parallel undo never undoes a second review",
+    )
+
+
+class FlagIn(BaseModel):
+    """A card to bury, suspend or unsuspend."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card_id: str = Field(min_length=1, max_length=80)
+
+
+class FlagOut(BaseModel):
+    """A card's flags after the change."""
+
+    card_id: str
+    suspended: bool
+    buried_until: datetime | None
+
+
+# Demos
+
+
+class ParamOut(BaseModel):
+    """One parameter of a demo."""
+
+    name: str
+    label: str
+    type: str
+    min: float
+    max: float
+    step: float
+    default: float
+    log: bool
+
+
+class DemoOut(BaseModel):
+    """A demo and its parameters."""
+
+    id: str
+    title: str
+    params: list[ParamOut]
+    image_url: str
+    svg_url: str
+    data_url: str

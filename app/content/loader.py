@@ -6,6 +6,13 @@ import typing
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from app.content.markup import (
+    RenderError,
+    code_to_html,
+    latex_to_mathml,
+    markdown_inline_to_html,
+    markdown_to_html,
+)
 from app.content.messages import validate
 from app.content.models import (
     Card,
@@ -17,13 +24,6 @@ from app.content.models import (
     RenderedCheatGroup,
     RenderedCheatItem,
     RenderedCheatSheet,
-)
-from app.content.render import (
-    RenderError,
-    code_to_html,
-    latex_to_mathml,
-    markdown_inline_to_html,
-    markdown_to_html,
 )
 from app.content.yaml_source import Loc, Problem, Source, display_path, parse_yaml
 from app.exceptions import AppError

@@ -1,38 +1,12 @@
 """Questions asked of the loaded content, shared by the HTML pages and the JSON API."""
 
 from dataclasses import dataclass
-from typing import Annotated, Any
-
-from fastapi import Query
-from pydantic import BeforeValidator
+from typing import Any
 
 from app.content.models import Card, Deck, Difficulty
 from app.exceptions import AppError
 
 MAX_QUERY_LENGTH = 200
-
-
-def _blank_to_none(value: Any) -> Any:
-    # An HTML form sends "difficulty=" for "Any": treat it as no filter, not as an error.
-    return None if value == "" else value
-
-
-DifficultyParam = Annotated[
-    Difficulty | None,
-    BeforeValidator(_blank_to_none),
-    Query(description="easy, medium or hard; empty for any"),
-]
-# The JSON API takes its enum as documented: an empty value is an error, not "any".
-ApiDifficultyParam = Annotated[
-    Difficulty | None,
-    Query(description="easy, medium or hard; leave it out for any (an empty value is refused)"),
-]
-TopicParam = Annotated[
-    str | None, Query(max_length=80, description="a topic id of the deck; empty for any")
-]
-TextParam = Annotated[
-    str, Query(max_length=MAX_QUERY_LENGTH, description="words every listed card contains")
-]
 
 
 class BadFilter(AppError, ValueError):

@@ -25,6 +25,13 @@ class StudyFilter:
     topic: str | None = None
     difficulty: Difficulty | None = None
 
+    @classmethod
+    def of(
+        cls, deck: str | None, topic: str | None, difficulty: Difficulty | None
+    ) -> "StudyFilter":
+        """Build a filter from request values, blank ones (a form's "any") meaning no filter."""
+        return cls(deck=deck or None, topic=topic or None, difficulty=difficulty or None)
+
     def query(self) -> dict[str, str]:
         """Return the filter as query parameters."""
         pairs = {"deck": self.deck, "topic": self.topic, "difficulty": self.difficulty}

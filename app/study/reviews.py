@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import CursorResult, Result, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -118,6 +118,13 @@ def _result(
     return ReviewResult(log=log, memory=Memory.of(row), version=row.version)
 
 
+class Tally(Protocol):
+    """A count that only goes up (the reviews metric)."""
+
+    def inc(self) -> None:
+        """Add one."""
+
+
 def record_review(
     *,
     session: Session,
@@ -129,10 +136,12 @@ def record_review(
     now: datetime,
     duration_ms: int | None = None,
     expected_version: int | None = None,
+    reviews: Tally | None = None,
 ) -> tuple[ReviewResult, bool]:
     """Record one review and return it with whether it is new (False: a repeat of review_id).
 
-    Raise Conflict when expected_version is not the card's version (graded elsewhere).
+    A new review counts in `reviews` (the reviews metric). Raise Conflict when
+    expected_version is not the card's version (graded elsewhere).
     """
     existing = _existing(session, user, review_id)
     if existing is not None:
@@ -187,6 +196,8 @@ def record_review(
         if existing is not None:
             return _result(session, user, existing, card_id, rating), False
         raise Conflict(STALE) from exc
+    if reviews is not None:
+        reviews.inc()
     return ReviewResult(log=log, memory=after, version=row.version), True
 
 

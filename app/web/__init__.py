@@ -1,0 +1,1 @@
+"""The HTML pages: one router per resource, listed in routes.py."""

@@ -5,7 +5,7 @@ from functools import cache
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.content.render import pygments_css
+from app.content.markup import pygments_css
 
 router = APIRouter(include_in_schema=False)
 

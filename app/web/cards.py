@@ -7,12 +7,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app import urls
 from app.demos.base import Demo, DemoParams
 from app.demos.params import BadParams, ParamInfo, describe, parse, query_of
 from app.demos.registry import demos
 from app.demos.render import RenderBusy, RenderCache
 from app.deps import CardDep, DeckDep, client_of
-from app.web.templating import fragment, render, render_part
+from app.web.templating import PageDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,7 +32,7 @@ class DemoPanel:
 
     def image(self, theme: str, fmt: str = "png") -> str:
         """Return the image URL for a theme."""
-        return f"/api/v1/demos/{self.demo.id}.{fmt}?{self.query}&theme={theme}"
+        return urls.api_demo_image(self.demo.id, fmt, f"{self.query}&theme={theme}")
 
 
 async def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
@@ -69,7 +70,7 @@ async def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
 
 
 @router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
-async def read_card(request: Request, deck: DeckDep, card: CardDep) -> HTMLResponse:
+async def read_card(request: Request, page: PageDep, deck: DeckDep, card: CardDep) -> HTMLResponse:
     """Show one card: question, answer behind a reveal, formula, code, pros and cons, demo."""
     before, after = deck.neighbours(card)
     context = {"deck": deck, "card": card, "before": before, "after": after}
@@ -81,19 +82,22 @@ async def read_card(request: Request, deck: DeckDep, card: CardDep) -> HTMLRespo
         key = ("demo-panel", deck.id, card.id) if default else None
         demo_context = {**context, "demo": panel}
         demo_html = (
-            fragment(request, "_demo_panel.html", demo_context, key)
+            page.fragment("cards/_demo_panel.html", demo_context, key)
             if key
-            else render_part(request, "_demo_panel.html", demo_context)
+            else page.part("cards/_demo_panel.html", demo_context)
         )
-    return render(
-        request,
-        "card.html",
+    return page(
+        "cards/card.html",
         {
             **context,
-            "card_head": fragment(request, "_card_head.html", context, ("head", deck.id, card.id)),
-            "card_tail": fragment(request, "_card_tail.html", context, ("tail", deck.id, card.id)),
+            "card_head": page.fragment(
+                "cards/_card_head.html", context, ("head", deck.id, card.id)
+            ),
+            "card_tail": page.fragment(
+                "cards/_card_tail.html", context, ("tail", deck.id, card.id)
+            ),
             "demo_html": demo_html,
-            "json_url": f"/api/v1/decks/{deck.id}/cards/{card.id}",
+            "json_url": urls.api_card(deck.id, card.id),
         },
         status_code=422 if panel and panel.errors else 200,
     )

@@ -2,35 +2,35 @@
 
 import uuid
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import CsrfProtected, CurrentUser
+from app import urls
 from app.content.models import Difficulty, Library
-from app.content.queries import DifficultyParam
-from app.db import SessionDep
-from app.deps import LibraryDep
+from app.deps import (
+    CsrfProtected,
+    CurrentUser,
+    DifficultyParam,
+    LibraryDep,
+    MetricsDep,
+    SessionDep,
+    SlugParam,
+)
 from app.models import User, utcnow
-from app.study.queue import StudyFilter, build_queue, practice_card
+from app.study.next_card import next_card
+from app.study.queue import StudyFilter
 from app.study.reviews import Conflict, find_card, record_review, set_flag, undo_last_review
-from app.study.scheduling import RATINGS, format_interval
-from app.web.templating import render
+from app.web.templating import Page, PageDep
 
 router = APIRouter(include_in_schema=False)
 
-Slug = Annotated[str | None, Query(max_length=80)]
 FormSlug = Annotated[str, Form(min_length=1, max_length=80)]
 
 
-def _filter(deck: str | None, topic: str | None, difficulty: Difficulty | None) -> StudyFilter:
-    return StudyFilter(deck=deck or None, topic=topic or None, difficulty=difficulty)
-
-
 def study_page(
-    request: Request,
+    page: Page,
     *,
     session: Session,
     user: User,
@@ -42,55 +42,52 @@ def study_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render the study page for the next card (or the practice card after `after`)."""
-    now = utcnow()
-    queue = build_queue(
-        session=session, user=user, library=library, study_filter=study_filter, now=now
+    shown = next_card(
+        session=session,
+        user=user,
+        library=library,
+        study_filter=study_filter,
+        now=utcnow(),
+        practice=practice,
+        after=after,
     )
     context: dict[str, object] = {
         "library": library,
         "filter": study_filter,
         "query": study_filter.query(),
-        "counts": queue.counts,
+        "counts": shown.counts,
         "notice": notice,
         "notice_error": status_code >= 400,
         "practice": practice,
-        "next_learning_due": queue.next_learning_due,
+        "next_learning_due": shown.next_learning_due,
         "difficulties": list(Difficulty),
         "topics": sorted({(t.id, t.label) for deck in library.decks for t in deck.topics}),
         "review_id": uuid.uuid4(),
     }
-    if practice:
-        found = practice_card(library, study_filter, after)
-        if found is not None:
-            context.update(deck=found[0], card=found[1])
-    elif queue.next is not None:
-        item = queue.next
-        previews = item.memory.previews(
-            card_id=item.card.id, when=now, desired_retention=user.desired_retention
-        )
+    if shown.card is not None:
+        context.update(deck=shown.deck, card=shown.card)
+    if shown.item is not None:
         context.update(
-            deck=item.deck,
-            card=item.card,
-            item=item,
+            item=shown.item,
             buttons=[
-                (rating, name, format_interval(previews[name])) for rating, name in RATINGS.items()
+                (preview.rating, preview.name, preview.interval) for preview in shown.previews
             ],
         )
-    return render(request, "study.html", context, status_code=status_code)
+    return page("study/study.html", context, status_code=status_code)
 
 
 @router.get("/study", response_class=HTMLResponse)
 def read_study(
-    request: Request,
+    page: PageDep,
     user: CurrentUser,
     session: SessionDep,
     library: LibraryDep,
-    deck: Slug = None,
-    topic: Slug = None,
+    deck: SlugParam = None,
+    topic: SlugParam = None,
     difficulty: DifficultyParam = None,
     practice: bool = False,
-    after: Slug = None,
-    undone: Slug = None,
+    after: SlugParam = None,
+    undone: SlugParam = None,
 ) -> HTMLResponse:
     """Show the next card due (or a practice card, when asked)."""
     notice = None
@@ -98,11 +95,11 @@ def read_study(
         _deck, card = find_card(library, undone)
         notice = f"Undone: your last grade of “{card.question}”. It is back in the queue."
     return study_page(
-        request,
+        page,
         session=session,
         user=user,
         library=library,
-        study_filter=_filter(deck, topic, difficulty),
+        study_filter=StudyFilter.of(deck, topic, difficulty),
         practice=practice,
         after=after,
         notice=notice,
@@ -110,7 +107,7 @@ def read_study(
 
 
 def _conflict_page(
-    request: Request,
+    page: Page,
     session: Session,
     user: User,
     library: Library,
@@ -119,7 +116,7 @@ def _conflict_page(
 ) -> HTMLResponse:
     """Show the study page again with the reason the action was refused (409)."""
     return study_page(
-        request,
+        page,
         session=session,
         user=user,
         library=library,
@@ -130,8 +127,7 @@ def _conflict_page(
 
 
 def _back(study_filter: StudyFilter, **extra: str) -> RedirectResponse:
-    query = urlencode({**study_filter.query(), **extra})
-    return RedirectResponse(f"/study?{query}" if query else "/study", status_code=303)
+    return RedirectResponse(urls.study({**study_filter.query(), **extra}), status_code=303)
 
 
 FilterForm = Annotated[str, Form(max_length=80)]
@@ -143,7 +139,7 @@ async def filter_form(
     difficulty: Annotated[Difficulty | Literal[""], Form()] = "",
 ) -> StudyFilter:
     """Read the study filter that a form carries along in hidden fields."""
-    return _filter(deck, topic, difficulty or None)
+    return StudyFilter.of(deck, topic, difficulty or None)
 
 
 FilterFormDep = Annotated[StudyFilter, Depends(filter_form)]
@@ -151,10 +147,11 @@ FilterFormDep = Annotated[StudyFilter, Depends(filter_form)]
 
 @router.post("/study/review", dependencies=[CsrfProtected])
 def submit_review(
-    request: Request,
+    page: PageDep,
     user: CurrentUser,
     session: SessionDep,
     library: LibraryDep,
+    metrics: MetricsDep,
     card_id: FormSlug,
     rating: Annotated[int, Form(ge=1, le=4)],
     review_id: Annotated[uuid.UUID, Form()],
@@ -164,7 +161,7 @@ def submit_review(
 ) -> Response:
     """Record a grade, then show the next card."""
     try:
-        _result, created = record_review(
+        record_review(
             session=session,
             user=user,
             library=library,
@@ -174,17 +171,16 @@ def submit_review(
             now=utcnow(),
             duration_ms=duration_ms,
             expected_version=version,
+            reviews=metrics.reviews,
         )
     except Conflict as exc:
-        return _conflict_page(request, session, user, library, study_filter, exc)
-    if created:
-        request.app.state.metrics.reviews.inc()
+        return _conflict_page(page, session, user, library, study_filter, exc)
     return _back(study_filter)
 
 
 @router.post("/study/undo", dependencies=[CsrfProtected])
 def submit_undo(
-    request: Request,
+    page: PageDep,
     user: CurrentUser,
     session: SessionDep,
     library: LibraryDep,
@@ -194,7 +190,7 @@ def submit_undo(
     try:
         log = undo_last_review(session=session, user=user)
     except Conflict as exc:
-        return _conflict_page(request, session, user, library, study_filter, exc)
+        return _conflict_page(page, session, user, library, study_filter, exc)
     return _back(study_filter, undone=log.card_id)
 
 

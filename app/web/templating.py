@@ -1,19 +1,20 @@
-"""Jinja2 templates and the one helper that renders a page."""
+"""Jinja2 templates and the page dependency that renders them."""
 
 import hashlib
 from collections.abc import Hashable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import __version__, paths
-from app.accounts.deps import CSRF_FIELD, csrf_token, session_of
+from app import __version__, paths, urls
 from app.accounts.service import user_for_token
-from app.content.render import pygments_css
+from app.accounts.sessions import CSRF_FIELD
+from app.content.markup import pygments_css
+from app.deps import Cookies, TemplatesDep, csrf_token
 from app.models import User
 
 
@@ -40,6 +41,7 @@ def make_templates() -> Jinja2Templates:
         csrf_field=CSRF_FIELD,
         highlight_url=f"/assets/highlight.css?v={_short_hash(pygments_css().encode())}",
         version=__version__,
+        urls=urls,
     )
     return templates
 
@@ -49,7 +51,7 @@ def _user_of(request: Request) -> User | None:
     if "user" in request.scope.get("state", {}):
         user: User | None = request.state.user
         return user
-    cookie = session_of(request)
+    cookie = Cookies(request).session_token
     if not cookie:
         return None
     factory: sessionmaker[Session] = request.app.state.sessionmaker
@@ -57,32 +59,47 @@ def _user_of(request: Request) -> User | None:
         return user_for_token(session, cookie)
 
 
-def fragment(request: Request, template: str, context: dict[str, Any], key: Hashable) -> Markup:
-    """Render a part of a page once per key and keep it (content never changes while running).
+class Page:
+    """This request's page, rendered with the app's templates."""
 
-    Only for parts that depend on nothing but the key: not on the user, the CSRF token or
-    the query string.
-    """
-    fragments: dict[Hashable, Markup] = request.app.state.fragments
-    found = fragments.get(key)
-    if found is None:
-        found = fragments[key] = render_part(request, template, context)
-    return found
+    def __init__(self, request: Request, templates: TemplatesDep) -> None:
+        self.request = request
+        self.templates = templates
+
+    def __call__(
+        self, template: str, context: dict[str, Any], status_code: int = 200
+    ) -> HTMLResponse:
+        """Render a whole page."""
+        context.setdefault("user", _user_of(self.request))
+        response = self.templates.TemplateResponse(
+            self.request, template, context, status_code=status_code
+        )
+        assert isinstance(response, HTMLResponse)
+        return response
+
+    def part(self, template: str, context: dict[str, Any]) -> Markup:
+        """Render a template that is a part of a page, as HTML to put in a page as it is."""
+        # The templates escape everything they insert (autoescape), so their output is safe HTML.
+        return Markup(self.templates.get_template(template).render(context))  # noqa: S704
+
+    def fragment(self, template: str, context: dict[str, Any], key: Hashable) -> Markup:
+        """Render a part of a page once per key and keep it (content never changes while running).
+
+        Only for parts that depend on nothing but the key: not on the user, the CSRF token or
+        the query string.
+        """
+        fragments: dict[Hashable, Markup] = self.request.app.state.fragments
+        found = fragments.get(key)
+        if found is None:
+            found = fragments[key] = self.part(template, context)
+        return found
 
 
-def render_part(request: Request, template: str, context: dict[str, Any]) -> Markup:
-    """Render a template that is a part of a page, as HTML to put in a page as it is."""
-    templates: Jinja2Templates = request.app.state.templates
-    # The templates escape everything they insert (autoescape), so their output is safe HTML.
-    return Markup(templates.get_template(template).render(context))  # noqa: S704
+PageDep = Annotated[Page, Depends(Page)]
 
 
 def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    """Render a page with the app's templates."""
-    templates: Jinja2Templates = request.app.state.templates
-    context.setdefault("user", _user_of(request))
-    response = templates.TemplateResponse(request, template, context, status_code=status_code)
-    assert isinstance(response, HTMLResponse)
-    return response
+    """Render a page outside a route (the error pages)."""
+    return Page(request, request.app.state.templates)(template, context, status_code)

@@ -27,9 +27,9 @@ from sqlalchemy import select
 from app import migrate
 from app.accounts.service import issue_token
 from app.config import Settings
-from app.input_checks import SELF_CHECKED_BODIES
 from app.main import create_app
 from app.models import User
+from app.request_checks import SELF_CHECKED_BODIES
 from tests.helpers import PASSWORD
 
 # Every operation the API documents, listed without a database (the schema is static).

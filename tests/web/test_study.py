@@ -1,19 +1,8 @@
-"""The study, progress and settings pages, driven as plain HTML forms (no JavaScript)."""
+"""The study page, driven as plain HTML forms (no JavaScript)."""
 
-import json
-
-import pytest
 from fastapi.testclient import TestClient
 
-from tests.accounts.test_accounts import signup
 from tests.helpers import attr, soup, text_of
-
-
-@pytest.fixture
-def user_client(client: TestClient) -> TestClient:
-    """A client logged in through the sign-up form."""
-    signup(client)
-    return client
 
 
 def grade_form(client: TestClient, rating: int) -> tuple[str, dict[str, str]]:
@@ -101,70 +90,6 @@ def test_practice_mode_changes_nothing(user_client: TestClient) -> None:
     page = soup(user_client.get(link))
     assert attr(page, "article.flashcard", "data-card") == "l2-weight-decay"
     assert text_of(soup(user_client.get("/progress")), "[data-stat=total]") == "0"
-
-
-def test_progress_page(user_client: TestClient) -> None:
-    page = soup(user_client.get("/progress"))
-    assert text_of(page, "h1") == "Your progress"
-    assert text_of(page, "[data-state=new] dd") == "20"
-    assert len(page.select(".mastery tbody tr")) == 6
-    for image in page.select("img.chart"):
-        response = user_client.get(str(image["src"]))
-        assert response.headers["content-type"] == "image/png"
-        assert image["alt"]
-    assert attr(page, 'link[rel="alternate"]', "href") == "/api/v1/progress"
-
-
-def test_settings_page_saves_and_rejects(user_client: TestClient) -> None:
-    token = user_client.cookies["prepdeck_csrf"]
-    good = {
-        "csrf_token": token,
-        "desired_retention": "0.85",
-        "new_per_day": "5",
-        "reviews_per_day": "50",
-        "timezone": "Asia/Tokyo",
-        "day_starts_at": "5",
-    }
-    response = user_client.post("/settings", data=good, follow_redirects=False)
-    assert response.headers["location"] == "/settings?saved=true"
-    page = soup(user_client.get("/settings?saved=true"))
-    assert text_of(page, ".alert--info") == "Settings saved."
-    assert attr(page, "#timezone", "value") == "Asia/Tokyo"
-    bad = {**good, "desired_retention": "2", "timezone": "Nowhere/Else"}
-    response = user_client.post("/settings", data=bad)
-    assert response.status_code == 422
-    errors = text_of(soup(response), ".alert--error")
-    assert "desired_retention: Input should be less than or equal to 0.97" in errors
-    assert "unknown timezone 'Nowhere/Else'" in errors
-    assert attr(soup(user_client.get("/settings")), "#timezone", "value") == "Asia/Tokyo"
-
-
-def test_export_and_import_from_the_settings_page(user_client: TestClient) -> None:
-    _card, data = grade_form(user_client, 4)
-    user_client.post("/study/review", data=data)
-    exported = user_client.get("/settings/export.json")
-    assert exported.headers["content-disposition"].startswith("attachment")
-    assert len(exported.json()["reviews"]) == 1
-    assert user_client.get("/settings/export.csv").text.count("\n") == 2
-    token = user_client.cookies["prepdeck_csrf"]
-    response = user_client.post(
-        "/settings/import",
-        data={"csrf_token": token},
-        files={"file": ("progress.json", exported.content, "application/json")},
-        follow_redirects=False,
-    )
-    assert response.headers["location"] == "/settings?imported=0"
-    for content, message in [
-        (b"not json", "not a prepdeck progress export"),
-        (json.dumps({"format": "x"}).encode(), "file: format"),
-    ]:
-        response = user_client.post(
-            "/settings/import",
-            data={"csrf_token": token},
-            files={"file": ("bad.json", content, "application/json")},
-        )
-        assert response.status_code == 422
-        assert message in text_of(soup(response), ".alert--error")
 
 
 def test_nav_shows_the_users_links(user_client: TestClient) -> None:

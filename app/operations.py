@@ -1,15 +1,14 @@
-"""Operations: the health check and the Prometheus metrics."""
+"""Operations: the health check, the liveness check and the Prometheus metrics."""
 
 from alembic.runtime.migration import MigrationContext
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import migrate
-from app.db import SessionDep
-from app.deps import LibraryDep
+from app.deps import LibraryDep, MetricsDep, SessionDep
 
 router = APIRouter(tags=["operations"])
 
@@ -47,7 +46,7 @@ async def read_liveness() -> dict[str, str]:
 
 
 @router.get("/metrics", response_class=Response)
-async def read_metrics(request: Request) -> Response:
+async def read_metrics(metrics: MetricsDep) -> Response:
     """Return the metrics in Prometheus text format."""
-    body = generate_latest(request.app.state.metrics.registry)
+    body = generate_latest(metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,18 @@
+"""The routers of the JSON API.
+
+Each router starts its own prefix with urls.API (/api/v1) rather than being included in one
+/api/v1 router: FastAPI keeps an enclosing router's prefix out of the route's path, and the
+metrics label requests by that path.
+"""
+
+from app.api import accounts, cards, decks, demos, progress, settings, study
+
+ROUTERS = (
+    decks.router,
+    cards.router,
+    demos.router,
+    accounts.router,
+    study.router,
+    progress.router,
+    settings.router,
+)

@@ -1,0 +1,191 @@
+"""Every path of the pages and the JSON API, built in one place (a Jinja global as `urls`).
+
+Path parameters are ids the content loader has checked (lower-case slugs), so they go in
+as they are; query strings are encoded here.
+"""
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlencode
+
+API = "/api/v1"
+
+Query = Mapping[str, object] | Iterable[tuple[str, object]]
+
+
+def with_query(path: str, query: Query | None = None, fragment: str = "") -> str:
+    """Return path with the query's non-blank values (a form's "" means "any") and a fragment."""
+    items = query.items() if isinstance(query, Mapping) else (query or ())
+    pairs = [(key, str(value)) for key, value in items if value is not None and value != ""]
+    text = f"{path}?{urlencode(pairs)}" if pairs else path
+    return f"{text}#{fragment}" if fragment else text
+
+
+# Pages
+
+
+def home() -> str:
+    """Return the path of the list of decks."""
+    return "/"
+
+
+def deck(deck_id: str, query: Query | None = None) -> str:
+    """Return the path of a deck's card list, optionally filtered."""
+    return with_query(f"/decks/{deck_id}", query)
+
+
+def topic(deck_id: str, topic_id: str) -> str:
+    """Return the path of a deck's card list filtered to one topic."""
+    return deck(deck_id, {"topic": topic_id})
+
+
+def cheatsheet(deck_id: str) -> str:
+    """Return the path of a deck's cheat sheet."""
+    return f"/decks/{deck_id}/cheatsheet"
+
+
+def card(deck_id: str, card_id: str, query: str = "", fragment: str = "") -> str:
+    """Return the path of a card's page; query is an encoded query string (a demo's values)."""
+    path = f"/decks/{deck_id}/cards/{card_id}"
+    path = f"{path}?{query}" if query else path
+    return f"{path}#{fragment}" if fragment else path
+
+
+def study(query: Query | None = None, **options: object) -> str:
+    """Return the path of the study page, with its filter (query) and options after it."""
+    items = query.items() if isinstance(query, Mapping) else (query or ())
+    return with_query("/study", [*items, *options.items()])
+
+
+def study_review() -> str:
+    """Return the path the study page posts a grade to."""
+    return "/study/review"
+
+
+def study_undo() -> str:
+    """Return the path the study page posts an undo to."""
+    return "/study/undo"
+
+
+def study_flag(action: str) -> str:
+    """Return the path the study page posts bury or suspend to."""
+    return f"/study/{action}"
+
+
+def progress() -> str:
+    """Return the path of the progress page."""
+    return "/progress"
+
+
+def progress_chart(name: str, stamp: int) -> str:
+    """Return the path of a progress chart (calendar or forecast); stamp changes with reviews."""
+    return f"/progress/{name}.png?v={stamp}"
+
+
+def settings(query: Query | None = None, fragment: str = "") -> str:
+    """Return the path of the settings page."""
+    return with_query("/settings", query, fragment)
+
+
+def settings_export(fmt: str) -> str:
+    """Return the path of the progress download (json) or the review log (csv)."""
+    return f"/settings/export.{fmt}"
+
+
+def settings_import() -> str:
+    """Return the path the settings page posts an import to."""
+    return "/settings/import"
+
+
+def password() -> str:
+    """Return the path the settings page posts a password change to."""
+    return "/settings/password"
+
+
+def logout_everywhere() -> str:
+    """Return the path that ends every session of the user."""
+    return "/settings/logout-all"
+
+
+def login(next_path: str | None = None) -> str:
+    """Return the path of the login page, with where to go after it."""
+    return with_query("/login", {"next": next_path})
+
+
+def signup() -> str:
+    """Return the path of the sign-up page."""
+    return "/signup"
+
+
+def logout() -> str:
+    """Return the path that ends this session."""
+    return "/logout"
+
+
+def docs() -> str:
+    """Return the path of the API documentation."""
+    return "/docs"
+
+
+# JSON API
+
+
+def api_decks() -> str:
+    """Return the API path of the decks."""
+    return f"{API}/decks"
+
+
+def api_deck(deck_id: str) -> str:
+    """Return the API path of a deck."""
+    return f"{API}/decks/{deck_id}"
+
+
+def api_cards(deck_id: str, query: Query | None = None) -> str:
+    """Return the API path of a deck's cards, optionally filtered."""
+    return with_query(f"{API}/decks/{deck_id}/cards", query)
+
+
+def api_card(deck_id: str, card_id: str) -> str:
+    """Return the API path of a card."""
+    return f"{API}/decks/{deck_id}/cards/{card_id}"
+
+
+def api_demos() -> str:
+    """Return the API path of the demos."""
+    return f"{API}/demos"
+
+
+def api_demo(demo_id: str) -> str:
+    """Return the API path of a demo's description."""
+    return f"{API}/demos/{demo_id}"
+
+
+def api_demo_image(demo_id: str, fmt: str, query: str = "") -> str:
+    """Return the API path of a demo's figure (png or svg); query is an encoded query string."""
+    path = f"{API}/demos/{demo_id}.{fmt}"
+    return f"{path}?{query}" if query else path
+
+
+def api_demo_data(demo_id: str, query: str = "") -> str:
+    """Return the API path of a demo's numbers; query is an encoded query string."""
+    path = f"{API}/demos/{demo_id}/data"
+    return f"{path}?{query}" if query else path
+
+
+def api_progress() -> str:
+    """Return the API path of the user's progress."""
+    return f"{API}/progress"
+
+
+def api_study_settings() -> str:
+    """Return the API path of the user's study settings."""
+    return f"{API}/me/settings"
+
+
+def api_login() -> str:
+    """Return the API path that issues a token."""
+    return f"{API}/auth/login"
+
+
+def api_import() -> str:
+    """Return the API path that merges an export into the user's progress."""
+    return f"{API}/me/import"

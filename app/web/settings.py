@@ -1,0 +1,138 @@
+"""HTML pages: the study settings, with export and import of progress."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app import urls
+from app.deps import CsrfProtected, CurrentUser, LibraryDep, SessionDep, SettingsDep
+from app.exceptions import error_lines
+from app.input_checks import TEXT_FORM, raw_json_errors
+from app.models import utcnow
+from app.study.day import timezone_names
+from app.study.exports import ExportFile, progress_file, review_log_file
+from app.study.reviews import StudyError
+from app.study.settings import StudySettings
+from app.study.transfer import InvalidImport, import_progress, parse_export
+from app.web.templating import Page, PageDep
+
+router = APIRouter(include_in_schema=False)
+
+
+def settings_page(
+    page: Page,
+    values: dict[str, object],
+    *,
+    errors: list[str] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render the settings page with the given form values, errors and notice."""
+    return page(
+        "settings/settings.html",
+        {
+            "values": values,
+            "errors": errors or [],
+            "notice": notice,
+            "timezones": timezone_names(),
+            "json_url": urls.api_study_settings(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def read_settings(
+    page: PageDep,
+    user: CurrentUser,
+    saved: bool = False,
+    imported: int | None = None,
+    password_changed: bool = False,
+) -> HTMLResponse:
+    """Show the study settings, the export and import of progress, and the account."""
+    notice = "Settings saved." if saved else None
+    if password_changed:
+        notice = "Password changed. Every other session and API token has ended."
+    if imported is not None:
+        notice = f"Import done: {imported} new review{'s' if imported != 1 else ''} added."
+    return settings_page(page, StudySettings.of(user).model_dump(), notice=notice)
+
+
+@router.post("/settings", dependencies=[CsrfProtected])
+def submit_settings(
+    page: PageDep,
+    user: CurrentUser,
+    session: SessionDep,
+    desired_retention: Annotated[str, Form(max_length=20)],
+    new_per_day: Annotated[str, Form(max_length=20)],
+    reviews_per_day: Annotated[str, Form(max_length=20)],
+    timezone: Annotated[str, Form(max_length=64)],
+    day_starts_at: Annotated[str, Form(max_length=20)],
+) -> Response:
+    """Save the study settings, or show what is wrong with them."""
+    values: dict[str, object] = {
+        "desired_retention": desired_retention,
+        "new_per_day": new_per_day,
+        "reviews_per_day": reviews_per_day,
+        "timezone": timezone,
+        "day_starts_at": day_starts_at,
+    }
+    try:
+        study_settings = StudySettings.model_validate_strings(values, context={TEXT_FORM: True})
+    except ValidationError as exc:
+        return settings_page(page, values, errors=error_lines(exc), status_code=422)
+    study_settings.save(session=session, user=user)
+    return RedirectResponse(urls.settings({"saved": "true"}), status_code=303)
+
+
+def _download(file: ExportFile) -> Response:
+    return Response(file.body, media_type=file.media_type, headers=file.headers)
+
+
+@router.get("/settings/export.json")
+def download_json(user: CurrentUser, session: SessionDep) -> Response:
+    """Download the user's progress as JSON."""
+    return _download(progress_file(session=session, user=user, now=utcnow()))
+
+
+@router.get("/settings/export.csv")
+def download_csv(user: CurrentUser, session: SessionDep) -> Response:
+    """Download the review log as CSV."""
+    return _download(review_log_file(session=session, user=user, now=utcnow()))
+
+
+@router.post("/settings/import", dependencies=[CsrfProtected])
+def submit_import(
+    page: PageDep,
+    user: CurrentUser,
+    session: SessionDep,
+    library: LibraryDep,
+    app_settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Merge an exported progress file into the user's progress."""
+    # A plain function (run in a worker thread): parsing and writing a large file must not
+    # hold up the event loop that serves everyone else.
+    # The body limit has refused a larger request already; the file is at most this much.
+    limit = app_settings.max_import_bytes
+    raw = file.file.read(limit + 1)
+    values = StudySettings.of(user).model_dump()
+    if len(raw) > limit:
+        errors = [f"file: larger than {limit:,} bytes (the server's PREPDECK_MAX_IMPORT_BYTES)"]
+        return settings_page(page, values, errors=errors, status_code=413)
+    hostile = raw_json_errors(raw, ("file",))  # NUL, NaN or a lone surrogate: as the API does
+    if hostile:
+        return settings_page(page, values, errors=error_lines(hostile), status_code=422)
+    now = utcnow()
+    try:
+        added, _rebuilt = import_progress(
+            session=session, user=user, data=parse_export(raw), now=now, library=library
+        )
+    except InvalidImport as exc:
+        errors = [f"file: {line}" for line in exc.lines()]
+        return settings_page(page, values, errors=errors, status_code=422)
+    except StudyError as exc:
+        return settings_page(page, values, errors=[str(exc)], status_code=exc.status)
+    return RedirectResponse(urls.settings({"imported": added}), status_code=303)
