@@ -31,7 +31,7 @@ from app.config import Settings, get_settings
 from app.content.loader import ContentError, load_library
 from app.content.models import Library
 from app.db import make_engine, make_sessionmaker
-from app.demos.registry import demo_ids
+from app.figures.registry import demo_ids
 from app.models import User, utcnow
 from app.study.reviews import StudyError
 from app.study.transfer import (

@@ -12,6 +12,9 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+ClientDep = Annotated[str, Depends(client_of)]
+
+
 async def get_library(request: Request) -> Library:
     """Return the content loaded at start."""
     library: Library = request.app.state.library

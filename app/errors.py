@@ -16,8 +16,8 @@ from starlette.routing import Match
 from app.accounts.deps import CsrfFailed, LoginRequired
 from app.accounts.service import AccountError, Throttled
 from app.content.queries import BadFilter
-from app.demos.params import BadParams
-from app.demos.render import RenderBusy
+from app.figures.cache import RenderBusy
+from app.figures.params import BadParams
 from app.input_checks import is_form
 from app.security import add_security_headers
 from app.study.reviews import StudyError

@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, event
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.demos.render import RenderCache
+from app.figures.cache import RenderCache
 
 access_log = logging.getLogger("prepdeck.access")
 

@@ -8,17 +8,17 @@ resize), RandomHorizontalFlip, RandomRotation (counter-clockwise, fill 0) and Co
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, new_figure
-from app.demos.wording import num, pct
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette
+from app.figures.wording import num, pct
 
 SIZE = 48
 SAMPLES = 4
-FIGSIZE = (8.0, 3.7)
 GRAY = np.array([0.299, 0.587, 0.114])  # torchvision's rgb_to_grayscale weights
 ENOUGH = 0.25  # a copy showing at least this share of the house still shows a house
 
@@ -200,12 +200,8 @@ def _mosaic(
     return canvas
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the original with the crop window, and a grid of augmented copies."""
-    figure, axes = new_figure(palette, FIGSIZE, ncols=2, top=0.7, left=0.25, gap=0.35)
-    spec = axes[0].get_subplotspec()
-    assert spec is not None
-    spec.get_gridspec().set_width_ratios([1.0, 2.05])
     for ax in axes:
         ax.grid(False)
         ax.set_anchor("N")
@@ -254,7 +250,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         fontsize=11,
         loc="left",
     )
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -287,5 +282,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
-    figsize=FIGSIZE,
+    panels=Panels(cols=2, height=3.7, top=0.7, left=0.25, gap=0.35),
 )

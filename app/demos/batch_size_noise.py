@@ -11,12 +11,13 @@ bouncing around the minimum; a large batch follows gradient descent closely.
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, LogLocator, NullFormatter
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure, themed_legend
-from app.demos.wording import about, num
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, themed_legend
+from app.figures.wording import about, num
 
 NEAR_SLOPE = 0.1  # a fitted slope within this of -1 is said to follow 1/B
 
@@ -131,9 +132,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the spread against B on log-log axes, and the three paths on the loss contours."""
-    figure, (noise_ax, path_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    noise_ax, path_ax = axes
     small_colour, large_colour = palette.series[3], palette.series[0]
 
     noise_ax.loglog(
@@ -231,7 +232,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         legend=False,
     )
     themed_legend(path_ax, palette, "lower left")
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -262,4 +262,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

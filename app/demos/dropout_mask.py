@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, new_figure
-from app.demos.wording import about, num, pct
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette
+from app.figures.wording import about, num, pct
 
 NEAR_ONE = 0.15  # the scaled mask's mean is said to be "about 1" within this
 
@@ -50,9 +51,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw activations, the scaled mask and the training output side by side."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=3, top=0.95, gap=0.35, left=0.6)
+    figure = axes[0].figure
     top = max(float(data.train_output.max()), 1e-9)
     panels = [
         (data.activations, "Activations h", top),
@@ -74,7 +75,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         color=palette.muted,
         fontsize=9.5,
     )
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -100,4 +100,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=3, top=0.95, left=0.6, gap=0.35),
 )

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.demos import batch_size_noise as subject
 from app.demos.batch_size_noise import DEMO, W_START, Data, N, Params, compute, sgd_path
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 

@@ -8,9 +8,10 @@ from typing import Any
 import annotated_types
 from pydantic import ValidationError
 
-from app.demos.base import DemoParams
+from app.figures.demo import DemoParams
 
 THEME = "theme"
+LAYOUT = "layout"
 
 
 @dataclass(frozen=True)
