@@ -17,8 +17,8 @@ from app.api.schemas import INVALID_INPUT
 from app.config import Settings, get_settings
 from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
-from app.demos.registry import demo_ids
-from app.demos.render import RenderCache, warm_defaults
+from app.figures.cache import RenderCache, warm_defaults
+from app.figures.registry import demo_ids
 from app.input_checks import document_text_rule
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.csrf_cookie import CsrfCookieMiddleware

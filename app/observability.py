@@ -12,7 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, event
 
-from app.demos.render import RenderCache
+from app.figures.cache import RenderCache
 
 # The SQL statements run for the request in progress: a one-item list, shared by the worker
 # thread a sync handler runs in (it gets a copy of the context, holding the same list).

@@ -5,7 +5,7 @@ bare matplotlib figures of the same size rendered in the same run: one axes with
 ("bare"), and as many axes as the demo draws, each with one line ("grid"); and the median
 time to serve the cached PNG through the app beside a static file.
 
-Usage: python bench/demos.py [--demo ID ...] [--repeat N]
+Usage: python bench/demos.py [--demo ID ...] [--repeat N] [--layout wide|narrow]
 """
 
 import argparse
@@ -25,10 +25,12 @@ from matplotlib.figure import Figure
 
 from app import migrate
 from app.config import Settings
-from app.demos.base import Demo
-from app.demos.registry import demos
-from app.demos.render import DPI, draw
-from app.demos.style import LIGHT
+from app.figures.cache import draw
+from app.figures.demo import Demo
+from app.figures.encode import DPI
+from app.figures.layout import LAYOUTS, Layout
+from app.figures.registry import demos
+from app.figures.style import LIGHT
 from app.main import create_app
 
 
@@ -57,7 +59,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--demo", action="append", help="only these demo ids")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--layout", choices=LAYOUTS, default="wide")
     args = parser.parse_args()
+    layout: Layout = args.layout
     selected = {key: demo for key, demo in demos().items() if not args.demo or key in args.demo}
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(Settings(data_dir=Path(folder), _env_file=None))
@@ -70,18 +74,19 @@ def main() -> None:
             )
             worst = worst_grid = 0.0
             for key, demo in selected.items():
-                default = demo.plot(demo.compute(demo.params()), LIGHT)
+                default = demo.figure(demo.compute(demo.params()), LIGHT, layout)
                 panels = sum(1 for ax in default.axes if ax.get_label() != "<colorbar>")
-                bare_figure(demo.figsize)  # warm the font cache for this size
-                bare = median_seconds(partial(bare_figure, demo.figsize), args.repeat)
-                grid = median_seconds(partial(bare_figure, demo.figsize, panels), args.repeat)
+                size = demo.panels.size(layout)
+                bare_figure(size)  # warm the font cache for this size
+                bare = median_seconds(partial(bare_figure, size), args.repeat)
+                grid = median_seconds(partial(bare_figure, size, panels), args.repeat)
                 seeds = iter(range(1, 10_000))  # a new seed each time: never a cached figure
 
                 def cold_draw(demo: Demo[Any, Any] = demo, seeds: Iterator[int] = seeds) -> object:
-                    return draw(demo, demo.params(seed=next(seeds)), "png", "light")
+                    return draw(demo, demo.params(seed=next(seeds)), "png", "light", layout)
 
                 cold = median_seconds(cold_draw, args.repeat)
-                url = f"/api/v1/demos/{key}.png"
+                url = f"/api/v1/demos/{key}.png?layout={layout}"
                 client.get(url)
                 cached = median_seconds(partial(client.get, url), args.repeat * 5)
                 worst = max(worst, cold / bare)

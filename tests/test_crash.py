@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx2
 
-from app.demos.render import PER_CLIENT
+from app.figures.cache import PER_CLIENT
 from tests.helpers import PASSWORD
 from tests.server import running_server
 

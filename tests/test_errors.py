@@ -16,9 +16,9 @@ from app.content.loader import ContentError
 from app.content.markup import RenderError
 from app.content.queries import BadFilter
 from app.content.yaml_source import Problem
-from app.demos.params import BadParams
-from app.demos.render import RenderBusy
 from app.exceptions import AppError
+from app.figures.cache import RenderBusy
+from app.figures.params import BadParams
 from app.limits import BodyTooLarge
 from app.serving import RequestRefused
 from app.study.day import BadTimezone

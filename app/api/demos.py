@@ -1,7 +1,7 @@
 """JSON API: the live demos, their parameters, data and images (PNG, SVG)."""
 
 import dataclasses
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import numpy as np
 from anyio import CapacityLimiter, to_thread
@@ -10,11 +10,13 @@ from fastapi.responses import JSONResponse, Response
 
 from app import urls
 from app.api.schemas import DemoOut, ParamOut
-from app.demos.base import Demo, DemoParams
-from app.demos.params import THEME, BadParams, describe, parse, query_of
-from app.demos.registry import demos
-from app.demos.render import Format, RenderCache, Theme
-from app.deps import client_of
+from app.deps import ClientDep
+from app.figures.cache import RenderCache, Theme
+from app.figures.demo import Demo, DemoParams
+from app.figures.encode import Format
+from app.figures.layout import LAYOUTS, Layout
+from app.figures.params import LAYOUT, THEME, BadParams, describe, parse, query_of
+from app.figures.registry import demos
 
 router = APIRouter(prefix=f"{urls.API}/demos", tags=["demos"])
 
@@ -70,20 +72,29 @@ def describe_demo(demo: Demo[Any, Any]) -> DemoOut:
 
 def demo_params(request: Request, demo: Demo[Any, Any]) -> DemoParams:
     """Read the demo's parameters from the query string (422 naming what is wrong)."""
-    return parse(demo.params, request.query_params.multi_items(), ignore=(THEME,))
+    return parse(demo.params, request.query_params.multi_items(), ignore=(THEME, LAYOUT))
+
+
+def _one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str:
+    """Read a query parameter that is one of a few words, the first when absent (or 422)."""
+    value = request.query_params.get(name, allowed[0])
+    if value not in allowed:
+        error = {
+            "type": "literal_error",
+            "loc": ["query", name],
+            "msg": f"{name}: use {' or '.join(allowed)}",
+            "input": value,
+        }
+        raise BadParams([error])
+    return value
 
 
 def _theme(request: Request) -> Theme:
-    theme = request.query_params.get(THEME, "light")
-    if theme not in ("light", "dark"):
-        error = {
-            "type": "literal_error",
-            "loc": ["query", THEME],
-            "msg": "theme: use light or dark",
-            "input": theme,
-        }
-        raise BadParams([error])
-    return "light" if theme == "light" else "dark"
+    return cast(Theme, _one_of(request, THEME, ("light", "dark")))
+
+
+def _layout(request: Request) -> Layout:
+    return cast(Layout, _one_of(request, LAYOUT, LAYOUTS))
 
 
 @router.get("")
@@ -92,13 +103,13 @@ async def list_demos() -> list[DemoOut]:
     return [describe_demo(demo) for demo in demos().values()]
 
 
-async def _image(request: Request, demo: Demo[Any, Any], fmt: Format) -> Response:
+async def _image(request: Request, demo: Demo[Any, Any], fmt: Format, client: str) -> Response:
     params = demo_params(request, demo)
     theme = _theme(request)
+    layout = _layout(request)
     cache: RenderCache = request.app.state.demo_cache
-    rendered = cache.get((demo.id, params, fmt, theme))
-    if rendered is None:  # RenderBusy (429 or 503) when too many are being drawn
-        rendered = await cache.render_async(demo, params, fmt, theme, client=client_of(request))
+    # RenderBusy (429 or 503) when too many are being drawn
+    rendered = await cache.render_async(demo, params, fmt, theme, layout, client=client)
     headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(status_code=304, headers=headers)
@@ -106,15 +117,15 @@ async def _image(request: Request, demo: Demo[Any, Any], fmt: Format) -> Respons
 
 
 @router.get("/{demo_id}.png", response_class=Response, responses=IMAGE_RESPONSES)
-async def read_demo_png(request: Request, demo: DemoDep) -> Response:
-    """Draw the demo as PNG; every query parameter is one of the demo's (or theme)."""
-    return await _image(request, demo, "png")
+async def read_demo_png(request: Request, demo: DemoDep, client: ClientDep) -> Response:
+    """Draw the demo as PNG; every query parameter is one of the demo's (or theme, layout)."""
+    return await _image(request, demo, "png", client)
 
 
 @router.get("/{demo_id}.svg", response_class=Response, responses=IMAGE_RESPONSES)
-async def read_demo_svg(request: Request, demo: DemoDep) -> Response:
+async def read_demo_svg(request: Request, demo: DemoDep, client: ClientDep) -> Response:
     """Draw the demo as SVG."""
-    return await _image(request, demo, "svg")
+    return await _image(request, demo, "svg", client)
 
 
 @router.get("/{demo_id}", responses=NOT_FOUND)

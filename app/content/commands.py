@@ -8,7 +8,7 @@ import click
 from app.cli_common import NulFreePath, command_settings
 from app.content.loader import ContentError, load_library
 from app.content.models import Library
-from app.demos.registry import demo_ids
+from app.figures.registry import demo_ids
 
 
 def load_or_exit(path: Path) -> Library:

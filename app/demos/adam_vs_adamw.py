@@ -14,11 +14,12 @@ Deterministic: the seed is not used.
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
-from app.demos.wording import num
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish
+from app.figures.wording import num
 
 SCALES = np.array([0.0, 0.1, 1.0, 10.0])  # size of each weight's loss gradient
 BETA1 = 0.9
@@ -107,9 +108,8 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw w / w0 over steps for each gradient scale, Adam + L2 beside AdamW."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2)
     axes[1].sharey(axes[0])
     panels = [
         (axes[0], data.w_adam_l2, "Adam + L2 (wd·w in gradient)"),
@@ -160,7 +160,6 @@ def plot(data: Data, palette: Palette) -> Figure:
     )
     legend.get_title().set_color(palette.text)
     axes[1].set_ylabel("")
-    return figure
 
 
 def _span(values: np.ndarray) -> str:
@@ -207,4 +206,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

@@ -9,13 +9,14 @@ and ColorJitter (brightness, contrast and saturation factors drawn from [1-s, 1+
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, new_figure
-from app.demos.wording import num, pct
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette
+from app.figures.wording import num, pct
 
 SIZE = 48
 CROPS = 8  # random crops drawn at the reader's crop size
@@ -223,12 +224,8 @@ def _mosaic(tiles: list[np.ndarray], framed: list[bool], background: str, frame:
     return canvas
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the original with the crop windows, the kept copies, and the crops (lost in red)."""
-    figure, axes = new_figure(palette, FIGSIZE, ncols=2, top=0.7, bottom=0.15, left=0.25, gap=0.35)
-    spec = axes[0].get_subplotspec()
-    assert spec is not None
-    spec.get_gridspec().set_width_ratios([1.0, 1.6])
     for ax in axes:
         ax.grid(False)
         ax.set_anchor("N")
@@ -299,7 +296,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         fontsize=11,
         loc="left",
     )
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -339,5 +335,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
-    figsize=FIGSIZE,
+    panels=Panels(cols=2, height=FIGSIZE[1], top=0.7, bottom=0.15, left=0.25, gap=0.35),
 )

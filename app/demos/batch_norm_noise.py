@@ -9,12 +9,13 @@ the (mild) regularizing effect attributed to batch norm.
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure, themed_legend
-from app.demos.wording import about, change, num
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, themed_legend
+from app.figures.wording import about, change, num
 
 MEANS = np.array([4.0, -2.0])  # the two features' population means
 STDS = np.array([1.5, 0.6])  # and standard deviations
@@ -91,9 +92,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Left: one batch before and after BN. Right: the fixed sample's value against B."""
-    figure, (left, right) = new_figure(palette, (8.0, 4.2), ncols=2)
+    left, right = axes
     size = 14 if data.batch <= 64 else 7
     left.scatter(
         data.before[1:, 0],
@@ -192,7 +193,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         legend=False,
     )
     themed_legend(right, palette, "lower right")
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -222,4 +222,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

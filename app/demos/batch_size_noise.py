@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, PercentFormatter
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, light_log_ticks, new_figure, themed_legend
-from app.demos.wording import about, change, num, pct
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, light_log_ticks, themed_legend
+from app.figures.wording import about, change, num, pct
 
 NEAR_SLOPE = 0.1  # a fitted slope within this of -1 is said to follow 1/B
 
@@ -247,12 +248,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the losses with the two minima, where the runs end, and the noise against B."""
-    figure, (loss_ax, end_ax, noise_ax) = new_figure(palette, (8.0, 4.2), ncols=3)
-    spec = loss_ax.get_subplotspec()
-    assert spec is not None
-    spec.get_gridspec().set_width_ratios([1.6, 1.0, 1.0])
+    loss_ax, end_ax, noise_ax = axes
     small_colour, large_colour = palette.series[3], palette.series[0]
 
     test_colour = palette.series[4]
@@ -353,7 +351,6 @@ def plot(data: Data, palette: Palette) -> Figure:
     light_log_ticks(noise_ax)
     noise_ax.xaxis.set_major_locator(FixedLocator([1, 8, 64, 512]))
     noise_ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -393,4 +390,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=3),
 )

@@ -15,12 +15,13 @@ no noise of its own (the plain average of the noisy fits inflates bias² by vari
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from numpy.polynomial import legendre
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, light_log_ticks, new_figure
-from app.demos.wording import change, num, sig
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, light_log_ticks
+from app.figures.wording import change, num, sig
 
 DEGREE = 8
 SWEEP = np.logspace(-2.0, 3.0, 22)
@@ -121,9 +122,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw some fits at the chosen λ, and the decomposition of the test error over λ."""
-    figure, (fit_ax, error_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    fit_ax, error_ax = axes
     fit_ax.plot(data.x_grid, data.fits.T, color=palette.accent, lw=0.8, alpha=0.35)
     fit_ax.lines[0].set_label(f"{len(data.fits)} fits")
     fit_ax.plot(data.x_grid, data.mean_fit, color=palette.warn, lw=2.4, label="average fit")
@@ -193,7 +194,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         loc="upper center",  # the total error is U-shaped: its top middle is free
     )
     light_log_ticks(error_ax)
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -216,4 +216,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
-from app.demos.wording import num, pct
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish
+from app.figures.wording import num, pct
 
 
 class Params(DemoParams):
@@ -101,9 +101,9 @@ def _draw_matrix(
     ax.set_yticks(np.arange(0, rows, 1 if rows <= 8 else 2))
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the masked W for dropout (left) and DropConnect (right) side by side."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2, top=0.7)
+    figure = axes[0].figure
     top = float(np.abs(data.weights).max())
     # Start the colormap a third of the way in so no kept weight looks like an empty cell.
     norm = Normalize(vmin=-2.0 * top, vmax=top)
@@ -131,7 +131,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         color=palette.muted,
         fontsize=9.5,
     )
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -158,4 +157,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2, top=0.7, narrow_top=0.95),
 )

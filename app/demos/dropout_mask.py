@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, new_figure
-from app.demos.wording import num, pct
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette
+from app.figures.wording import num, pct
 
 CHECKPOINTS = (1, 10, 100, 1000)  # the whole layer's mean is kept after this many masks
 MASKS = CHECKPOINTS[-1]
@@ -116,9 +117,8 @@ def standard_error(p: float, k: int) -> float:
     return float(np.sqrt(p / (1.0 - p) / k))
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw h with this mask's dropped units marked, and running means over k masks closing on h."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2, top=0.75, bottom=0.95, gap=0.75)
     left, right = axes
     top = max(float(data.activations.max()), 1e-9)
 
@@ -207,7 +207,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         edgecolor=palette.grid,
         labelcolor=palette.text,
     )
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -259,4 +258,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2, top=0.75, bottom=0.95, gap=0.75),
 )

@@ -17,11 +17,12 @@ quickly.
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels, legend_columns
+from app.figures.style import Palette, finish
 
 P_GRID = np.round(np.linspace(0.0, 0.9, 91), 10)
 N_TEST = 1000
@@ -121,9 +122,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """One panel per layer: training and held-out error against p, the best p starred."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2, bottom=1.0)
+    figure = axes[0].figure
     top = CLIP * max(data.best_error)
     names = ("Narrow", "Wide")
     for k, ax in enumerate(axes):
@@ -181,7 +182,7 @@ def plot(data: Data, palette: Palette) -> Figure:
     figure.legend(
         *axes[0].get_legend_handles_labels(),
         loc="outside lower center",
-        ncol=5,
+        ncol=legend_columns(figure, 5),
         fontsize=8.5,
         facecolor=palette.surface,
         edgecolor=palette.grid,
@@ -189,7 +190,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         handlelength=1.8,
         columnspacing=1.2,
     )
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -226,4 +226,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2, bottom=1.0, narrow_bottom=1.35),
 )

@@ -13,11 +13,12 @@ weights; after ``patience`` epochs without improvement, stop and restore the bes
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure, themed_legend
-from app.demos.wording import change, num, sig
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, themed_legend
+from app.figures.wording import change, num, sig
 
 N_TRAIN = 28
 N_VAL = 200
@@ -160,9 +161,9 @@ def _mse(value: float) -> str:
     return sig(value, 3)
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the loss curves with the best and stop epochs, and the restored fit beside the end."""
-    figure, (loss_ax, fit_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    loss_ax, fit_ax = axes
     last = int(data.epochs[-1])
     stop = data.stop_epoch
     run = slice(0, stop + 1)
@@ -226,7 +227,6 @@ def plot(data: Data, palette: Palette) -> Figure:
     fit_ax.set_ylim(low - 0.1 * spread, high + 0.45 * spread)  # room for the legend on top
     finish(fit_ax, palette, title="Fitted function", xlabel="x", ylabel="y", legend=False)
     themed_legend(fit_ax, palette, "upper right")
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -284,4 +284,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

@@ -13,12 +13,13 @@ about 23 %, largest where tau eta lambda is near 2. With a large step the GD pat
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure, themed_legend
-from app.demos.wording import num, pct
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, themed_legend
+from app.figures.wording import num, pct
 
 N = 200
 W_EIGEN = np.array([0.8, 1.6])  # the true weights along the large- and small-curvature axes
@@ -123,9 +124,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw both paths on the loss contours, and each weight against the number of steps."""
-    figure, (path_ax, steps_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    path_ax, steps_ax = axes
     gd_colour, ridge_colour = palette.series[0], palette.series[2]
 
     points = np.concatenate([data.gd_path, data.ridge_path, [[0.0, 0.0]]])
@@ -214,7 +215,6 @@ def plot(data: Data, palette: Palette) -> Figure:
     )
     rising = float(data.gd_path.max()) > 0.05 * float(np.ptp(data.gd_path))
     themed_legend(steps_ax, palette, "upper left" if rising else "lower left")
-    return figure
 
 
 def _pair(w: np.ndarray) -> str:
@@ -245,4 +245,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

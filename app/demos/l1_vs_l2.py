@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, light_log_ticks, style_axes
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels, is_narrow, legend_columns
+from app.figures.style import Palette, finish, light_log_ticks
 
 TRUE_WEIGHTS = np.array([3.0, -2.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 SWEEP = np.logspace(-2.0, 3.0, 26)
@@ -26,7 +26,6 @@ MAX_ROUNDS = 200
 STEPS = 50  # iterations of the two descent methods drawn
 TAIL = 10  # the last steps, over which the step-to-step movement is measured
 GAP = 8  # steps of empty axis between the two runs
-FIGSIZE = (8.0, 7.0)
 
 
 class Params(DemoParams):
@@ -202,32 +201,6 @@ def _draw_path(
     light_log_ticks(ax)
 
 
-def _new_figure(palette: Palette) -> tuple[Figure, list[Axes]]:
-    """Return the figure with two axes side by side on top and one wide axes below.
-
-    Margins and gaps in inches, fixed as in new_figure: one wide axes, not two, below, since
-    each axes costs about as much to draw as a whole small figure.
-    """
-    width, height = FIGSIZE
-    left, right, top, bottom, gap = 0.7, 0.2, 0.75, 0.6, 0.95
-    figure = Figure(figsize=FIGSIZE, facecolor=palette.background)
-    grid = figure.add_gridspec(
-        2,
-        2,
-        left=left / width,
-        right=1 - right / width,
-        bottom=bottom / height,
-        top=1 - top / height,
-        wspace=gap / ((width - left - right - gap) / 2),
-        hspace=gap / ((height - top - bottom - gap) / 2),
-    )
-    axes = [figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])]
-    axes.append(figure.add_subplot(grid[1, :]))
-    for ax in axes:
-        style_axes(ax, palette)
-    return figure, axes
-
-
 def _draw_descent(ax: Axes, data: Data, palette: Palette) -> None:
     """Draw the noise weights step by step, proximal then subgradient, on one wide axes."""
     noise = data.true_weights == 0.0
@@ -239,13 +212,15 @@ def _draw_descent(ax: Axes, data: Data, palette: Palette) -> None:
         (data.proximal_steps, 0, palette.accent, "Proximal (ISTA)"),
         (data.subgradient_steps, offset, palette.bad, "Subgradient, α·sign(w)"),
     ]
+    # On a phone each half of the axes is too narrow for its name on one line.
+    line_break = "\n" if is_narrow(ax.figure) else ""
     for path, start, colour, name in runs:
         ax.plot(start + steps, path[:, noise], color=colour, lw=1.0, alpha=0.85, marker=".", ms=3)
         zeros = int(np.sum(path[-1, noise] == 0.0))
         ax.text(
             start + STEPS / 2,
             0.96,
-            f"{name}: {zeros} of {int(np.sum(noise))} exactly 0",
+            f"{name}:{line_break} {zeros} of {int(np.sum(noise))} exactly 0",
             transform=ax.get_xaxis_transform(),
             ha="center",
             va="top",
@@ -271,9 +246,10 @@ def _draw_descent(ax: Axes, data: Data, palette: Palette) -> None:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the Lasso and Ridge paths with the chosen α; below, the two descent methods."""
-    figure, (lasso_ax, ridge_ax, descent_ax) = _new_figure(palette)
+    lasso_ax, ridge_ax, descent_ax = axes
+    figure = axes[0].figure
     features = len(data.true_weights)
     _draw_path(lasso_ax, data.alphas, data.lasso_path, data.lasso, data.alpha, palette)
     _draw_path(ridge_ax, data.alphas, data.ridge_path, data.ridge, data.alpha, palette)
@@ -297,7 +273,7 @@ def plot(data: Data, palette: Palette) -> Figure:
     figure.legend(
         *lasso_ax.get_legend_handles_labels(),
         loc="upper center",
-        ncol=5,
+        ncol=legend_columns(figure, 5),
         fontsize=8.5,
         facecolor=palette.surface,
         edgecolor=palette.grid,
@@ -312,7 +288,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         # A title at a fixed height spares matplotlib its search for tick labels above the
         # axes (there are none here), about a sixth of the render.
         ax.set_title(ax.get_title(loc="left"), color=palette.text, fontsize=11, loc="left", y=1.0)
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -341,5 +316,6 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
-    figsize=FIGSIZE,
+    # One wide axes below, not two: each axes costs about as much to draw as a small figure.
+    panels=Panels(cols=2, rows=2, spans=(1, 1, 2), height=7.0, top=0.75, gap=0.95, narrow_top=1.2),
 )

@@ -8,11 +8,12 @@ m* = log((1 - e + e/K) / (e/K)). Without smoothing y_true = 1 and the loss falls
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
-from app.demos.wording import num
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, few_ticks, finish, move_legend
+from app.figures.wording import num
 
 MARGIN_MIN, MARGIN_MAX, POINTS = -2.0, 12.0, 1401  # grid step 0.01
 
@@ -76,9 +77,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the target bars and the two loss curves with the optimum marked."""
-    figure, (bars, curve) = new_figure(palette, (8.0, 4.2), ncols=2)
+    bars, curve = axes
     k = data.classes
     index = np.arange(k)
     width = 0.4
@@ -156,7 +157,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         xlabel="margin m = z_true − z_other",
         ylabel="loss (nats)",
     )
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -181,4 +181,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

@@ -11,10 +11,11 @@ training sets drawn alike, scored on one shared test set: the expected errors.
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, light_log_ticks, new_figure
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, light_log_ticks
 
 CENTRES = np.linspace(-1.0, 1.0, 25)
 WIDTH = 0.12
@@ -140,12 +141,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw train/test error over λ with the zones shaded, and the fit at the chosen λ."""
-    figure, (error_ax, fit_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
-    grid = error_ax.get_gridspec()
-    if grid is not None:
-        grid.set_width_ratios([1.75, 1.0])
+    error_ax, fit_ax = axes
     low, high = float(data.lambdas[0]), float(data.lambdas[-1])
     zones = [
         (low, data.overfit_below, palette.bad, "overfitting"),
@@ -230,7 +228,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         handletextpad=0.4,
         columnspacing=0.8,
     )
-    return figure
 
 
 def _times(ratio: float) -> str:
@@ -277,4 +274,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

@@ -10,12 +10,13 @@ leaves the ball of radius c, and rows inside it train exactly as without the con
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, new_figure
-from app.demos.wording import num
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish
+from app.figures.wording import num
 
 NEURONS = 6
 INPUTS = 30
@@ -85,9 +86,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Row norms against steps: left without the cap, right with it; the cap as a line."""
-    figure, axes = new_figure(palette, (8.0, 4.2), ncols=2, top=0.7)
+    figure = axes[0].figure
     steps = np.arange(data.free_norms.shape[0])
     top = max(float(data.free_norms.max()), data.c) * 1.12
     panels = (
@@ -136,7 +137,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         color=palette.muted,
         fontsize=9.5,
     )
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -156,4 +156,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2, top=0.7, narrow_top=0.95),
 )

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from math import lgamma
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
-from app.demos.wording import num, pct
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels, is_narrow
+from app.figures.style import Palette, few_ticks, finish, move_legend
+from app.figures.wording import num, pct
 
 SIZE = 48
 CLASSES = ("cat", "dog")
@@ -155,12 +156,10 @@ def _label_text(label: np.ndarray) -> str:
     return f"{CLASSES[0]} {num(label[0])} / {CLASSES[1]} {num(label[1])}"
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the inputs and the three mixes with label bars, and the Beta density of lambda."""
-    figure, (ax, density) = new_figure(palette, (8.0, 4.2), ncols=2, left=0.3)
-    spec = ax.get_subplotspec()
-    assert spec is not None
-    spec.get_gridspec().set_width_ratios([1.5, 1.0])
+    ax, density = axes
+    narrow = is_narrow(ax.figure)
 
     gap, above, bar, below = 8, 10, 4, 11
     row_height = above + SIZE + 2 + bar + below
@@ -186,7 +185,8 @@ def plot(data: Data, palette: Palette) -> Figure:
         ax.text(
             x0,
             y0 + SIZE + 2 + bar + 1,
-            _label_text(label),
+            # On a phone the tiles are too small for a mixed label on one line.
+            _label_text(label).replace(" / ", "\n" if narrow else " / "),
             color=palette.muted,
             fontsize=8.5,
             va="top",
@@ -236,7 +236,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         ylabel="density",
     )
     move_legend(density, "upper center")
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -275,4 +274,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2, left=0.3),
 )

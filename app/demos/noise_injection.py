@@ -9,13 +9,14 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure, themed_legend
-from app.demos.wording import num, pct, sig
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, few_ticks, finish, move_legend, themed_legend
+from app.figures.wording import num, pct, sig
 
 TRUE_WEIGHTS = np.array([2.0, -1.5, 1.0, 0.6, -0.4])
 SIGMAS = np.linspace(0.0, 1.0, 11)  # the sweep's noisy-copy fits
@@ -102,9 +103,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the three weight vectors as bars, and the weights against sigma."""
-    figure, (bars, sweep) = new_figure(palette, (8.0, 4.2), ncols=2)
+    bars, sweep = axes
     d = data.plain.size
     index = np.arange(d)
     width = 0.27
@@ -169,7 +170,6 @@ def plot(data: Data, palette: Palette) -> Figure:
         legend=False,
     )
     themed_legend(sweep, palette, "upper right", handles)
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -190,4 +190,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

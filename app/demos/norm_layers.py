@@ -13,12 +13,12 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize, to_rgb
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, new_figure
-from app.demos.wording import num
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette
+from app.figures.wording import num
 
 EPS = 1e-5
 METHODS = ("Batch Norm", "Layer Norm", "Instance Norm", "Group Norm")
@@ -178,13 +178,11 @@ def _group_title(groups: int, size: int) -> str:
     return f"{title} (= {' = '.join(same)})" if same else title
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Four stacked panels, one per method, each the unrolled tensor with the set lit up."""
-    figure, axes = new_figure(palette, (8.0, 6.6), nrows=4)
     norm = Normalize(vmin=-2.5, vmax=2.5)
     for index, ax in enumerate(axes):
         _panel(ax, index, data, palette, norm, last=index == 3)
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -221,5 +219,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
-    figsize=(8.0, 6.6),
+    panels=Panels(rows=4, height=6.6),
 )

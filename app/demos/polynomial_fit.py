@@ -7,12 +7,13 @@ objective is scikit-learn's ‖y - b - Φw‖² + λ‖w‖² with the intercept
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from numpy.polynomial import legendre
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, light_log_ticks, new_figure
-from app.demos.wording import num, sig
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, light_log_ticks
+from app.figures.wording import num, sig
 
 SWEEP = np.logspace(-6.0, 2.0, 25)
 N_TEST = 200
@@ -114,9 +115,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the fit at the chosen λ, and train/test error over the λ sweep."""
-    figure, (fit_ax, error_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    fit_ax, error_ax = axes
     low = min(float(data.y_train.min()), float(data.true_grid.min()))
     high = max(float(data.y_train.max()), float(data.true_grid.max()))
     span = high - low
@@ -167,7 +168,6 @@ def plot(data: Data, palette: Palette) -> Figure:
     )
     finish(error_ax, palette, title="Error vs λ", xlabel="penalty λ (log)", ylabel="MSE (log)")
     light_log_ticks(error_ax)
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -208,4 +208,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

@@ -8,13 +8,14 @@ block runs, its residual branch scaled by p_l.
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, few_ticks, finish, move_legend, new_figure
-from app.demos.wording import num
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, few_ticks, finish, move_legend
+from app.figures.wording import num
 
 
 class Params(DemoParams):
@@ -58,12 +59,9 @@ def compute(params: Params) -> Data:
     )
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the masks over iterations, the survival curve, and the depth histogram."""
-    figure, (masks, curve, hist) = new_figure(palette, (8.0, 4.2), ncols=3)
-    spec = masks.get_subplotspec()
-    assert spec is not None
-    spec.get_gridspec().set_width_ratios([1.7, 1.0, 1.0])
+    masks, curve, hist = axes
     blocks, iterations = data.active.shape
     layers = np.arange(1, blocks + 1)
 
@@ -125,7 +123,6 @@ def plot(data: Data, palette: Palette) -> Figure:
     hist.set_ylim(0, hist.get_ylim()[1] * 1.75)
     finish(hist, palette, title="Depth per iteration", xlabel="blocks run", ylabel="iterations")
     move_legend(hist, "upper left")
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -150,4 +147,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=3),
 )

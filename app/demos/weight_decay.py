@@ -9,11 +9,12 @@ no decay, the chosen λ, and a strong λ = 1.
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
-from app.demos.base import Demo, DemoParams, param
-from app.demos.style import Palette, finish, light_log_ticks, new_figure, themed_legend
-from app.demos.wording import num
+from app.figures.demo import Demo, DemoParams, param
+from app.figures.layout import Panels
+from app.figures.style import Palette, finish, light_log_ticks, themed_legend
+from app.figures.wording import num
 
 N_TRAIN = 30
 N_VAL = 200
@@ -113,9 +114,9 @@ def _label(lam: float) -> str:
     return "λ = 0 (no decay)" if lam == 0 else f"λ = {lam:g}"
 
 
-def plot(data: Data, palette: Palette) -> Figure:
+def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the weight norm and the train/val loss over the steps for the three runs."""
-    figure, (norm_ax, loss_ax) = new_figure(palette, (8.0, 4.2), ncols=2)
+    norm_ax, loss_ax = axes
     colours = (palette.bad, palette.accent, palette.good)
     for k, colour in enumerate(colours):
         norm_ax.plot(
@@ -153,7 +154,6 @@ def plot(data: Data, palette: Palette) -> Figure:
     )
     themed_legend(loss_ax, palette, "upper right")
     light_log_ticks(loss_ax)
-    return figure
 
 
 def summary(data: Data) -> str:
@@ -183,4 +183,5 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
+    panels=Panels(cols=2),
 )

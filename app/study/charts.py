@@ -4,7 +4,6 @@ Both have a transparent background and mid-grey text, so one image suits the lig
 the dark theme; the bars and cells use the site's accent colour.
 """
 
-import io
 from datetime import date, timedelta
 
 import numpy as np
@@ -15,16 +14,17 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-ACCENT = "#6366f1"
-TEXT = "#8d93ab"
-EMPTY = "#8d93ab33"
-_CMAP = LinearSegmentedColormap.from_list("prepdeck", ["#c7c9fb", "#6366f1", "#3730a3"])
+from app.figures.encode import encode
+from app.figures.style import EITHER
+
+ACCENT = EITHER.accent
+TEXT = EITHER.text
+EMPTY = EITHER.grid
+_CMAP = LinearSegmentedColormap.from_list("prepdeck", list(EITHER.series))
 
 
 def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=120, transparent=True, bbox_inches="tight")
-    return buffer.getvalue()
+    return encode(figure, dpi=120, transparent=True, tight=True)
 
 
 def _style(axes: Axes) -> None:

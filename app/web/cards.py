@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app import urls
-from app.demos.base import Demo, DemoParams
-from app.demos.params import BadParams, ParamInfo, describe, parse, query_of
-from app.demos.registry import demos
-from app.demos.render import RenderBusy, RenderCache
-from app.deps import CardDep, DeckDep, client_of
+from app.deps import CardDep, ClientDep, DeckDep
+from app.figures.cache import RenderBusy, RenderCache
+from app.figures.demo import Demo, DemoParams
+from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
+from app.figures.registry import demos
 from app.web.templating import PageDep
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +35,7 @@ class DemoPanel:
         return urls.api_demo_image(self.demo.id, fmt, f"{self.query}&theme={theme}")
 
 
-async def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
+async def demo_panel(request: Request, demo_id: str | None, client: str) -> DemoPanel | None:
     """Read the demo's parameters from the page's query string and render its figure."""
     demo = demos().get(demo_id) if demo_id else None
     if demo is None:
@@ -48,15 +48,12 @@ async def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
         params = demo.params()
     cache: RenderCache = request.app.state.demo_cache
     # Drawn here for its alt text; the page's <img> then finds it in the cache.
-    rendered = cache.get((demo.id, params, "png", "light"))
+    rendered = None
     busy = False
-    if rendered is None:
-        try:
-            rendered = await cache.render_async(
-                demo, params, "png", "light", client=client_of(request)
-            )
-        except RenderBusy:  # the page still shows; the figure may come on a reload
-            busy = True
+    try:
+        rendered = await cache.render_async(demo, params, "png", "light", client=client)
+    except RenderBusy:  # the page still shows; the figure may come on a reload
+        busy = True
     values = query_of(params)
     return DemoPanel(
         demo=demo,
@@ -70,11 +67,13 @@ async def demo_panel(request: Request, demo_id: str | None) -> DemoPanel | None:
 
 
 @router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
-async def read_card(request: Request, page: PageDep, deck: DeckDep, card: CardDep) -> HTMLResponse:
+async def read_card(
+    request: Request, page: PageDep, deck: DeckDep, card: CardDep, client: ClientDep
+) -> HTMLResponse:
     """Show one card: question, answer behind a reveal, formula, code, pros and cons, demo."""
     before, after = deck.neighbours(card)
     context = {"deck": deck, "card": card, "before": before, "after": after}
-    panel = await demo_panel(request, card.demo)
+    panel = await demo_panel(request, card.demo, client)
     demo_html = None
     if panel is not None:
         # The figure with default parameters is the common case: render its panel once.

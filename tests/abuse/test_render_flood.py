@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.demos.registry import demos
-from app.demos.render import RenderBusy, RenderCache
+from app.figures.cache import RenderBusy, RenderCache
+from app.figures.registry import demos
 from tests.helpers import PASSWORD, attr, soup, text_of
 from tests.server import running_server
 

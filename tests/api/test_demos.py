@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from app.demos.registry import demos
+from app.figures.registry import demos
 
 URL = "/api/v1/demos/dropout-mask"
 
@@ -51,6 +51,38 @@ def test_defaults_and_explicit_defaults_are_the_same_figure(client: TestClient) 
     implicit = client.get(f"{URL}.png")
     explicit = client.get(f"{URL}.png?p=0.5&units=32&batch=8&seed=0&theme=light")
     assert implicit.headers["etag"] == explicit.headers["etag"]
+
+
+def test_layout_narrow_is_its_own_figure_one_column_wide(client: TestClient) -> None:
+    wide = client.get(f"{URL}.png?p=0.3")
+    default = client.get(f"{URL}.png?p=0.3&layout=wide")
+    narrow = client.get(f"{URL}.png?p=0.3&layout=narrow")
+    assert narrow.status_code == 200
+    assert default.headers["etag"] == wide.headers["etag"]
+    assert narrow.headers["etag"] != wide.headers["etag"]
+    width = int.from_bytes(narrow.content[16:20], "big")
+    assert width < int.from_bytes(wide.content[16:20], "big")
+    again = client.get(
+        f"{URL}.png?p=0.3&layout=narrow", headers={"If-None-Match": narrow.headers["etag"]}
+    )
+    assert again.status_code == 304
+    svg = client.get(f"{URL}.svg?layout=narrow")
+    assert svg.status_code == 200
+    assert b"<svg" in svg.content[:500]
+
+
+def test_a_bad_layout_is_422_naming_it(client: TestClient) -> None:
+    for suffix in (".png", ".svg"):
+        response = client.get(f"{URL}{suffix}?layout=tall")
+        assert response.status_code == 422, suffix
+        assert response.json()["detail"] == [
+            {
+                "type": "literal_error",
+                "loc": ["query", "layout"],
+                "msg": "layout: use wide or narrow",
+                "input": "tall",
+            }
+        ]
 
 
 def test_svg(client: TestClient) -> None:

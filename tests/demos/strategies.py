@@ -6,8 +6,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app.demos.base import DemoParams
-from app.demos.params import ParamInfo, describe
+from app.figures.demo import DemoParams
+from app.figures.params import ParamInfo, describe
 
 P = TypeVar("P", bound=DemoParams)
 

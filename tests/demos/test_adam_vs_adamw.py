@@ -19,7 +19,7 @@ from app.demos.adam_vs_adamw import (
     adamw_step,
     compute,
 )
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import agrees, says, stated
 from tests.demos.strategies import params_for, summary_settings
 

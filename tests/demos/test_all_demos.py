@@ -1,7 +1,9 @@
 """What every demo must do: bounded parameters, deterministic pure compute, a labelled
-figure in both themes, a summary with numbers; and every card's demo exists."""
+figure in both themes and both layouts drawn on the axes it is given, a summary with numbers;
+and every card's demo exists."""
 
 import dataclasses
+import pkgutil
 import re
 from typing import Any
 
@@ -10,12 +12,15 @@ import pytest
 from matplotlib.figure import Figure
 from pydantic import ValidationError
 
+import app.demos
 from app.content.models import Library
-from app.demos.base import Demo
-from app.demos.params import describe
-from app.demos.registry import demos
-from app.demos.render import draw
-from app.demos.style import DARK, LIGHT
+from app.figures.cache import draw
+from app.figures.demo import Demo
+from app.figures.encode import DPI
+from app.figures.layout import LAYOUTS, Layout
+from app.figures.params import describe
+from app.figures.registry import demos
+from app.figures.style import DARK, LIGHT
 
 DEMOS = list(demos().values())
 ids = [demo.id for demo in DEMOS]
@@ -37,6 +42,53 @@ def test_every_card_has_a_registered_demo(library: Library) -> None:
     wanted = {card.demo for deck in library.decks for card in deck.cards if card.demo}
     assert wanted <= set(demos()), sorted(wanted - set(demos()))
     assert len(demos()) >= 20
+
+
+def test_every_demo_module_is_listed() -> None:
+    modules = {module.name for module in pkgutil.iter_modules(app.demos.__path__)}
+    listed = {demo.plot.__module__.removeprefix("app.demos.") for demo in DEMOS}
+    assert listed == modules
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_plot_draws_only_on_the_axes_it_is_given(demo: Demo[Any, Any], layout: Layout) -> None:
+    data = demo.compute(demo.params())
+    for palette in (LIGHT, DARK):
+        figure, axes = demo.panels.build(palette, layout)
+        given = list(axes)
+        demo.plot(data, palette, axes)
+        drawn = [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
+        assert drawn == given
+        assert len(given) == demo.panels.count
+        assert tuple(figure.get_size_inches()) == demo.panels.size(layout)
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_narrow_figures_stack_the_panels_in_one_column(demo: Demo[Any, Any]) -> None:
+    wide_width, wide_height = demo.panels.size("wide")
+    width, height = demo.panels.size("narrow")
+    assert width < wide_width
+    assert height > wide_height
+    figure = demo.figure(demo.compute(demo.params()), LIGHT, "narrow")
+    rows = []
+    for ax in figure.axes:
+        spec = ax.get_subplotspec()
+        assert spec is not None
+        assert spec.get_gridspec().ncols == 1
+        rows.append(spec.rowspan.start)
+    assert rows == list(range(demo.panels.count))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_renders_in_both_themes_at_the_layouts_size(demo: Demo[Any, Any], layout: Layout) -> None:
+    width, height = demo.panels.size(layout)
+    for theme in ("light", "dark"):
+        body = draw(demo, demo.params(), "png", theme, layout).body
+        assert body.startswith(b"\x89PNG")
+        pixels = int.from_bytes(body[16:20], "big"), int.from_bytes(body[20:24], "big")
+        assert pixels == (round(width * DPI), round(height * DPI))
 
 
 @pytest.mark.parametrize("demo", DEMOS, ids=ids)
@@ -62,7 +114,7 @@ def test_compute_is_deterministic_for_a_seed(demo: Demo[Any, Any]) -> None:
 def test_figures_are_labelled_in_both_themes(demo: Demo[Any, Any]) -> None:
     data = demo.compute(demo.params())
     for palette in (LIGHT, DARK):
-        figure = demo.plot(data, palette)
+        figure = demo.figure(data, palette)
         assert isinstance(figure, Figure)
         assert figure.get_facecolor()[:3] != (1.0, 1.0, 1.0) or palette is LIGHT
         plots = [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from app.demos import batch_norm_noise as subject
 from app.demos.batch_norm_noise import DEMO, Params, batch_norm, compute
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import says, says_change
 from tests.demos.strategies import params_for, summary_settings
 

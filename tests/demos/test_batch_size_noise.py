@@ -23,7 +23,7 @@ from app.demos.batch_size_noise import (
     template,
     training_loss,
 )
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import says, says_change
 from tests.demos.strategies import params_for, summary_settings
 

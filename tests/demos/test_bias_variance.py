@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from app.demos import bias_variance
 from app.demos import bias_variance as subject
 from app.demos.bias_variance import Params, compute, features, ridge_predictions
-from app.demos.registry import demos
-from app.demos.render import draw
+from app.figures.cache import draw
+from app.figures.registry import demos
 from tests.demos.claims import says, says_change
 from tests.demos.strategies import params_for, summary_settings
 

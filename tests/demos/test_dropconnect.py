@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.demos import dropconnect as subject
 from app.demos.dropconnect import DEMO, Params, compute
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from app.demos import dropout_mask as subject
 from app.demos.dropout_mask import DEMO, Params, compute
-from app.demos.render import draw
-from app.demos.style import DARK, LIGHT, Palette
+from app.figures.cache import draw
+from app.figures.style import DARK, LIGHT, Palette
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 
@@ -216,7 +216,7 @@ def marked_cells(image: AxesImage) -> np.ndarray:
 @pytest.mark.parametrize("p", [0.0, 0.3, 0.9])
 def test_marked_units_are_exactly_the_masks_zeros(p: float, palette: Palette) -> None:
     data = compute(Params(p=p, units=64, batch=32, seed=5))
-    image = subject.plot(data, palette).axes[0].images[0]
+    image = DEMO.figure(data, palette).axes[0].images[0]
     np.testing.assert_array_equal(marked_cells(image), data.scaled_mask == 0.0)
     # Dropped units take a colour of their own, which no activation, 0 included, is drawn in.
     bad = image.cmap.get_bad()
@@ -227,7 +227,7 @@ def test_marked_units_are_exactly_the_masks_zeros(p: float, palette: Palette) ->
 
 def test_relu_zeros_that_the_mask_keeps_are_not_marked() -> None:
     data = compute(Params(p=0.5, units=64, batch=32, seed=5))
-    image = subject.plot(data, LIGHT).axes[0].images[0]
+    image = DEMO.figure(data, LIGHT).axes[0].images[0]
     kept_zero = (data.activations == 0.0) & (data.scaled_mask > 0.0)
     assert kept_zero.any()
     assert not marked_cells(image)[kept_zero].any()

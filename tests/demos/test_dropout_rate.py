@@ -6,7 +6,7 @@ from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos.dropout_rate import DEMO, Params, compute, dropout_weights, summary
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.strategies import params_for, summary_settings
 
 SEEDS = range(20)

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.demos import early_stopping as subject
 from app.demos.early_stopping import DEMO, Data, Params, compute, early_stopping
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import says, says_change, stated
 from tests.demos.strategies import params_for, summary_settings
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.demos import early_stopping_vs_l2 as subject
 from app.demos.early_stopping_vs_l2 import DEMO, Data, N, Params, compute, make_problem
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 

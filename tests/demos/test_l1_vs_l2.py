@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from app.demos import l1_vs_l2
 from app.demos.l1_vs_l2 import STEPS, TAIL, Data, Params, compute, descend, soft_threshold, summary
-from app.demos.registry import demos
-from app.demos.render import draw
+from app.figures.cache import draw
+from app.figures.registry import demos
 from tests.demos.strategies import params_for, summary_settings
 
 CASES = [

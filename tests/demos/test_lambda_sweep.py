@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from app.demos import lambda_sweep
 from app.demos.lambda_sweep import CLOSE, REPEATS, ZONE, Params, compute, summary
-from app.demos.registry import demos
-from app.demos.render import draw
+from app.figures.cache import draw
+from app.figures.registry import demos
 from tests.demos.strategies import params_for, summary_settings
 
 CASES = [

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from app.demos import max_norm as subject
 from app.demos.max_norm import DEMO, NEURONS, Params, compute
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.demos import norm_layers as subject
 from app.demos.norm_layers import DEMO, EPS, Params, compute
-from app.demos.render import draw
+from app.figures.cache import draw
 from tests.demos.claims import agrees, says
 from tests.demos.strategies import params_for, summary_settings
 

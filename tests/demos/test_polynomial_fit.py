@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from app.demos import polynomial_fit
 from app.demos import polynomial_fit as subject
 from app.demos.polynomial_fit import Params, compute, features, ridge
-from app.demos.registry import demos
-from app.demos.render import draw
+from app.figures.cache import draw
+from app.figures.registry import demos
 from tests.demos.claims import agrees, says, stated
 from tests.demos.strategies import params_for, summary_settings
 

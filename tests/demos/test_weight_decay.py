@@ -9,9 +9,9 @@ from pydantic import ValidationError
 
 from app.demos import weight_decay
 from app.demos import weight_decay as subject
-from app.demos.registry import demos
-from app.demos.render import draw
 from app.demos.weight_decay import Params, compute, loss, step
+from app.figures.cache import draw
+from app.figures.registry import demos
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 

@@ -1,13 +1,12 @@
 """The site's palette for figures, light and dark, and helpers that apply it."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 
@@ -61,41 +60,19 @@ DARK = Palette(
 
 THEMES = {"light": LIGHT, "dark": DARK}
 
-
-def new_figure(
-    palette: Palette,
-    figsize: tuple[float, float],
-    nrows: int = 1,
-    ncols: int = 1,
-    *,
-    top: float = 0.42,
-    bottom: float = 0.6,
-    left: float = 0.7,
-    right: float = 0.2,
-    gap: float = 0.75,
-) -> tuple[Figure, list[Axes]]:
-    """Return a figure in the theme's colours with a grid of styled axes.
-
-    Margins and the gap between axes are in inches and fixed: a constrained layout would
-    place them by itself but costs about as much time as drawing the whole figure.
-    """
-    width, height = figsize
-    figure = Figure(figsize=figsize, facecolor=palette.background)
-    axes_width = (width - left - right - gap * (ncols - 1)) / ncols
-    axes_height = (height - top - bottom - gap * (nrows - 1)) / nrows
-    figure.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        bottom=bottom / height,
-        top=1 - top / height,
-        wspace=gap / axes_width,
-        hspace=gap / axes_height,
-    )
-    axes_grid = figure.subplots(nrows, ncols, squeeze=False)
-    axes = [ax for row in axes_grid for ax in row]
-    for ax in axes:
-        style_axes(ax, palette)
-    return figure, axes
+# For an image shown on either theme (the progress charts): no background, a grey that reads
+# on both, and an indigo ramp between the two themes' accents; the rest as the light theme.
+EITHER = replace(
+    LIGHT,
+    name="either",
+    background="none",
+    surface="none",
+    text="#8d93ab",
+    muted="#8d93ab",
+    grid="#8d93ab33",
+    series=("#c7c9fb", "#6366f1", "#3730a3"),
+    accent="#6366f1",
+)
 
 
 def style_axes(ax: Axes, palette: Palette) -> None:

@@ -5,10 +5,10 @@ from typing import Any
 import pytest
 from hypothesis import find, settings
 
-from app.demos.base import Demo
-from app.demos.params import describe
-from app.demos.registry import demos
-from app.demos.wording import about, change, num, pct, sig
+from app.figures.demo import Demo
+from app.figures.params import describe
+from app.figures.registry import demos
+from app.figures.wording import about, change, num, pct, sig
 from tests.demos.claims import agrees, says, says_change
 from tests.demos.strategies import value_of
 

@@ -1,7 +1,7 @@
-"""Render demo figures to PNG or SVG: a bounded LRU cache, one render per key at a time.
+"""Draw demo figures to PNG or SVG: a bounded LRU cache, one render per key at a time.
 
-Rendering costs tens of milliseconds of CPU, so each (demo, params, format, theme) is drawn
-once and kept; concurrent requests for a key wait for the one render in progress. Requests
+Rendering costs tens of milliseconds of CPU, so each (demo, params, format, theme, layout) is
+drawn once and kept; concurrent requests for a key wait for the one render in progress. Requests
 draw on a pool of their own (RENDER_THREADS), never on the threads that pages and the API
 run on, and the renders waiting for it are bounded: a client may have PER_CLIENT cold
 renders under way, and all clients together MAX_QUEUED; past either, RenderBusy (429 or 503
@@ -10,7 +10,6 @@ with Retry-After). Cached figures are served at once whatever the pool is doing.
 
 import asyncio
 import hashlib
-import io
 import logging
 import math
 import threading
@@ -20,20 +19,17 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-
-from app.demos.base import Demo, DemoParams
-from app.demos.registry import demos
-from app.demos.style import THEMES
 from app.exceptions import AppError
+from app.figures.demo import Demo, DemoParams
+from app.figures.encode import Format, encode
+from app.figures.layout import Layout
+from app.figures.registry import demos
+from app.figures.style import THEMES
 
-Format = Literal["png", "svg"]
 Theme = Literal["light", "dark"]
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
-DPI = 100
 # One thread: matplotlib holds the GIL while it draws, so a second render thread adds little
 # throughput and takes CPU from the requests of everyone else.
 RENDER_THREADS = 1
@@ -60,19 +56,12 @@ class Rendered:
     alt: str
 
 
-def draw(demo: Demo[Any, Any], params: DemoParams, fmt: Format, theme: Theme) -> Rendered:
+def draw(
+    demo: Demo[Any, Any], params: DemoParams, fmt: Format, theme: Theme, layout: Layout = "wide"
+) -> Rendered:
     """Compute and draw one figure, without caching."""
     data = demo.compute(params)
-    figure = demo.plot(data, THEMES[theme])
-    buffer = io.BytesIO()
-    canvas = FigureCanvasAgg(figure) if fmt == "png" else FigureCanvasSVG(figure)
-    if fmt == "png":
-        canvas.print_figure(buffer, format="png", dpi=DPI, facecolor=figure.get_facecolor())
-    else:
-        canvas.print_figure(
-            buffer, format="svg", facecolor=figure.get_facecolor(), metadata={"Date": None}
-        )
-    body = buffer.getvalue()
+    body = encode(demo.figure(data, THEMES[theme], layout), fmt)
     return Rendered(
         body=body,
         media_type=MEDIA_TYPES[fmt],
@@ -81,7 +70,14 @@ def draw(demo: Demo[Any, Any], params: DemoParams, fmt: Format, theme: Theme) ->
     )
 
 
-Key = tuple[str, DemoParams, str, str]
+class Key(NamedTuple):
+    """What names a figure in the cache."""
+
+    demo: str
+    params: DemoParams
+    fmt: Format
+    theme: Theme
+    layout: Layout = "wide"
 
 
 class RenderCache:
@@ -113,10 +109,13 @@ class RenderCache:
         self._by_client: Counter[str] = Counter()
         self._seconds = 0.1  # running mean of a render's time, for Retry-After
 
-    def get(self, key: Key) -> Rendered | None:
-        """Return a cached figure (and mark it recently used), or None."""
+    def get(self, key: tuple[Any, ...]) -> Rendered | None:
+        """Return a cached figure (and mark it recently used), or None.
+
+        key: the fields of a Key; without a layout it names the wide figure.
+        """
         with self._lock:
-            return self._cached(key)
+            return self._cached(Key(*key))
 
     def _cached(self, key: Key) -> Rendered | None:
         """Return a cached figure and count the hit, or None (lock held)."""
@@ -127,10 +126,15 @@ class RenderCache:
         return found
 
     def render(
-        self, demo: Demo[Any, Any], params: DemoParams, fmt: Format, theme: Theme
+        self,
+        demo: Demo[Any, Any],
+        params: DemoParams,
+        fmt: Format,
+        theme: Theme,
+        layout: Layout = "wide",
     ) -> Rendered:
         """Return the figure for these parameters, drawing it only if no one has."""
-        key: Key = (demo.id, params, fmt, theme)
+        key = Key(demo.id, params, fmt, theme, layout)
         with self._lock:
             found = self._cached(key)
             if found is not None:
@@ -144,18 +148,26 @@ class RenderCache:
         if not owner:
             return pending.result()
         # On the render pool too, so that at most RENDER_THREADS figures are drawn at once.
-        return self._executor.submit(self._draw, key, demo, params, fmt, theme, pending).result()
+        return self._executor.submit(self._draw, key, demo, params, pending).result()
 
     async def render_async(
-        self, demo: Demo[Any, Any], params: DemoParams, fmt: Format, theme: Theme, *, client: str
+        self,
+        demo: Demo[Any, Any],
+        params: DemoParams,
+        fmt: Format,
+        theme: Theme,
+        layout: Layout = "wide",
+        *,
+        client: str,
     ) -> Rendered:
-        """Return the figure, drawing it on the render pool if no one has.
+        """Return the figure from the cache, or draw it on the render pool if no one has.
 
-        Raise RenderBusy when the client already has PER_CLIENT renders under way or the pool
-        has MAX_QUEUED; waiting for a render that someone else started costs nothing and is
-        always allowed.
+        The one get-or-draw of the card page and the image API. client names who asks (the
+        route's dependency reads it). Raise RenderBusy when the client already has PER_CLIENT
+        renders under way or the pool has MAX_QUEUED; waiting for a render that someone else
+        started costs nothing and is always allowed.
         """
-        key: Key = (demo.id, params, fmt, theme)
+        key = Key(demo.id, params, fmt, theme, layout)
         with self._lock:
             found = self._cached(key)
             if found is not None:
@@ -168,9 +180,7 @@ class RenderCache:
                 self.misses += 1
                 self._queued += 1
                 self._by_client[client] += 1
-                self._executor.submit(
-                    self._draw_queued, key, demo, params, fmt, theme, pending, client
-                )
+                self._executor.submit(self._draw_queued, key, demo, params, pending, client)
         return await _awaitable(pending)
 
     def _admit(self, client: str) -> None:
@@ -196,13 +206,11 @@ class RenderCache:
         key: Key,
         demo: Demo[Any, Any],
         params: DemoParams,
-        fmt: Format,
-        theme: Theme,
         pending: Future[Rendered],
         client: str,
     ) -> None:
         try:
-            self._draw(key, demo, params, fmt, theme, pending)
+            self._draw(key, demo, params, pending)
         except Exception:  # handed to the waiters through pending
             return
         finally:
@@ -217,14 +225,12 @@ class RenderCache:
         key: Key,
         demo: Demo[Any, Any],
         params: DemoParams,
-        fmt: Format,
-        theme: Theme,
         pending: Future[Rendered],
     ) -> Rendered:
         """Draw the figure of key, store it and hand it to its waiters (as its one owner)."""
         started = time.perf_counter()
         try:
-            rendered = draw(demo, params, fmt, theme)
+            rendered = draw(demo, params, key.fmt, key.theme, key.layout)
         except BaseException as exc:
             with self._lock:
                 del self._pending[key]
@@ -285,7 +291,7 @@ def _awaitable(pending: Future[Rendered]) -> "asyncio.Future[Rendered]":
 
 
 def warm_defaults(cache: RenderCache, stop: threading.Event | None = None) -> None:
-    """Render every demo's default PNG in both themes (at start, in the background).
+    """Render every demo's default PNG in both themes, wide (at start, in the background).
 
     Stops early once `stop` is set, so a shutting-down server does not wait for all of them.
     """

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from app.demos import render as render_module
-from app.demos.base import Demo, DemoParams
-from app.demos.registry import demos
-from app.demos.render import RenderCache, Rendered, warm_defaults
+from app.figures import cache as render_module
+from app.figures.cache import RenderCache, Rendered, warm_defaults
+from app.figures.demo import Demo, DemoParams
+from app.figures.registry import demos
 
 DEMO = demos()["dropout-mask"]
 
@@ -18,7 +18,9 @@ DEMO = demos()["dropout-mask"]
 def fake_draw(calls: list[tuple[str, Any]], size: int = 10, delay: float = 0.0) -> Any:
     """Return a stand-in for draw() that counts calls and returns size bytes."""
 
-    def draw(demo: Demo[Any, Any], params: DemoParams, fmt: str, theme: str) -> Rendered:
+    def draw(
+        demo: Demo[Any, Any], params: DemoParams, fmt: str, theme: str, layout: str = "wide"
+    ) -> Rendered:
         calls.append((demo.id, params))
         time.sleep(delay)
         return Rendered(b"x" * size, "image/png", f'"{len(calls)}"', "alt")
@@ -166,3 +168,31 @@ def test_shutdown_stops_the_warm_up(tmp_path: Path) -> None:
         pass
     assert not any(thread.name == "warm-demos" for thread in threading.enumerate())
     assert len(app.state.demo_cache) < 2 * len(demos())
+
+
+def test_each_layout_is_its_own_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, Any]] = []
+    monkeypatch.setattr(render_module, "draw", fake_draw(calls))
+    cache = RenderCache()
+    wide = cache.render(DEMO, DEMO.params(), "png", "light")
+    narrow = cache.render(DEMO, DEMO.params(), "png", "light", "narrow")
+    assert narrow is not wide
+    assert cache.render(DEMO, DEMO.params(), "png", "light", "narrow") is narrow
+    assert len(calls) == 2
+    assert cache.get((DEMO.id, DEMO.params(), "png", "light", "wide")) is wide
+    assert cache.get((DEMO.id, DEMO.params(), "png", "light", "narrow")) is narrow
+
+
+def test_a_real_narrow_png_is_narrower_and_taller() -> None:
+    cache = RenderCache()
+    wide = cache.render(DEMO, DEMO.params(), "png", "light")
+    narrow = cache.render(DEMO, DEMO.params(), "png", "light", "narrow")
+    assert png_size(narrow.body)[0] < png_size(wide.body)[0]
+    assert png_size(narrow.body)[1] > png_size(wide.body)[1]
+    assert narrow.alt == wide.alt
+
+
+def png_size(body: bytes) -> tuple[int, int]:
+    """Return a PNG's width and height in pixels, read from its header."""
+    assert body.startswith(b"\x89PNG\r\n\x1a\n")
+    return int.from_bytes(body[16:20], "big"), int.from_bytes(body[20:24], "big")

@@ -8,10 +8,11 @@ from typing import Any
 import annotated_types
 from pydantic import ValidationError
 
-from app.demos.base import DemoParams
 from app.exceptions import AppError
+from app.figures.demo import DemoParams
 
 THEME = "theme"
+LAYOUT = "layout"
 
 
 @dataclass(frozen=True)

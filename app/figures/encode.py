@@ -1,0 +1,41 @@
+"""Encode a matplotlib figure as PNG or SVG bytes with Agg (never pyplot's global state)."""
+
+import io
+from typing import Literal
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+Format = Literal["png", "svg"]
+DPI = 100
+
+
+def encode(
+    figure: Figure,
+    fmt: Format = "png",
+    *,
+    dpi: float = DPI,
+    transparent: bool = False,
+    tight: bool = False,
+) -> bytes:
+    """Return the figure's bytes: on its own background, or none when transparent.
+
+    tight: crop to what is drawn, for a figure without fixed margins.
+    """
+    if fmt == "png":
+        FigureCanvasAgg(figure)
+    else:
+        FigureCanvasSVG(figure)
+    # An SVG without its date is the same bytes for the same figure, so its ETag holds.
+    extra = {"metadata": {"Date": None}} if fmt == "svg" else {}
+    buffer = io.BytesIO()
+    figure.savefig(
+        buffer,
+        format=fmt,
+        dpi=dpi,
+        transparent=transparent,
+        bbox_inches="tight" if tight else None,
+        **extra,
+    )
+    return buffer.getvalue()

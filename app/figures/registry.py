@@ -1,0 +1,23 @@
+"""Every demo by id, from the list in app.demos."""
+
+from functools import cache
+from typing import Any
+
+from app.demos import DEMOS
+from app.figures.demo import Demo
+
+
+@cache
+def demos() -> dict[str, Demo[Any, Any]]:
+    """Return the demos by id."""
+    found: dict[str, Demo[Any, Any]] = {}
+    for demo in DEMOS:
+        if demo.id in found:
+            raise RuntimeError(f"two demos with id {demo.id!r}")
+        found[demo.id] = demo
+    return found
+
+
+def demo_ids() -> frozenset[str]:
+    """Return the ids of every demo."""
+    return frozenset(demos())
