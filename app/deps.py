@@ -8,6 +8,7 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+from anyio import CapacityLimiter
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.templating import Jinja2Templates
 from pydantic import BeforeValidator
@@ -19,6 +20,7 @@ from app.accounts.sessions import CsrfFailed, LoginRequired
 from app.config import Settings
 from app.content.models import Card, Deck, Difficulty, Library
 from app.content.queries import MAX_QUERY_LENGTH
+from app.figures.cache import RenderCache
 from app.models import User
 from app.observability import Metrics
 from app.urls import api_login
@@ -67,6 +69,24 @@ async def get_metrics(request: Request) -> Metrics:
 
 
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+async def get_demo_cache(request: Request) -> RenderCache:
+    """Return the cache and render pool of the demos' figures."""
+    cache: RenderCache = request.app.state.demo_cache
+    return cache
+
+
+DemoCacheDep = Annotated[RenderCache, Depends(get_demo_cache)]
+
+
+async def get_compute_limiter(request: Request) -> CapacityLimiter:
+    """Return the limiter that bounds how many demo computations run at once."""
+    limiter: CapacityLimiter = request.app.state.compute_limiter
+    return limiter
+
+
+ComputeLimiterDep = Annotated[CapacityLimiter, Depends(get_compute_limiter)]
 
 
 def client_of(request: Request) -> str:

@@ -4,13 +4,13 @@ import dataclasses
 from typing import Annotated, Any, cast
 
 import numpy as np
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from app import urls
 from app.api.schemas import DemoOut, ParamOut
-from app.deps import ClientDep
+from app.deps import ClientDep, ComputeLimiterDep, DemoCacheDep
 from app.figures.cache import RenderCache, Theme
 from app.figures.demo import Demo, DemoParams
 from app.figures.encode import Format
@@ -103,11 +103,12 @@ async def list_demos() -> list[DemoOut]:
     return [describe_demo(demo) for demo in demos().values()]
 
 
-async def _image(request: Request, demo: Demo[Any, Any], fmt: Format, client: str) -> Response:
+async def _image(
+    request: Request, demo: Demo[Any, Any], fmt: Format, cache: RenderCache, client: str
+) -> Response:
     params = demo_params(request, demo)
     theme = _theme(request)
     layout = _layout(request)
-    cache: RenderCache = request.app.state.demo_cache
     # RenderBusy (429 or 503) when too many are being drawn
     rendered = await cache.render_async(demo, params, fmt, theme, layout, client=client)
     headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
@@ -117,15 +118,19 @@ async def _image(request: Request, demo: Demo[Any, Any], fmt: Format, client: st
 
 
 @router.get("/{demo_id}.png", response_class=Response, responses=IMAGE_RESPONSES)
-async def read_demo_png(request: Request, demo: DemoDep, client: ClientDep) -> Response:
+async def read_demo_png(
+    request: Request, demo: DemoDep, cache: DemoCacheDep, client: ClientDep
+) -> Response:
     """Draw the demo as PNG; every query parameter is one of the demo's (or theme, layout)."""
-    return await _image(request, demo, "png", client)
+    return await _image(request, demo, "png", cache, client)
 
 
 @router.get("/{demo_id}.svg", response_class=Response, responses=IMAGE_RESPONSES)
-async def read_demo_svg(request: Request, demo: DemoDep, client: ClientDep) -> Response:
+async def read_demo_svg(
+    request: Request, demo: DemoDep, cache: DemoCacheDep, client: ClientDep
+) -> Response:
     """Draw the demo as SVG."""
-    return await _image(request, demo, "svg", client)
+    return await _image(request, demo, "svg", cache, client)
 
 
 @router.get("/{demo_id}", responses=NOT_FOUND)
@@ -149,12 +154,13 @@ def _plain(value: Any) -> Any:
 
 
 @router.get("/{demo_id}/data", responses=NOT_FOUND)
-async def read_demo_data(request: Request, demo: DemoDep) -> JSONResponse:
+async def read_demo_data(
+    request: Request, demo: DemoDep, limiter: ComputeLimiterDep
+) -> JSONResponse:
     """Return the demo's computed numbers and summary for these parameters."""
     params = demo_params(request, demo)
     # At most COMPUTE_THREADS at once: a flood of /data requests waits here rather than
     # taking the threads that pages and the API run on.
-    limiter: CapacityLimiter = request.app.state.compute_limiter
     data = await to_thread.run_sync(demo.compute, params, limiter=limiter)
     fields = {field.name: _plain(getattr(data, field.name)) for field in dataclasses.fields(data)}
     return JSONResponse(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app import urls
-from app.deps import CardDep, ClientDep, DeckDep
+from app.deps import CardDep, ClientDep, DeckDep, DemoCacheDep
 from app.figures.cache import RenderBusy, RenderCache
 from app.figures.demo import Demo, DemoParams
 from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
@@ -35,7 +35,9 @@ class DemoPanel:
         return urls.api_demo_image(self.demo.id, fmt, f"{self.query}&theme={theme}")
 
 
-async def demo_panel(request: Request, demo_id: str | None, client: str) -> DemoPanel | None:
+async def demo_panel(
+    request: Request, demo_id: str | None, cache: RenderCache, client: str
+) -> DemoPanel | None:
     """Read the demo's parameters from the page's query string and render its figure."""
     demo = demos().get(demo_id) if demo_id else None
     if demo is None:
@@ -46,7 +48,6 @@ async def demo_panel(request: Request, demo_id: str | None, client: str) -> Demo
     except BadParams as exc:
         errors = [str(error["msg"]) for error in exc.errors]
         params = demo.params()
-    cache: RenderCache = request.app.state.demo_cache
     # Drawn here for its alt text; the page's <img> then finds it in the cache.
     rendered = None
     busy = False
@@ -68,12 +69,17 @@ async def demo_panel(request: Request, demo_id: str | None, client: str) -> Demo
 
 @router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
 async def read_card(
-    request: Request, page: PageDep, deck: DeckDep, card: CardDep, client: ClientDep
+    request: Request,
+    page: PageDep,
+    deck: DeckDep,
+    card: CardDep,
+    cache: DemoCacheDep,
+    client: ClientDep,
 ) -> HTMLResponse:
     """Show one card: question, answer behind a reveal, formula, code, pros and cons, demo."""
     before, after = deck.neighbours(card)
     context = {"deck": deck, "card": card, "before": before, "after": after}
-    panel = await demo_panel(request, card.demo, client)
+    panel = await demo_panel(request, card.demo, cache, client)
     demo_html = None
     if panel is not None:
         # The figure with default parameters is the common case: render its panel once.
