@@ -149,6 +149,11 @@ def api_card(deck_id: str, card_id: str) -> str:
     return f"{API}/decks/{deck_id}/cards/{card_id}"
 
 
+def api_quiz(deck_id: str, card_id: str, seed: int | None = None) -> str:
+    """Return the API path of the question a card's demo asks (for a seed, when given)."""
+    return with_query(f"{api_card(deck_id, card_id)}/quiz", {"seed": seed})
+
+
 def api_demos() -> str:
     """Return the API path of the demos."""
     return f"{API}/demos"

@@ -34,6 +34,7 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.api_deck(DECK),
     lambda: urls.api_cards(DECK),
     lambda: urls.api_card(DECK, CARD),
+    lambda: urls.api_quiz(DECK, CARD, 1),
     urls.api_demos,
     lambda: urls.api_demo(DEMO),
     lambda: urls.api_demo_image(DEMO, "svg"),

@@ -5,11 +5,12 @@ Each router starts its own prefix with urls.API (/api/v1) rather than being incl
 metrics label requests by that path.
 """
 
-from app.api import accounts, cards, decks, demos, progress, settings, study
+from app.api import accounts, cards, decks, demos, progress, quiz, settings, study
 
 ROUTERS = (
     decks.router,
     cards.router,
+    quiz.router,
     demos.router,
     accounts.router,
     study.router,

@@ -496,3 +496,42 @@ class DemoOut(BaseModel):
     image_url: str
     svg_url: str
     data_url: str
+
+
+# Quiz: predict, then see
+
+MAX_QUIZ_SEED = 2**31 - 1
+QuizSeed = Annotated[int, Field(ge=0, le=MAX_QUIZ_SEED), NUMBER_NOT_TEXT]
+
+
+class QuizOut(BaseModel):
+    """A question drawn for a seed, without its answer."""
+
+    id: str = Field(description="the question kind, demo/kind")
+    kind: str = Field(description="choice (answer with a letter) or number")
+    prompt: str
+    choices: list[str] | None = Field(None, description="choice: the options a, b, c, ...")
+    unit: str | None = None
+    tolerance: float | None = Field(None, description="number: accepted within this much")
+    params: dict[str, int | float] = Field(description="the demo's parameters of this variant")
+    seed: int
+
+
+class QuizAnswerIn(BaseModel):
+    """An answer to the question a seed names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: QuizSeed
+    answer: Annotated[str, Field(min_length=1, max_length=40)] | float = Field(
+        description="choice: a letter a-e; number: a JSON number (or its text)"
+    )
+
+
+class QuizVerdictOut(BaseModel):
+    """Whether the answer was right, the right answer, and the figure that shows why."""
+
+    correct: bool
+    expected: str
+    explanation: str
+    figure_url: str

@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette
 from app.figures.wording import num, pct
 
@@ -251,6 +252,58 @@ def summary(data: Data) -> str:
     )
 
 
+def _kept_scale_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges={"p": (0.1, 0.9)})
+
+
+def _ask_kept_scale(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask what a kept activation is multiplied by in training: the mask's nonzero value."""
+    scale = float(data.scaled_mask.max())
+    return number(
+        f"With drop probability p = {num(data.p)}, what is a kept activation multiplied by in "
+        "training (inverted dropout)?",
+        scale,
+        0.01,
+        f"Kept units are scaled by 1/(1-p) = {num(scale)} so that the expected output stays h; "
+        "the mask panel shows that value wherever a unit is kept.",
+        unit="times",
+    )
+
+
+def _mean_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges={"p": (0.2, 0.6)})
+
+
+def _ask_mean_over_masks(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask where the mean over many masks of one unit's output ends: at h, its expectation."""
+    row, col = data.traced[0]
+    h = float(data.activations[row, col])
+    mean = float(data.running_mean[0, -1])
+    masks = data.checkpoints[-1]
+    p = data.p
+    return choice(
+        f"A unit has activation h = {num(h)}. With p = {num(p)}, its training output "
+        f"h·m/(1-p) is averaged over {masks} independent masks. Which value is the average "
+        "closest to?",
+        num(h),
+        # Only values farther from the computed average than h itself: h is the closest.
+        [
+            num(value)
+            for value in (h * (1 - p), h / (1 - p), h * p, 0.0)
+            if abs(value - mean) > abs(h - mean)
+        ],
+        rng,
+        f"The average over {masks} masks is {num(mean)}, close to h = {num(h)}: inverted "
+        "dropout keeps the expected activation, which the running mean (unit 1) closes in on.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("kept-scale", _kept_scale_variant, _ask_kept_scale),
+    QuestionKind("mean-over-masks", _mean_variant, _ask_mean_over_masks),
+)
+
+
 DEMO = Demo(
     id="dropout-mask",
     title="Inverted dropout mask",
@@ -259,4 +312,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2, top=0.75, bottom=0.95, gap=0.75),
+    questions=QUESTIONS,
 )

@@ -8,7 +8,7 @@ is given, which the demo's ``panels`` declare and the layout builds (OO API, nev
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.figures.layout import Layout, Panels, fit_narrow
 from app.figures.style import Palette
+
+if TYPE_CHECKING:
+    from app.figures.questions import QuestionKind
 
 
 class DemoParams(BaseModel):
@@ -51,7 +54,7 @@ def param(
 
 @dataclass(frozen=True)
 class Demo(Generic[P, D]):
-    """One demo: its id, title, parameters, the three functions, and its grid of panels."""
+    """One demo: its id, title, parameters, the three functions, its panels, its questions."""
 
     id: str
     title: str
@@ -60,6 +63,8 @@ class Demo(Generic[P, D]):
     plot: Callable[[D, Palette, list[Axes]], None]
     summary: Callable[[D], str]
     panels: Panels
+    # The predictions this demo asks a learner to make (app.figures.questions).
+    questions: "tuple[QuestionKind[P, D], ...]" = ()
 
     @property
     def figsize(self) -> tuple[float, float]:

@@ -1,0 +1,95 @@
+"""JSON API: the prediction a card's demo asks, and the check of an answer to it."""
+
+import math
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from anyio import to_thread
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
+
+from app import urls
+from app.api.schemas import MAX_QUIZ_SEED, QuizAnswerIn, QuizOut, QuizVerdictOut
+from app.content.models import Card
+from app.deps import CardDep, ComputeLimiterDep
+from app.figures.demo import Demo
+from app.figures.params import query_of
+from app.figures.questions import LETTERS, Asked, Question, ask
+from app.figures.registry import demos
+
+router = APIRouter(prefix=f"{urls.API}/decks/{{deck_id}}/cards/{{card_id}}/quiz", tags=["quiz"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such deck or card, or the card's demo asks no questions"},
+    422: {"description": "A bad seed or a malformed answer"},
+}
+SeedParam = Annotated[int, Query(ge=0, le=MAX_QUIZ_SEED, description="names the variant")]
+
+
+def quiz_demo(card: Card) -> Demo[Any, Any]:
+    """Return the demo of a card that asks questions, or answer 404."""
+    demo = demos().get(card.demo) if card.demo else None
+    if demo is None or not demo.questions:
+        raise HTTPException(404, f"Card '{card.id}' has no quiz: its demo asks no questions.")
+    return demo
+
+
+async def _asked(demo: Demo[Any, Any], seed: int, limiter: Any) -> Asked:
+    # compute() runs for the variant: off the event loop, and at most a few at once.
+    return await to_thread.run_sync(ask, demo, seed, limiter=limiter)
+
+
+def _answer_error(message: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", "answer"), "msg": message}]
+    )
+
+
+def read_answer(question: Question, answer: str | float) -> str | float:
+    """Return the answer in the question's terms, or raise a 422 naming what to send."""
+    if question.kind == "choice":
+        letters = LETTERS[: len(question.choices)]
+        if not isinstance(answer, str) or answer.strip().lower() not in letters:
+            raise _answer_error(f"answer: send one of the letters {', '.join(letters)}")
+        return answer
+    try:
+        number = float(answer)
+    except ValueError:
+        raise _answer_error("answer: send a number, such as 0.5") from None
+    if not math.isfinite(number):
+        raise _answer_error("answer: send a finite number")
+    return number
+
+
+@router.get("", responses=RESPONSES)
+async def read_quiz(card: CardDep, limiter: ComputeLimiterDep, seed: SeedParam) -> QuizOut:
+    """Draw the card's question for a seed (the same seed, the same question), no answer in it."""
+    asked = await _asked(quiz_demo(card), seed, limiter)
+    question = asked.question
+    return QuizOut(
+        id=asked.id,
+        kind=question.kind,
+        prompt=question.prompt,
+        choices=list(question.choices) if question.kind == "choice" else None,
+        unit=question.unit,
+        tolerance=question.tolerance if question.kind == "number" else None,
+        params=asked.params.model_dump(),
+        seed=seed,
+    )
+
+
+@router.post("", responses=RESPONSES)
+async def check_quiz(
+    card: CardDep, limiter: ComputeLimiterDep, body: QuizAnswerIn
+) -> QuizVerdictOut:
+    """Check an answer: the question is drawn again from the seed, nothing else is trusted."""
+    demo = quiz_demo(card)
+    asked = await _asked(demo, body.seed, limiter)
+    question = asked.question
+    answer = read_answer(question, body.answer)
+    return QuizVerdictOut(
+        correct=question.is_right(answer),
+        expected=question.expected,
+        explanation=question.explanation,
+        figure_url=urls.api_demo_image(demo.id, "png", urlencode(query_of(asked.params))),
+    )
