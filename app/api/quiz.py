@@ -49,7 +49,7 @@ def read_answer(question: Question, answer: str | float) -> str | float:
     """Return the answer in the question's terms, or raise a 422 naming what to send."""
     if question.kind == "choice":
         letters = LETTERS[: len(question.choices)]
-        if not isinstance(answer, str) or answer.strip().lower() not in letters:
+        if not isinstance(answer, str) or answer.strip().lower() not in tuple(letters):
             raise _answer_error(f"answer: send one of the letters {', '.join(letters)}")
         return answer
     try:

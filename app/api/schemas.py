@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Security
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from app import urls
 from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
@@ -523,7 +523,7 @@ class QuizAnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: QuizSeed
-    answer: Annotated[str, Field(min_length=1, max_length=40)] | float = Field(
+    answer: Annotated[str, Field(min_length=1, max_length=40)] | StrictFloat = Field(
         description="choice: a letter a-e; number: a JSON number (or its text)"
     )
 
