@@ -20,6 +20,7 @@ from numpy.polynomial import legendre
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, light_log_ticks
 from app.figures.wording import change, num, sig
 
@@ -209,6 +210,83 @@ def summary(data: Data) -> str:
     )
 
 
+def _describe_sets(data: Data, n: int) -> str:
+    """Name the resampling every question of this demo is about."""
+    return (
+        f"Ridge on Legendre polynomials up to degree {DEGREE} is fit to {data.sets} training "
+        f"sets of n = {n} points with noise σ = {data.noise:g}"
+    )
+
+
+def _trend_variant(rng: np.random.Generator) -> Params:
+    # Below λ = 10 the sweep's end is at least a hundredfold stronger: the trend is no contest.
+    return sample(Params, rng, ranges={"lam": (1e-2, 10.0)})
+
+
+def _trend_text(bias_rises: bool, variance_rises: bool) -> str:
+    bias = "bias² rises" if bias_rises else "bias² falls"
+    return f"{bias}, variance {'rises' if variance_rises else 'falls'}"
+
+
+def _ask_trend(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which way bias² and variance move from the chosen λ to the sweep's strongest."""
+    end = float(data.lambdas[-1])
+    bias_rises = bool(data.bias2[-1] > data.bias2_at)
+    variance_rises = bool(data.variance[-1] > data.variance_at)
+    return choice(
+        f"{_describe_sets(data, params.n)}. As the penalty grows from λ = {data.lam:g} to "
+        f"λ = {end:g}, which way do bias² and variance move?",
+        _trend_text(bias_rises, variance_rises),
+        [
+            _trend_text(bias, variance)
+            for bias in (True, False)
+            for variance in (True, False)
+            if (bias, variance) != (bias_rises, variance_rises)
+        ],
+        rng,
+        f"From λ = {data.lam:g} to {end:g} bias² goes from {num(data.bias2_at, 4)} to "
+        f"{num(float(data.bias2[-1]), 4)} and variance from {num(data.variance_at, 4)} to "
+        f"{num(float(data.variance[-1]), 4)}, the two curves at the marked λ and the right end.",
+    )
+
+
+def _decomposition_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng)
+
+
+def _ask_decomposition(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask the test error from bias², variance and σ: their sum, not a sum that drops a term."""
+    bias2, variance, noise = data.bias2_at, data.variance_at, data.noise
+    total = bias2 + variance + noise**2
+    gap = abs(data.test_at - total)
+    return choice(
+        f"{_describe_sets(data, params.n)}. At λ = {data.lam:g}, bias² = {num(bias2, 4)} and "
+        f"variance = {num(variance, 4)}. Scored on fresh noisy labels, which value is the "
+        "measured test MSE closest to?",
+        num(total, 3),
+        # Only sums farther from the measured error than the full one: that one is the closest.
+        [
+            num(value, 3)
+            for value in (
+                bias2 + variance,
+                bias2 + variance + noise,
+                bias2 + noise**2,
+                variance + noise**2,
+            )
+            if abs(data.test_at - value) > gap
+        ],
+        rng,
+        f"The measured test MSE is {num(data.test_at, 3)}, nearest to bias² + variance + σ² = "
+        f"{num(total, 3)}: the noise σ² = {num(noise**2, 4)} is error no fit can remove.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("trend", _trend_variant, _ask_trend),
+    QuestionKind("decomposition", _decomposition_variant, _ask_decomposition),
+)
+
+
 DEMO = Demo(
     id="bias-variance",
     title="Regularization trades variance for bias",
@@ -217,4 +295,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

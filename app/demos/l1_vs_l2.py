@@ -17,6 +17,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels, is_narrow, legend_columns
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, light_log_ticks
 
 TRUE_WEIGHTS = np.array([3.0, -2.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
@@ -309,6 +310,79 @@ def summary(data: Data) -> str:
     )
 
 
+def _describe_problem(params: Params, data: Data) -> str:
+    """Name the data every question of this demo is about."""
+    signal = int(np.sum(data.true_weights != 0.0))
+    return (
+        f"Linear data with n = {params.n} examples and {len(data.true_weights)} features, of "
+        f"which {signal} carry signal, with noise σ = {params.noise:g}"
+    )
+
+
+def _lasso_zeros_variant(rng: np.random.Generator) -> Params:
+    # From α = 5 up every weight is 0 at every n and σ: keep to where the count varies.
+    return sample(Params, rng, ranges={"alpha": (0.05, 2.0)})
+
+
+def _ask_lasso_zeros(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask how many Lasso weights are exactly 0 at α, against Ridge's count and off-by-ones."""
+    features = len(data.lasso)
+    zeros = data.lasso_zeros
+    noise = int(np.sum(data.true_weights == 0.0))
+    wrong = [data.ridge_zeros, noise, features - zeros, zeros + 1, zeros - 1]
+    return choice(
+        f"{_describe_problem(params, data)}. The Lasso (1/(2n))‖y − Xw‖² + α‖w‖₁ is fit at "
+        f"α = {data.alpha:g}. How many of its {features} weights are exactly 0?",
+        str(zeros),
+        [str(count) for count in wrong if 0 <= count <= features],
+        rng,
+        f"At α = {data.alpha:g} the Lasso panel shows {zeros} of {features} weights exactly at "
+        f"0 and the Ridge panel {data.ridge_zeros}: soft-thresholding zeroes every weight whose "
+        "correlation with the residual stays within α.",
+    )
+
+
+def _descent_variant(rng: np.random.Generator) -> Params:
+    # From α = 0.2 up the proximal run zeroes some weight at every n and σ within 50 steps.
+    return sample(Params, rng, ranges={"alpha": (0.2, 5.0)})
+
+
+def _descent_counts(proximal: int, subgradient: int) -> str:
+    return f"{proximal} by proximal gradient, {subgradient} by subgradient descent"
+
+
+def _ask_descent_zeros(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask how many weights each descent method leaves exactly at 0 after STEPS steps."""
+    features = len(data.lasso)
+    prox, sub = data.proximal_zeros, data.subgradient_zeros
+    wrong = [
+        (sub, prox),
+        (prox, prox),
+        (0, 0),
+        (features - prox, sub),
+        (features, features),
+        (features - prox, features - sub),
+    ]
+    return choice(
+        f"{_describe_problem(params, data)}. The Lasso objective at α = {data.alpha:g} is "
+        f"minimized from w = 0 for {STEPS} steps of size 1/L two ways: proximal gradient "
+        "(a gradient step, then soft-thresholding) and subgradient descent (a gradient step "
+        f"with α·sign(w) added). How many of the {features} weights does each leave exactly 0?",
+        _descent_counts(prox, sub),
+        [_descent_counts(p, s) for p, s in wrong],
+        rng,
+        f"After {STEPS} steps proximal gradient has {prox} of {features} weights exactly 0 and "
+        f"subgradient descent {sub}: the lower panel follows the noise weights step by step, "
+        "the soft-threshold setting a small weight to 0 where α·sign(w) steps across it.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("lasso-zeros", _lasso_zeros_variant, _ask_lasso_zeros),
+    QuestionKind("descent-zeros", _descent_variant, _ask_descent_zeros),
+)
+
+
 DEMO = Demo(
     id="l1-vs-l2",
     title="L1 vs L2: sparse vs shrunk weights",
@@ -318,4 +392,5 @@ DEMO = Demo(
     summary=summary,
     # One wide axes below, not two: each axes costs about as much to draw as a small figure.
     panels=Panels(cols=2, rows=2, spans=(1, 1, 2), height=7.0, top=0.75, gap=0.95, narrow_top=1.2),
+    questions=QUESTIONS,
 )

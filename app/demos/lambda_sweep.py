@@ -15,7 +15,9 @@ from matplotlib.axes import Axes
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, light_log_ticks
+from app.figures.wording import num
 
 CENTRES = np.linspace(-1.0, 1.0, 25)
 WIDTH = 0.12
@@ -267,6 +269,80 @@ def summary(data: Data) -> str:
     )
 
 
+def _describe_fit(params: Params) -> str:
+    """Name the model and data every question of this demo is about."""
+    return (
+        f"Ridge on {len(CENTRES)} Gaussian bumps with an unpenalized intercept is fit to "
+        f"n = {params.n} points with noise σ = {params.noise:g}, and its errors are averaged "
+        f"over {REPEATS} training sets"
+    )
+
+
+def _penalty(value: float) -> str:
+    """Format a λ of the sweep to two significant digits without an exponent."""
+    return f"{float(f'{value:.2g}'):g}"
+
+
+def _best_lambda_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng)
+
+
+def _ask_best_lambda(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which λ of the sweep has the lowest expected test error; others are a decade off."""
+    best = int(np.argmin(data.test_mse))
+    last = len(data.lambdas) - 1
+    # Two and one decades either side (three sweep points a decade), then the sweep's ends.
+    picks = [best - 6, best + 6, 0, last, best - 3, best + 3]
+    wrong = [
+        _penalty(float(data.lambdas[i]))
+        for i in picks
+        if 0 <= i <= last and data.test_mse[i] > data.test_mse[best]
+    ]
+    return choice(
+        f"{_describe_fit(params)}. Which λ of the sweep from {_penalty(float(data.lambdas[0]))} to "
+        f"{_penalty(float(data.lambdas[-1]))} gives the lowest expected test error?",
+        _penalty(data.best_lambda),
+        wrong,
+        rng,
+        f"Test error bottoms out at {num(data.best_test, 3)} at λ ≈ {_penalty(data.best_lambda)}: "
+        "a smaller λ lets the fit chase the noise, a larger one flattens it toward the mean.",
+    )
+
+
+def _large_lambda_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges={"lam": (1e3, 1e4)})
+
+
+MEAN_ONLY = "the test MSE of predicting each training set's mean"
+
+
+def _ask_large_lambda(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask what a huge penalty's test error tends to: that of the intercept alone, the mean."""
+    right = abs(data.test_at - data.mean_test_mse)
+    others = {
+        f"the noise variance σ² = {num(data.noise**2, 4)}": data.noise**2,
+        "the lowest test MSE of the sweep": data.best_test,
+        "0": 0.0,
+    }
+    return choice(
+        f"{_describe_fit(params)}. At λ = {data.lam:g} the penalty dominates. Which is its "
+        "expected test MSE closest to?",
+        MEAN_ONLY,
+        # Only values farther from the test error than the mean's: that one is the closest.
+        [text for text, value in others.items() if abs(data.test_at - value) > right],
+        rng,
+        f"At λ = {data.lam:g} the expected test MSE is {num(data.test_at, 3)}, and predicting "
+        f"the training mean gives {num(data.mean_test_mse, 3)}: the penalty shrinks w toward "
+        "0 and leaves the intercept, the mean, as at the right end of the sweep.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("best-lambda", _best_lambda_variant, _ask_best_lambda),
+    QuestionKind("large-lambda", _large_lambda_variant, _ask_large_lambda),
+)
+
+
 DEMO = Demo(
     id="lambda-sweep",
     title="Too much regularization underfits",
@@ -275,4 +351,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

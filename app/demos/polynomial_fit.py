@@ -12,6 +12,7 @@ from numpy.polynomial import legendre
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, light_log_ticks
 from app.figures.wording import num, sig
 
@@ -201,6 +202,79 @@ def summary(data: Data) -> str:
     )
 
 
+def _describe_fit(params: Params) -> str:
+    """Name the model and data every question of this demo is about."""
+    return (
+        f"A degree-{params.degree} polynomial (Legendre features, unpenalized intercept) is "
+        f"fit by ridge to n = {params.n} points with noise σ = {params.noise:g}"
+    )
+
+
+def _penalty(value: float) -> str:
+    """Format a λ of the sweep to two significant digits."""
+    return f"{float(f'{value:.2g}'):g}"
+
+
+# Enough degree for few, noisy points to overfit: where the penalty is worth asking about.
+OVERFIT_RANGES = {"degree": (8.0, 15.0), "noise": (0.1, 0.5), "n": (8.0, 25.0)}
+
+
+def _best_lambda_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges=OVERFIT_RANGES)
+
+
+def _ask_best_lambda(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which λ of the sweep has the lowest test error; others are decades away."""
+    best = int(np.argmin(data.test_mse))
+    last = len(data.lambdas) - 1
+    # Two and one decades either side (three sweep points a decade), then the sweep's ends.
+    picks = [best - 6, best + 6, 0, last, best - 3, best + 3]
+    wrong = [
+        _penalty(float(data.lambdas[i]))
+        for i in picks
+        if 0 <= i <= last and data.test_mse[i] > data.test_mse[best]
+    ]
+    return choice(
+        f"{_describe_fit(params)}. Which λ of the sweep from {_penalty(float(data.lambdas[0]))} "
+        f"to {_penalty(float(data.lambdas[-1]))} gives the lowest test error?",
+        _penalty(data.best_lambda),
+        wrong,
+        rng,
+        f"Test MSE is lowest, {sig(data.best_test)}, at λ ≈ {_penalty(data.best_lambda)}, the "
+        "bottom of the test curve in the error panel.",
+    )
+
+
+def _compare_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges={**OVERFIT_RANGES, "lam": (1e-3, 1e2)})
+
+
+SAME = "the same to 3 significant figures"
+
+
+def _ask_compare(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask whether test error at λ lies above or below that of the barely penalized fit."""
+    at, least = data.test_at, float(data.test_mse[0])
+    smallest = f"{data.lambdas[0]:g}"
+    # Values that print alike are "the same": the learner sees them printed.
+    right = SAME if sig(at) == sig(least) else "above" if at > least else "below"
+    return choice(
+        f"{_describe_fit(params)}. Does its test MSE at λ = {data.lam:g} lie above or below "
+        f"its test MSE at λ = {smallest}, the sweep's smallest penalty?",
+        right,
+        ["above", "below", SAME],
+        rng,
+        f"Test MSE is {sig(at)} at λ = {data.lam:g} and {sig(least)} at λ = {smallest}, the "
+        "test curve at the marked λ and at the left end of the error panel.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("best-lambda", _best_lambda_variant, _ask_best_lambda),
+    QuestionKind("compare", _compare_variant, _ask_compare),
+)
+
+
 DEMO = Demo(
     id="polynomial-fit",
     title="Ridge tames an overfit polynomial",
@@ -209,4 +283,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

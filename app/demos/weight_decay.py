@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish, light_log_ticks, themed_legend
 from app.figures.wording import num
 
@@ -176,6 +177,71 @@ def summary(data: Data) -> str:
     )
 
 
+def _describe_runs(data: Data) -> str:
+    """Name the problem and the runs every question of this demo is about."""
+    signal = int(np.count_nonzero(TRUE_WEIGHTS))
+    return (
+        f"Linear regression with {FEATURES} features ({signal} matter) and {N_TRAIN} training "
+        f"examples is trained by full-batch gradient descent from w = 0 with η = {data.eta:g} "
+        f"for {data.steps[-1]} steps"
+    )
+
+
+def _decay_factor_variant(rng: np.random.Generator) -> Params:
+    # ηλ ≥ 0.0025 here, so 1 - ηλ stands apart from 1 and from 1 - ηλ/2 within the tolerance.
+    return sample(Params, rng, ranges={"eta": (0.05, 0.2), "lam": (0.05, 0.5)})
+
+
+FACTOR_TOLERANCE = 0.001
+
+
+def _ask_decay_factor(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask the factor a decayed step multiplies w by before the data gradient: 1 - ηλ."""
+    lam = float(data.lambdas[1])
+    factor = 1.0 - data.eta * lam
+    final = data.weight_norm[:, -1]
+    return number(
+        f"{_describe_runs(data)}, minimizing mean loss + (λ/2)‖w‖² with λ = {lam:g}. By what "
+        "factor does each step multiply w before the data gradient acts?",
+        factor,
+        FACTOR_TOLERANCE,
+        f"Each step multiplies w by 1 − ηλ = {num(factor, 4)}; the {_label(lam)} run ends at "
+        f"‖w‖ = {num(float(final[1]))} against {num(float(final[0]))} with no decay.",
+        unit="times",
+    )
+
+
+def _best_val_variant(rng: np.random.Generator) -> Params:
+    # Below λ = 0.05 the chosen run all but retraces the undecayed one: no fair contest.
+    return sample(Params, rng, ranges={"lam": (0.05, 0.5)})
+
+
+def _ask_best_val(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which of the three runs ends with the lowest validation loss."""
+    final = data.val_loss[:, -1]
+    labels = [_label(float(lam)) for lam in data.lambdas]
+    best = int(np.argmin(final))
+    losses = ", ".join(
+        f"{num(float(loss), 3)} ({label})" for label, loss in zip(labels, final, strict=True)
+    )
+    return choice(
+        f"{_describe_runs(data)}, three times: with no weight decay, with λ = "
+        f"{data.lambdas[1]:g} and with λ = {data.lambdas[2]:g}. Which run ends with the lowest "
+        "validation loss?",
+        labels[best],
+        [label for k, label in enumerate(labels) if final[k] > final[best]],
+        rng,
+        f"After {data.steps[-1]} steps the validation losses (MSE / 2) are {losses}: the loss "
+        "panel's solid curves at the last step.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("decay-factor", _decay_factor_variant, _ask_decay_factor),
+    QuestionKind("best-val", _best_val_variant, _ask_best_val),
+)
+
+
 DEMO = Demo(
     id="weight-decay",
     title="Weight decay shrinks the weights",
@@ -184,4 +250,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

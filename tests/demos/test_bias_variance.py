@@ -9,8 +9,18 @@ from pydantic import ValidationError
 
 from app.demos import bias_variance
 from app.demos import bias_variance as subject
-from app.demos.bias_variance import Params, compute, features, ridge_predictions
+from app.demos.bias_variance import (
+    GRID,
+    QUESTIONS,
+    Data,
+    Params,
+    compute,
+    features,
+    ridge_predictions,
+    target,
+)
 from app.figures.cache import draw
+from app.figures.questions import Question
 from app.figures.registry import demos
 from tests.demos.claims import says, says_change
 from tests.demos.strategies import params_for, summary_settings
@@ -155,3 +165,75 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
     says(text, r"From λ = (N) to (N)", data.lambdas[0], data.lambdas[-1])
     says_change(text, "bias²", data.bias2[0], data.bias2[-1])
     says_change(text, "variance", data.variance[0], data.variance[-1])
+
+
+QUESTION_SEEDS = range(8)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Params, Data, Question]:
+    """Draw a kind's variant for a seed and ask it, as the quiz does."""
+    kind = next(kind for kind in QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+def direct_decomposition(params: Params, lam: float) -> tuple[float, float, float]:
+    """Return bias², variance and test MSE at λ from one direct ridge solve per training set."""
+    rng = np.random.default_rng(params.seed)
+    x = rng.uniform(-1.0, 1.0, (params.sets, params.n))
+    clean = target(x)
+    y = clean + params.noise * rng.standard_normal(x.shape)
+    truth = target(GRID)
+    y_test = truth + params.noise * rng.standard_normal((params.sets, len(GRID)))
+    grid_phi = features(GRID)
+    noisy, expected = [], []
+    for points, labels, free in zip(x, y, clean, strict=True):
+        phi = features(points)
+        system = phi.T @ phi + lam * np.eye(phi.shape[1])
+        noisy.append(grid_phi @ np.linalg.solve(system, phi.T @ labels))
+        expected.append(grid_phi @ np.linalg.solve(system, phi.T @ free))
+    fits = np.array(noisy)
+    bias2 = float(np.mean((np.mean(expected, axis=0) - truth) ** 2))
+    variance = float(np.mean(np.var(fits, axis=0, ddof=1)))
+    return bias2, variance, float(np.mean((fits - y_test) ** 2))
+
+
+def test_question_variants_differ_between_seeds() -> None:
+    for kind in QUESTIONS:
+        drawn = {kind.variant(np.random.default_rng(seed)) for seed in QUESTION_SEEDS}
+        assert len({params.model_dump_json() for params in drawn}) >= 7, kind.id
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_trend_question_follows_bias_and_variance_to_the_strongest_penalty(seed: int) -> None:
+    params, data, question = asked("trend", seed)
+    bias_at, variance_at, _ = direct_decomposition(params, params.lam)
+    bias_end, variance_end, _ = direct_decomposition(params, float(data.lambdas[-1]))
+    right = (
+        f"bias² {'rises' if bias_end > bias_at else 'falls'}, "
+        f"variance {'rises' if variance_end > variance_at else 'falls'}"
+    )
+    assert question.choices[question.answer] == right
+    assert right == "bias² rises, variance falls"  # the trade the card teaches, at every variant
+    assert len(question.choices) == 4
+    assert right not in [t for i, t in enumerate(question.choices) if i != question.answer]
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_decomposition_question_offers_the_full_sum_as_nearest(seed: int) -> None:
+    params, data, question = asked("decomposition", seed)
+    bias2, variance, test = direct_decomposition(params, params.lam)
+    np.testing.assert_allclose(
+        [bias2, variance, test], [data.bias2_at, data.variance_at, data.test_at], rtol=1e-6
+    )
+    total = bias2 + variance + params.noise**2
+    assert question.choices[question.answer] == f"{total:.3f}"
+    offered = [float(text) for text in question.choices]
+    right_gap = abs(test - offered[question.answer])
+    for i, value in enumerate(offered):
+        if i != question.answer:
+            assert abs(test - value) > right_gap
+    # Dropping the noise term is offered, and is wrong: σ² is part of the test error.
+    assert f"{bias2 + variance:.3f}" in question.choices

@@ -8,8 +8,19 @@ from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos import l1_vs_l2
-from app.demos.l1_vs_l2 import STEPS, TAIL, Data, Params, compute, descend, soft_threshold, summary
+from app.demos.l1_vs_l2 import (
+    QUESTIONS,
+    STEPS,
+    TAIL,
+    Data,
+    Params,
+    compute,
+    descend,
+    soft_threshold,
+    summary,
+)
 from app.figures.cache import draw
+from app.figures.questions import LETTERS, Question
 from app.figures.registry import demos
 from tests.demos.strategies import params_for, summary_settings
 
@@ -221,3 +232,55 @@ def test_summary_states_what_the_data_show(params: Params) -> None:
     moves = "still move" if jumps[0] > jumps[1] else "move"
     assert f"weights (true 0) {moves} by up to {jumps[0]:.2g} per step" in text
     assert f"by up to {jumps[1]:.2g} under the proximal step" in text
+
+
+QUESTION_SEEDS = range(12)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Params, Data, Question]:
+    """Draw a kind's variant for a seed and ask it, as the quiz does."""
+    kind = next(kind for kind in QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+def test_question_variants_differ_between_seeds() -> None:
+    for kind in QUESTIONS:
+        drawn = {kind.variant(np.random.default_rng(seed)) for seed in QUESTION_SEEDS}
+        assert len({params.model_dump_json() for params in drawn}) >= 8, kind.id
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_lasso_zeros_question_counts_the_zero_weights(seed: int) -> None:
+    params, data, question = asked("lasso-zeros", seed)
+    assert 0.05 <= params.alpha <= 2.0
+    assert f"α = {params.alpha:g}" in question.prompt
+    # The count comes from an optimal Lasso solution, checked by its optimality conditions.
+    assert_lasso_optimal(data, data.lasso, params.alpha)
+    zeros = int(np.count_nonzero(np.abs(data.lasso) == 0.0))
+    assert question.choices[question.answer] == str(zeros)
+    assert question.is_right(LETTERS[question.answer])
+    wrong = [int(text) for i, text in enumerate(question.choices) if i != question.answer]
+    assert zeros not in wrong
+    assert all(0 <= count <= len(data.lasso) for count in wrong)
+    # Ridge's count is offered when it differs, and it does: Ridge zeroes nothing.
+    assert int(np.count_nonzero(data.ridge == 0.0)) in wrong
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_descent_zeros_question_counts_each_methods_zeros(seed: int) -> None:
+    params, data, question = asked("descent-zeros", seed)
+    _, proximal, subgradient = descend(data.x, data.y, params.alpha, STEPS)
+    counts = (
+        int(np.count_nonzero(proximal[-1] == 0.0)),
+        int(np.count_nonzero(subgradient[-1] == 0.0)),
+    )
+    said = [
+        tuple(int(part.split(" by ")[0]) for part in text.split(", ")) for text in question.choices
+    ]
+    assert said[question.answer] == counts
+    assert counts[0] > 0  # the variants keep to α where the soft-threshold zeroes a weight
+    assert all(pair != counts for i, pair in enumerate(said) if i != question.answer)
+    assert f"exactly 0 and subgradient descent {counts[1]}" in question.explanation

@@ -9,8 +9,20 @@ from hypothesis import given
 from pydantic import ValidationError
 
 from app.demos import lambda_sweep
-from app.demos.lambda_sweep import CLOSE, REPEATS, ZONE, Params, compute, summary
+from app.demos.lambda_sweep import (
+    CLOSE,
+    MEAN_ONLY,
+    QUESTIONS,
+    REPEATS,
+    SWEEP,
+    ZONE,
+    Data,
+    Params,
+    compute,
+    summary,
+)
 from app.figures.cache import draw
+from app.figures.questions import Question
 from app.figures.registry import demos
 from tests.demos.strategies import params_for, summary_settings
 
@@ -185,3 +197,62 @@ def test_summary_states_what_the_data_show(params: Params) -> None:
     assert f"‖w‖ = {data.weight_norm[-1]:.4f}" in text
     # every "N% apart" is a gap no larger than CLOSE
     assert all(int(pct) <= 100 * CLOSE for pct in re.findall(r"(\d+)% apart", text))
+
+
+QUESTION_SEEDS = range(10)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Params, Data, Question]:
+    """Draw a kind's variant for a seed and ask it, as the quiz does."""
+    kind = next(kind for kind in QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+def sweep_index(text: str) -> int:
+    """Return the sweep point a two-digit λ names (each is within 3% of its point)."""
+    index = int(np.argmin(np.abs(np.log(SWEEP / float(text)))))
+    assert abs(SWEEP[index] / float(text) - 1) < 0.03, text
+    return index
+
+
+def test_question_variants_differ_between_seeds() -> None:
+    for kind in QUESTIONS:
+        drawn = {kind.variant(np.random.default_rng(seed)) for seed in QUESTION_SEEDS}
+        assert len({params.model_dump_json() for params in drawn}) >= 8, kind.id
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_best_lambda_question_names_the_lowest_test_error(seed: int) -> None:
+    _, data, question = asked("best-lambda", seed)
+    named = [sweep_index(text) for text in question.choices]
+    assert len(set(named)) == len(named)
+    errors = data.test_mse[named]
+    right = errors[question.answer]
+    assert right == data.test_mse.min()
+    assert all(error > right for i, error in enumerate(errors) if i != question.answer)
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_large_lambda_question_points_at_the_mean_predictor(seed: int) -> None:
+    params, data, question = asked("large-lambda", seed)
+    assert params.lam >= 1e3
+    assert question.choices[question.answer] == MEAN_ONLY
+    # The mean predictor's test error, from the same draws compute() makes.
+    rng = np.random.default_rng(params.seed)
+    x_train = rng.uniform(-1.0, 1.0, (REPEATS, params.n))
+    y_train = lambda_sweep.target(x_train) + params.noise * rng.standard_normal(x_train.shape)
+    x_test = rng.uniform(-1.0, 1.0, lambda_sweep.N_TEST)
+    y_test = lambda_sweep.target(x_test) + params.noise * rng.standard_normal(len(x_test))
+    mean_only = float(np.mean((y_test[None, :] - y_train.mean(axis=1)[:, None]) ** 2))
+    offered = {
+        MEAN_ONLY: mean_only,
+        f"the noise variance σ² = {params.noise**2:.4f}": params.noise**2,
+        "the lowest test MSE of the sweep": float(data.test_mse.min()),
+        "0": 0.0,
+    }
+    assert set(question.choices) <= set(offered)
+    gaps = {text: abs(data.test_at - offered[text]) for text in question.choices}
+    assert all(gaps[text] > gaps[MEAN_ONLY] for text in question.choices if text != MEAN_ONLY)

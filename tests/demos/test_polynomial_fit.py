@@ -9,9 +9,22 @@ from pydantic import ValidationError
 
 from app.demos import polynomial_fit
 from app.demos import polynomial_fit as subject
-from app.demos.polynomial_fit import Params, compute, features, ridge
+from app.demos.polynomial_fit import (
+    N_TEST,
+    QUESTIONS,
+    SAME,
+    SWEEP,
+    Data,
+    Params,
+    compute,
+    features,
+    ridge,
+    target,
+)
 from app.figures.cache import draw
+from app.figures.questions import Question
 from app.figures.registry import demos
+from app.figures.wording import sig
 from tests.demos.claims import agrees, says, stated
 from tests.demos.strategies import params_for, summary_settings
 
@@ -158,3 +171,69 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         )
         assert best > 0
         assert first != least, text
+
+
+QUESTION_SEEDS = range(10)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Params, Data, Question]:
+    """Draw a kind's variant for a seed and ask it, as the quiz does."""
+    kind = next(kind for kind in QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+def direct_test_mse(params: Params, lam: float) -> float:
+    """Fit ridge with an intercept column left out of the penalty; score it on the test draws."""
+    rng = np.random.default_rng(params.seed)
+    x = rng.uniform(-1.0, 1.0, params.n)
+    y = target(x) + params.noise * rng.standard_normal(params.n)
+    x_test = rng.uniform(-1.0, 1.0, N_TEST)
+    y_test = target(x_test) + params.noise * rng.standard_normal(N_TEST)
+    design = np.column_stack([np.ones(params.n), features(x, params.degree)])
+    penalty = lam * np.diag([0.0] + [1.0] * params.degree)
+    w = np.linalg.solve(design.T @ design + penalty, design.T @ y)
+    test_design = np.column_stack([np.ones(N_TEST), features(x_test, params.degree)])
+    return float(np.mean((test_design @ w - y_test) ** 2))
+
+
+def test_question_variants_differ_between_seeds() -> None:
+    for kind in QUESTIONS:
+        drawn = {kind.variant(np.random.default_rng(seed)) for seed in QUESTION_SEEDS}
+        assert len({params.model_dump_json() for params in drawn}) >= 8, kind.id
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_best_lambda_question_names_the_lowest_test_error(seed: int) -> None:
+    params, _, question = asked("best-lambda", seed)
+    named = [int(np.argmin(np.abs(np.log(SWEEP / float(text))))) for text in question.choices]
+    assert len(set(named)) == len(named)
+    errors = [direct_test_mse(params, float(SWEEP[i])) for i in named]
+    right = errors[question.answer]
+    assert right == pytest.approx(min(direct_test_mse(params, lam) for lam in SWEEP), rel=1e-6)
+    assert all(error > right for i, error in enumerate(errors) if i != question.answer)
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_compare_question_reads_test_error_at_both_penalties(seed: int) -> None:
+    params, _, question = asked("compare", seed)
+    at, least = direct_test_mse(params, params.lam), direct_test_mse(params, float(SWEEP[0]))
+    holds = {
+        "above": at > least and sig(at) != sig(least),
+        "below": at < least and sig(at) != sig(least),
+        SAME: sig(at) == sig(least),
+    }
+    assert sorted(question.choices) == sorted(holds)
+    assert holds[question.choices[question.answer]]
+    assert not any(holds[t] for i, t in enumerate(question.choices) if i != question.answer)
+
+
+def test_compare_question_says_a_penalty_helps_a_degree_fifteen_fit_on_few_points() -> None:
+    params = Params(degree=15, n=12, noise=0.3, lam=0.1, seed=4)
+    data = compute(params)
+    kind = next(kind for kind in QUESTIONS if kind.id == "compare")
+    question = kind.ask(params, data, np.random.default_rng(0))
+    assert direct_test_mse(params, 0.1) < direct_test_mse(params, float(SWEEP[0]))
+    assert question.choices[question.answer] == "below"

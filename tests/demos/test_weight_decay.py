@@ -9,8 +9,17 @@ from pydantic import ValidationError
 
 from app.demos import weight_decay
 from app.demos import weight_decay as subject
-from app.demos.weight_decay import Params, compute, loss, step
+from app.demos.weight_decay import (
+    FACTOR_TOLERANCE,
+    QUESTIONS,
+    Data,
+    Params,
+    compute,
+    loss,
+    step,
+)
 from app.figures.cache import draw
+from app.figures.questions import Question
 from app.figures.registry import demos
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
@@ -151,3 +160,73 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
     assert ("Stronger decay keeps the weights smaller." in text) == bool(
         norms[0] > norms[1] > norms[2]
     )
+
+
+QUESTION_SEEDS = range(10)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Params, Data, Question]:
+    """Draw a kind's variant for a seed and ask it, as the quiz does."""
+    kind = next(kind for kind in QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+def final_validation_losses(params: Params) -> list[float]:
+    """Run plain gradient descent on the demo's draws for λ = 0, the chosen λ and 1."""
+    rng = np.random.default_rng(params.seed)
+    total = subject.N_TRAIN + subject.N_VAL
+    x = rng.standard_normal((total, subject.FEATURES))
+    y = x @ subject.TRUE_WEIGHTS + subject.TRUE_BIAS + subject.NOISE * rng.standard_normal(total)
+    x = x - x[: subject.N_TRAIN].mean(axis=0)
+    x_train, y_train = x[: subject.N_TRAIN], y[: subject.N_TRAIN]
+    x_val, y_val = x[subject.N_TRAIN :], y[subject.N_TRAIN :]
+    losses = []
+    for lam in (0.0, params.lam, subject.STRONG):
+        w, b = np.zeros(subject.FEATURES), 0.0
+        for _ in range(params.steps):
+            residual = x_train @ w + b - y_train
+            w, b = (
+                w - params.eta * (x_train.T @ residual / len(y_train) + lam * w),
+                b - params.eta * residual.mean(),
+            )
+        losses.append(float(0.5 * np.mean((x_val @ w + b - y_val) ** 2)))
+    return losses
+
+
+def test_question_variants_differ_between_seeds() -> None:
+    for kind in QUESTIONS:
+        drawn = {kind.variant(np.random.default_rng(seed)) for seed in QUESTION_SEEDS}
+        assert len({params.model_dump_json() for params in drawn}) >= 8, kind.id
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_decay_factor_question_is_the_shrink_of_one_step(seed: int) -> None:
+    params, _, question = asked("decay-factor", seed)
+    # With the data fitted exactly the gradient is 0, so a step is the decay alone.
+    rng = np.random.default_rng(seed)
+    x, weights = rng.standard_normal((6, 4)), rng.standard_normal((1, 4))
+    after, _ = step(weights, np.zeros(1), x, x @ weights[0], np.array([params.lam]), params.eta)
+    shrink = float(np.mean(after / weights))
+    np.testing.assert_allclose(after, shrink * weights, rtol=1e-12)
+    assert question.value == pytest.approx(shrink, abs=1e-12)
+    assert question.tolerance == FACTOR_TOLERANCE
+    eta, lam = params.eta, params.lam
+    for wrong in (1.0, 1 - lam, 1 - eta, eta * lam, 1 - eta * lam / 2, 1 + eta * lam):
+        assert not question.is_right(wrong), wrong
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_best_val_question_names_the_lowest_validation_loss(seed: int) -> None:
+    params, _, question = asked("best-val", seed)
+    losses = final_validation_losses(params)
+    labels = ["λ = 0 (no decay)", f"λ = {params.lam:g}", f"λ = {subject.STRONG:g}"]
+    assert sorted(question.choices) == sorted(labels)
+    best = int(np.argmin(losses))
+    assert question.choices[question.answer] == labels[best]
+    for k, label in enumerate(labels):
+        if k != best:
+            assert losses[k] > losses[best]
+            assert question.choices.index(label) != question.answer
