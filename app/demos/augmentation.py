@@ -15,6 +15,8 @@ from matplotlib.patches import Rectangle
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.params import describe
+from app.figures.questions import Question, QuestionKind, choice, grid_values, sample
 from app.figures.style import Palette
 from app.figures.wording import num, pct
 
@@ -328,6 +330,82 @@ def summary(data: Data) -> str:
     )
 
 
+def _small_crop_variant(rng: np.random.Generator) -> Params:
+    # Up to a side of 0.6 some places of the crop lose the house; from 0.7 on none do.
+    return sample(Params, rng, ranges={"crop": (0.3, 0.6)})
+
+
+def _lost_share(fraction: float) -> float:
+    """Return the share of the places a crop of this side fraction can sit that lose the house."""
+    side = max(1, min(SIZE, round(fraction * SIZE)))
+    return float(np.mean(window_shares(house(), side) < ENOUGH))
+
+
+def _drawn_lost(data: Data) -> str:
+    """Say how many of the figure's random crops landed at a place that loses the house."""
+    lost = int(data.lost.sum())
+    if lost == 0:
+        return f"none of the {CROPS} crops drawn here landed at such a place"
+    return f"{lost} of the {CROPS} crops drawn here landed at such a place (in red)"
+
+
+def _ask_crop_places(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask how often a random crop of this size loses the house: more often the smaller it is."""
+    lost = data.positions_lost / data.positions
+    crops = grid_values(next(info for info in describe(Params) if info.name == "crop"))
+    index = crops.index(params.crop)
+    # The answers of other crop sizes, nearest first, and that of a crop that never loses it.
+    others = [crops[index + step] for step in (-2, 2, -4, 4, 6) if 0 <= index + step < len(crops)]
+    shares = [pct(_lost_share(other)) for other in others]
+    wrong = [text for text in dict.fromkeys(shares) if text not in (pct(lost), pct(0.0))]
+    wrong = [*wrong[:3], pct(0.0)]
+    return choice(
+        f"A {data.side}x{data.side} crop (side {num(params.crop)} of the {SIZE}-pixel scene) "
+        f"sits at a random place. At what share of the places it can sit does it show less "
+        f"than {pct(ENOUGH)} of the house?",
+        pct(lost),
+        wrong,
+        rng,
+        f"{data.positions_lost} of the {data.positions} places show less than {pct(ENOUGH)} "
+        f"of the house; {_drawn_lost(data)}.",
+    )
+
+
+def _ask_label_breaker(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which transform can make the label wrong: the crop, not flip, jitter or rotation."""
+    mirror = shown(np.arange(SIZE * SIZE).reshape(SIZE, SIZE)[:, ::-1])
+    crop_worst = data.positions_lost / data.positions  # places that lose it, 0 if none
+    candidates = [
+        ("a horizontal flip", mirror < ENOUGH),
+        (f"colour jitter of strength {num(data.jitter)}", False),  # moves no pixel
+        (f"a rotation by {turn(data.angle)}", data.rotated_shown < ENOUGH),
+        (f"a random {data.side}x{data.side} crop", crop_worst > 0.0),
+    ]
+    losing = [text for text, loses in candidates if loses]
+    right = losing[0] if losing else "none of them"
+    wrong = [text for text, loses in candidates if not loses]
+    if losing:
+        wrong.append("none of them")
+    return choice(
+        f"The {SIZE}x{SIZE} scene is labelled house. Which of these augmentations can give a "
+        f"copy showing less than {pct(ENOUGH)} of the house, so that the label no longer "
+        "names what it shows?",
+        right,
+        wrong,
+        rng,
+        f"The flip keeps {share(mirror)} of the house, the jitter moves no pixel and the "
+        f"rotation by {turn(data.angle)} keeps {share(data.rotated_shown)}, but "
+        f"{data.positions_lost} of the {data.positions} places of a {data.side} px crop lose "
+        f"the house; {_drawn_lost(data)}.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("crop-places", _small_crop_variant, _ask_crop_places),
+    QuestionKind("label-breaker", _small_crop_variant, _ask_label_breaker),
+)
+
+
 DEMO = Demo(
     id="augmentation",
     title="Data augmentation: copies that keep the label, crops that lose it",
@@ -336,4 +414,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2, height=FIGSIZE[1], top=0.7, bottom=0.15, left=0.25, gap=0.35),
+    questions=QUESTIONS,
 )

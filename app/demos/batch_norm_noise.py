@@ -14,8 +14,9 @@ from matplotlib.ticker import MaxNLocator
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, themed_legend
-from app.figures.wording import about, change, num
+from app.figures.wording import about, change, num, sig
 
 MEANS = np.array([4.0, -2.0])  # the two features' population means
 STDS = np.array([1.5, 0.6])  # and standard deviations
@@ -215,6 +216,63 @@ def summary(data: Data) -> str:
     )
 
 
+def _quadruple_variant(rng: np.random.Generator) -> Params:
+    # B and 4B both in the sweep; from B = 8 on, the std follows its 1/sqrt(B) law closely.
+    batch = int(rng.choice([8, 16, 32, 64]))
+    return sample(Params, rng, fixed={"batch": batch})
+
+
+def _ask_quadruple(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask how the batch-mate noise changes when the batch is four times larger: it halves."""
+    sizes = data.sizes.tolist()
+    now = float(data.spread[sizes.index(data.batch)])
+    later = float(data.spread[sizes.index(4 * data.batch)])
+    # Wrong laws: 1/B, no change, growth like sqrt(B) and like B; kept only when clearly off.
+    wrong = [now / 4, now, 2 * now, 4 * now]
+    return choice(
+        f"In training, BatchNorm's output for one fixed sample varies with its batch-mates: "
+        f"over {RESAMPLES} batches of B = {data.batch} its std is {num(now)}. Which std do "
+        f"you expect with batches of B = {4 * data.batch}?",
+        num(later),
+        [num(value) for value in wrong if abs(np.log(value / later)) > np.log(1.5)],
+        rng,
+        f"From B = {data.batch} to B = {4 * data.batch} the std {change(now, later)}, a "
+        f"factor of {num(later / now)} where 1/sqrt(B) predicts 0.50, as the band shows.",
+    )
+
+
+def _average_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges={"batch": (8, 256)})
+
+
+def _ask_average(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask where the noisy training output centres: at the value population statistics give."""
+    x = float(data.before[0, 0])
+    center = float(data.center[data.sizes.tolist().index(data.batch)])
+    target = data.population_value
+    # The raw value, its offset, the batch mean's 0 and the flipped sign, when farther off.
+    wrong = [x, x - MEANS[0], 0.0, -target]
+    return choice(
+        f"Feature 1 has mean {num(MEANS[0])} and std {num(STDS[0])}; one sample has the value "
+        f"{num(x)}. BatchNorm (eps = {sig(data.eps, 1)}, no scale or shift) normalizes it in "
+        f"training, in {RESAMPLES} batches of B = {data.batch}, each time with {data.batch - 1} "
+        "fresh random batch-mates. Which value is its output's average over those batches "
+        "closest to?",
+        num(target),
+        [num(value) for value in wrong if abs(value - center) > abs(target - center)],
+        rng,
+        f"Its output averages {num(center)} over the batches, next to the value "
+        f"{num(target)} that the population's mean and variance give (the dashed line), "
+        f"while each batch moves it by std {num(data.batch_spread)}.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("quadruple-batch", _quadruple_variant, _ask_quadruple),
+    QuestionKind("average-output", _average_variant, _ask_average),
+)
+
+
 DEMO = Demo(
     id="batch-norm-noise",
     title="Does batch normalization regularize?",
@@ -223,4 +281,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

@@ -15,6 +15,7 @@ from matplotlib.colors import to_rgb
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels, is_narrow
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend
 from app.figures.wording import num, pct
 
@@ -267,6 +268,98 @@ def summary(data: Data) -> str:
     )
 
 
+def _label_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng)
+
+
+def _ask_mixup_label(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask for Mixup's soft label: the images' blend weight lambda, applied to the labels."""
+    lam = data.mixup_lam
+    right = _label_text(data.mixup_label)
+    wrong = [_label_text(np.array([1.0 - lam, lam])), f"{CLASSES[0]} 0.50 / {CLASSES[1]} 0.50"]
+    # The hard label of the larger share is wrong only when lambda does not print as 0 or 1.
+    if num(lam) not in (num(0.0), num(1.0)):
+        wrong.append(_label_text(data.label_a if lam > 0.5 else data.label_b))
+    wrong.append(_label_text(np.array([lam**2, 1.0 - lam**2])))
+    return choice(
+        f"Mixup draws λ = {num(lam)} from Beta({num(data.alpha, 1)}, {num(data.alpha, 1)}) and "
+        f"blends x = λ·cat + (1-λ)·dog. Which soft label does the mixed image train with?",
+        right,
+        wrong,
+        rng,
+        f"Mixup blends the labels with the same λ as the pixels, so the Mixup tile's bar reads "
+        f"{right}.",
+    )
+
+
+def _cutmix_variant(rng: np.random.Generator) -> Params:
+    # A small a draws lambda near 1 often enough that the box shrinks to nothing.
+    return sample(Params, rng, ranges={"alpha": (0.5, 2.0)})
+
+
+def _ask_cutmix_label(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask for CutMix's cat share: the fraction of pixels still the cat's after clipping."""
+    top, bottom, left, right = (int(v) for v in data.cutmix_box)
+    height, width = bottom - top, right - left
+    cat = float(data.cutmix_label[0])
+    side = int(SIZE * np.sqrt(1.0 - data.cutmix_lam_sampled))
+    wrong = [
+        num(1.0 - cat),  # the dog's share
+        num(data.cutmix_lam_sampled),  # the draw that sized the box, before clipping
+        num(1.0 - side * side / SIZE**2),  # the box as drawn, before clipping at the border
+        num(0.5),
+        num(1.0 - max(height, width) / SIZE),  # a side ratio taken for an area ratio
+    ]
+    pasted = f"a {height}x{width} box of the dog" if height * width else "an empty box"
+    drawn = f"sized by a λ draw of {num(data.cutmix_lam_sampled)}"
+    if (height, width) != (side, side):
+        drawn += f" as {side}x{side}, then clipped at the border"
+    return choice(
+        f"CutMix pastes {pasted} into the {SIZE}x{SIZE} cat image ({drawn}). What share of "
+        "the label goes to the cat?",
+        num(cat),
+        wrong,
+        rng,
+        f"The cat keeps {SIZE * SIZE - height * width} of {SIZE * SIZE} pixels, so its share is "
+        f"{num(cat)}, as the CutMix tile's bar shows; the λ draw only sized the box.",
+    )
+
+
+def _cutout_variant(rng: np.random.Generator) -> Params:
+    # A patch of at least 12 pixels a side erases a share that prints above 0.
+    return sample(Params, rng, ranges={"cutout": (12, 40)})
+
+
+def _ask_cutout_label(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which label Cutout trains with: the original one, whatever it erased."""
+    top, bottom, left, right = (int(v) for v in data.cutout_box)
+    erased = (bottom - top) * (right - left) / SIZE**2
+    kept = 1.0 - erased
+    wrong = [
+        f"{CLASSES[0]} {num(kept)} / {CLASSES[1]} {num(erased)}",  # as if CutMix
+        f"{CLASSES[0]} {num(kept)}",  # scaled down by what is left
+        f"{CLASSES[0]} 0.50 / {CLASSES[1]} 0.50",
+        f"{CLASSES[1]} 1.00",
+    ]
+    right_text = _label_text(data.cutout_label)
+    return choice(
+        f"Cutout erases a {bottom - top}x{right - left} patch ({pct(erased)} of the pixels) of "
+        "the cat image. Which label does the erased image train with?",
+        right_text,
+        wrong,
+        rng,
+        f"Cutout keeps the label, so the Cutout tile's bar reads {right_text} although "
+        f"{pct(erased)} of the image is black.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("mixup-label", _label_variant, _ask_mixup_label),
+    QuestionKind("cutmix-label", _cutmix_variant, _ask_cutmix_label),
+    QuestionKind("cutout-label", _cutout_variant, _ask_cutout_label),
+)
+
+
 DEMO = Demo(
     id="mixing-augmentations",
     title="Cutout, Mixup and CutMix",
@@ -275,4 +368,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2, left=0.3),
+    questions=QUESTIONS,
 )

@@ -17,6 +17,7 @@ from matplotlib.patches import Rectangle
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette
 from app.figures.wording import num
 
@@ -212,6 +213,70 @@ def summary(data: Data) -> str:
     )
 
 
+def _group_size_variant(rng: np.random.Generator) -> Params:
+    # At least two groups of at least two channels: GroupNorm's set then differs from both
+    # LayerNorm's and InstanceNorm's.
+    return sample(Params, rng, ranges={"groups": (2, 4), "channels_per_group": (2, 3)})
+
+
+def _ask_group_size(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask how many elements GroupNorm pools for one element: C/G channels times H·W."""
+    n, c, hw = data.x.shape
+    g = data.groups
+    right = int(data.counts[3])
+    wrong = [
+        int(data.counts[0]),  # BatchNorm's set
+        int(data.counts[1]),  # LayerNorm's set
+        int(data.counts[2]),  # InstanceNorm's set
+        g * hw,  # G taken for the channels per group
+        n * right,  # pooled over the batch as well
+    ]
+    return choice(
+        f"An (N, C, H·W) = ({n}, {c}, {hw}) tensor goes through Group Norm with G = {g} groups. "
+        "Over how many elements are the mean and variance of one element computed?",
+        str(right),
+        [str(count) for count in wrong],
+        rng,
+        f"Group Norm pools one sample's C/G = {c // g} channels over H·W = {hw} positions, "
+        f"the {right} lit cells of its panel.",
+    )
+
+
+def _limit_variant(rng: np.random.Generator) -> Params:
+    # One group of all channels, or groups of one channel (not both: C = 1 makes LN = IN).
+    if rng.integers(2):
+        return sample(Params, rng, fixed={"groups": 1}, ranges={"channels_per_group": (2, 3)})
+    return sample(Params, rng, fixed={"channels_per_group": 1}, ranges={"groups": (2, 4)})
+
+
+def _ask_group_limit(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which method GroupNorm reduces to with G = 1 (LayerNorm) or G = C (InstanceNorm)."""
+    n, c, hw = data.x.shape
+    g = data.groups
+    same = [
+        np.allclose(data.normalized[k], data.normalized[3])
+        and np.array_equal(data.members[k], data.members[3])
+        for k in range(3)
+    ]
+    right = METHODS[same.index(True)]
+    none = "none of them: Group Norm always differs"
+    return choice(
+        f"Group Norm with G = {g} group{'s' if g > 1 else ''} on an (N, C, H·W) = "
+        f"({n}, {c}, {hw}) tensor gives the same output as which other method?",
+        right,
+        [name for name, equal in zip(METHODS[:3], same, strict=True) if not equal] + [none],
+        rng,
+        f"With C/G = {c // g} channel{'s' if c // g > 1 else ''} per group, Group Norm's set "
+        f"is {right}'s: the lit cells of the two panels match.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("group-size", _group_size_variant, _ask_group_size),
+    QuestionKind("group-limit", _limit_variant, _ask_group_limit),
+)
+
+
 DEMO = Demo(
     id="norm-layers",
     title="Batch, Layer, Instance and Group Norm",
@@ -220,4 +285,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(rows=4, height=6.6),
+    questions=QUESTIONS,
 )

@@ -20,6 +20,7 @@ from app.demos.augmentation import (
     rotate,
     scene,
 )
+from app.figures.questions import Question
 from tests.demos.claims import says, stated, value_of
 from tests.demos.strategies import params_for, summary_settings
 
@@ -275,3 +276,41 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         )
     else:
         assert "at this size no place a crop can sit loses it" in text, text
+
+
+def _asked(kind_id: str, seed: int) -> tuple[Params, Data, Question]:
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_crop_places_question_answers_the_share_of_places_that_lose_the_house(seed: int) -> None:
+    params, data, question = _asked("crop-places", seed)
+    side = round(params.crop * SIZE)
+    places, lost = positions_lost(data.image, side)
+    answer = float(question.choices[question.answer].rstrip("%")) / 100
+    assert answer == pytest.approx(lost / places, abs=0.005 + 1e-9)
+    assert lost > 0
+    for index, text in enumerate(question.choices):
+        if index != question.answer:
+            assert abs(float(text.rstrip("%")) / 100 - lost / places) > 0.005, text
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_label_breaker_question_answers_the_crop(seed: int) -> None:
+    params, data, question = _asked("label-breaker", seed)
+    image = data.image
+    index = np.arange(SIZE * SIZE).reshape(SIZE, SIZE)
+    side = round(params.crop * SIZE)
+    _, lost = positions_lost(image, side)
+    # Only the crop can show less than a quarter of the house; flip, jitter and rotation keep it.
+    assert lost > 0
+    assert house_share(index[:, ::-1], image) == 1.0
+    assert house_share(rotate(index, data.angle, -1), image) >= THRESHOLD
+    assert question.choices[question.answer] == f"a random {side}x{side} crop"
+    for choice_index, text in enumerate(question.choices):
+        if choice_index != question.answer:
+            assert "crop" not in text, text

@@ -1,5 +1,7 @@
 """BN in training: per-feature mean 0, variance 1; batch-mate noise shrinks like 1/sqrt(B)."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,6 +10,7 @@ from pydantic import ValidationError
 from app.demos import batch_norm_noise as subject
 from app.demos.batch_norm_noise import DEMO, Params, batch_norm, compute
 from app.figures.cache import draw
+from app.figures.questions import Question
 from tests.demos.claims import says, says_change
 from tests.demos.strategies import params_for, summary_settings
 
@@ -113,3 +116,47 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
     slope = float(np.polyfit(np.log(data.sizes), np.log(data.spread), 1)[0])
     says(text, r"slope (N)", slope)
     assert ("about 1/sqrt(B)" in text) == (abs(slope + 0.5) <= 0.1), (slope, text)
+
+
+def _asked(kind_id: str, seed: int) -> tuple[Params, Question]:
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    return params, kind.ask(params, compute(params), rng)
+
+
+def _outputs(batch: int, eps: float, seed: int, batches: int = 4000) -> np.ndarray:
+    """Return feature 1's BN output for the value 5.5 among fresh N(4, 1.5^2) batch-mates."""
+    mates = np.random.default_rng([seed, batch]).normal(4.0, 1.5, size=(batches, batch - 1))
+    x = np.concatenate([np.full((batches, 1), 5.5), mates], axis=1)
+    result: np.ndarray = (x[:, 0] - x.mean(axis=1)) / np.sqrt(x.var(axis=1) + eps)
+    return result
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_quadruple_batch_question_answers_about_half_the_std(seed: int) -> None:
+    params, question = _asked("quadruple-batch", seed)
+    match = re.search(r"its std is (\d+\.\d\d)", question.prompt)
+    assert match, question.prompt
+    stated = float(match.group(1))
+    now = float(_outputs(params.batch, params.eps, seed).std())
+    later = float(_outputs(4 * params.batch, params.eps, seed).std())
+    assert stated == pytest.approx(now, rel=0.15)
+    assert later / now == pytest.approx(0.5, abs=0.1)
+    assert float(question.choices[question.answer]) == pytest.approx(later, rel=0.15)
+    for index, text in enumerate(question.choices):
+        if index != question.answer:
+            assert abs(float(text) / later - 1) > 0.3, text
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_average_output_question_answers_the_population_value(seed: int) -> None:
+    params, question = _asked("average-output", seed)
+    population = 1.5 / np.sqrt(1.5**2 + params.eps)
+    average = float(_outputs(params.batch, params.eps, seed).mean())
+    answer = float(question.choices[question.answer])
+    assert answer == pytest.approx(population, abs=0.005 + 1e-9)
+    assert abs(average - answer) < 0.1
+    for index, text in enumerate(question.choices):
+        if index != question.answer:
+            assert abs(average - float(text)) > abs(average - answer), text

@@ -1,6 +1,7 @@
 """The Cutout/Mixup/CutMix demo: the mixes and their labels follow the definitions exactly."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from pydantic import ValidationError
 
 from app.demos import mixing_augmentations as subject
 from app.demos.mixing_augmentations import SIZE, Data, Params, beta_density, compute
+from app.figures.questions import Question
 from tests.demos.claims import agrees, says, stated
 from tests.demos.strategies import params_for, summary_settings
 
@@ -173,3 +175,55 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
             1 - area,
             area,
         )
+
+
+def _asked(kind_id: str, seed: int) -> tuple[Params, Data, Question]:
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+def _shares(text: str) -> tuple[float, float]:
+    """Read (cat, dog) shares off a label choice such as "cat 0.25 / dog 0.75" or "dog 1.00"."""
+    found = dict(re.findall(r"(cat|dog) (\d\.\d\d)", text))
+    return float(found.get("cat", 0.0)), float(found.get("dog", 0.0))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mixup_question_answers_the_blend_weight_of_the_pixels(seed: int) -> None:
+    _, data, question = _asked("mixup-label", seed)
+    # Lambda recovered from one pixel where the cat and the dog differ.
+    where = np.unravel_index(np.argmax(np.abs(data.image_a - data.image_b)), data.image_a.shape)
+    lam = float(
+        (data.mixup[where] - data.image_b[where]) / (data.image_a[where] - data.image_b[where])
+    )
+    cat, dog = _shares(question.choices[question.answer])
+    assert cat == pytest.approx(lam, abs=0.005 + 1e-9)
+    assert dog == pytest.approx(1 - lam, abs=0.005 + 1e-9)
+    for index, text in enumerate(question.choices):
+        if index != question.answer:
+            wrong_cat, wrong_dog = _shares(text)
+            assert abs(wrong_cat - lam) > 0.005 or abs(wrong_dog - (1 - lam)) > 0.005, text
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cutmix_question_answers_the_share_of_cat_pixels(seed: int) -> None:
+    _, data, question = _asked("cutmix-label", seed)
+    cat = float(np.mean(np.all(data.cutmix == data.image_a, axis=-1)))
+    assert float(question.choices[question.answer]) == pytest.approx(cat, abs=0.005 + 1e-9)
+    for index, text in enumerate(question.choices):
+        if index != question.answer:
+            assert abs(float(text) - cat) > 0.005, text
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cutout_question_answers_the_unchanged_label(seed: int) -> None:
+    _, data, question = _asked("cutout-label", seed)
+    erased = float(np.mean(np.any(data.cutout != data.image_a, axis=-1)))
+    assert erased > 0.005  # an erased share that prints as 0 would make two labels alike
+    assert _shares(question.choices[question.answer]) == (1.0, 0.0)
+    for index, text in enumerate(question.choices):
+        if index != question.answer:
+            assert _shares(text) != (1.0, 0.0), text

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from app.demos import norm_layers as subject
 from app.demos.norm_layers import DEMO, EPS, Params, compute
 from app.figures.cache import draw
+from app.figures.questions import Question
 from tests.demos.claims import agrees, says
 from tests.demos.strategies import params_for, summary_settings
 
@@ -170,3 +171,43 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
             assert round(variance, 2) != 1.0, (name, text)
         else:
             assert round(variance, 2) == 1.0, (name, variance, text)
+
+
+def _asked(kind_id: str, seed: int) -> tuple[Params, subject.Data, Question]:
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_group_size_question_answers_channels_per_group_times_positions(seed: int) -> None:
+    params, data, question = _asked("group-size", seed)
+    pooled = params.channels_per_group * params.positions
+    # The statistics GN applies to the element are those of exactly that many elements.
+    n, c, k = data.element
+    first = (c // params.channels_per_group) * params.channels_per_group
+    block = data.x[n, first : first + params.channels_per_group]
+    assert block.size == pooled
+    expected = (data.x[n, c, k] - block.mean()) / np.sqrt(block.var() + EPS)
+    assert data.normalized[3, n, c, k] == pytest.approx(expected)
+    assert int(question.choices[question.answer]) == pooled
+    for index, text in enumerate(question.choices):
+        if index != question.answer:
+            assert int(text) != pooled, text
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_group_limit_question_answers_the_method_group_norm_equals(seed: int) -> None:
+    params, data, question = _asked("group-limit", seed)
+    methods = reference(data.x, params.groups)
+    names = ("Batch Norm", "Layer Norm", "Instance Norm")
+    equal = {name: bool(np.allclose(methods[k], methods[3])) for k, name in enumerate(names)}
+    assert sum(equal.values()) == 1, equal
+    answer = question.choices[question.answer]
+    assert equal[answer]
+    assert answer == ("Layer Norm" if params.groups == 1 else "Instance Norm")
+    for index, text in enumerate(question.choices):
+        if index != question.answer:
+            assert text not in equal or not equal[text], text
