@@ -134,7 +134,8 @@ def augmented_ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
     """Solve ridge as least squares on X stacked over sqrt(alpha)·I, with y over zeros."""
     d = x.shape[1]
     rows = np.vstack([x, np.sqrt(alpha) * np.eye(d)])
-    return np.linalg.lstsq(rows, np.concatenate([y, np.zeros(d)]))[0]
+    weights: np.ndarray = np.linalg.lstsq(rows, np.concatenate([y, np.zeros(d)]))[0]
+    return weights
 
 
 def test_ridge_alpha_is_n_sigma_squared() -> None:
