@@ -14,6 +14,7 @@ from matplotlib.colors import Normalize
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, number, sample
 from app.figures.style import Palette, finish
 from app.figures.wording import num, pct
 
@@ -150,6 +151,65 @@ def summary(data: Data) -> str:
     )
 
 
+def _zeros_variant(rng: np.random.Generator) -> Params:
+    # Redraw until dropout drops some units but not all: with none (or every one) dropped the
+    # count asks nothing about how dropout lays its zeros out.
+    while True:
+        params = sample(Params, rng, ranges={"p": (0.2, 0.8)})
+        if 0 < compute(params).dropped_units < params.inputs:
+            return params
+
+
+def _ask_dropout_zeros(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask how many weights dropout zeroes: a whole column of W for each dropped input unit."""
+    rows, cols = data.weights.shape
+    zeros = int(np.sum(data.dropout_mask == 0.0))
+    return number(
+        f"W has {rows} output rows and {cols} input columns. Dropout on the layer's inputs "
+        f"drops {data.dropped_units} of the {cols} input units. How many entries of W ⊙ M are "
+        "zeroed?",
+        zeros,
+        0,
+        f"Each dropped input unit takes its whole column of {rows} weights with it, so "
+        f"{data.dropped_units} × {rows} = {zeros} weights are zeroed: the crossed columns of the "
+        "dropout panel.",
+        unit="weights",
+    )
+
+
+SHARE_TOLERANCE = 10.0  # percentage points: about 3 standard errors of the share at 192 weights
+
+
+def _share_variant(rng: np.random.Generator) -> Params:
+    # p away from 0.5 so that the keep rate 1-p is a wrong answer; a large W so that this
+    # draw's share lies close to p.
+    p = (0.1, 0.3) if rng.random() < 0.5 else (0.7, 0.9)
+    return sample(Params, rng, ranges={"p": p, "inputs": (16, 24), "outputs": (12, 16)})
+
+
+def _ask_dropconnect_share(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask what share of the weights DropConnect zeroes: each one on its own with probability p."""
+    rows, cols = data.weights.shape
+    share = 100.0 * data.dropconnect_zero_rate
+    return number(
+        f"DropConnect with drop probability p = {num(data.p)} masks each of the {rows} × {cols} "
+        f"= {rows * cols} weights of W on its own. What percentage of the weights does one "
+        "mask zero?",
+        share,
+        SHARE_TOLERANCE,
+        f"This mask zeroes {pct(data.dropconnect_zero_rate)} of the weights, each dropped on "
+        f"its own with probability p = {num(data.p)}, so the share scatters around "
+        f"{pct(data.p)}: the crosses spread over the DropConnect panel.",
+        unit="%",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("dropout-zeros", _zeros_variant, _ask_dropout_zeros),
+    QuestionKind("dropconnect-share", _share_variant, _ask_dropconnect_share),
+)
+
+
 DEMO = Demo(
     id="dropconnect",
     title="Dropout vs DropConnect",
@@ -158,4 +218,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2, top=0.7, narrow_top=0.95),
+    questions=QUESTIONS,
 )

@@ -22,7 +22,9 @@ from matplotlib.ticker import MaxNLocator
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels, legend_columns
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish
+from app.figures.wording import num
 
 P_GRID = np.round(np.linspace(0.0, 0.9, 91), 10)
 N_TEST = 1000
@@ -219,6 +221,80 @@ def summary(data: Data) -> str:
     )
 
 
+QUESTION_RANGES = {
+    # Layers far apart in width, on data where dropout has something to regularize: enough
+    # examples and moderate noise that neither curve is flat.
+    "narrow": (4, 16),
+    "wide": (150, 400),
+    "noise": (0.2, 1.0),
+    "samples": (80, 200),
+    "features": (2, 20),
+}
+# The ranges of p a question offers, on the 0.01 grid of p: every best p lies in exactly one.
+P_RANGES = ((0.0, 0.19), (0.2, 0.44), (0.45, 0.69), (0.7, 0.9))
+
+
+def _layers_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges=QUESTION_RANGES)
+
+
+def _ask_higher_p(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which layer's held-out error is lowest at the higher drop probability."""
+    (narrow_p, wide_p), (narrow, wide) = data.best_p, data.widths
+    options = {
+        "wide": f"The wide layer ({wide} units)",
+        "narrow": f"The narrow layer ({narrow} units)",
+        "same": "Both are lowest at the same p",
+    }
+    if wide_p > narrow_p:
+        right = "wide"
+        why = "the same p shrinks a layer that spreads its output over many units far less"
+    elif narrow_p > wide_p:
+        right = "narrow"
+        why = "in this draw the narrow layer takes the higher p"
+    else:
+        right, why = "same", "in this draw both layers take the same p"
+    return choice(
+        f"Two random-feature layers, {narrow} and {wide} hidden units wide, fit the same "
+        f"{params.samples} noisy examples with dropout on the hidden units. Which layer's "
+        "held-out error is lowest at the higher drop probability p?",
+        options[right],
+        [text for key, text in options.items() if key != right],
+        rng,
+        f"Held-out error is lowest at p = {num(wide_p)} for the wide layer and at "
+        f"p = {num(narrow_p)} for the narrow one (the stars): {why}.",
+    )
+
+
+def _ask_best_p(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask in which range of p the wide layer's held-out error is lowest."""
+    error, ps = data.held_out_error[1], data.p_grid
+    best = int(np.argmin(error))
+    labels = [f"{num(low)} to {num(high)}" for low, high in P_RANGES]
+    inside = [i for i, (low, high) in enumerate(P_RANGES) if low <= ps[best] <= high + 1e-9]
+    others = [
+        f"{error[index]:.3f} at p = {num(float(ps[index]))}"
+        for index in dict.fromkeys((0, ps.size - 1))
+        if index != best
+    ]
+    return choice(
+        f"A layer of {data.widths[1]} hidden units fits {params.samples} noisy examples with "
+        "dropout on the hidden units. In which range of the drop probability p is its "
+        "held-out error lowest?",
+        labels[inside[0]],
+        [label for i, label in enumerate(labels) if i != inside[0]],
+        rng,
+        f"The wide layer's held-out error is lowest, {error[best]:.3f}, at "
+        f"p = {num(float(ps[best]))} (its star), against {' and '.join(others)}.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("higher-p", _layers_variant, _ask_higher_p),
+    QuestionKind("best-p", _layers_variant, _ask_best_p),
+)
+
+
 DEMO = Demo(
     id="dropout-rate",
     title="Choosing the dropout probability per layer",
@@ -227,4 +303,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2, bottom=1.0, narrow_bottom=1.35),
+    questions=QUESTIONS,
 )

@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend
 from app.figures.wording import num
 
@@ -174,6 +175,51 @@ def summary(data: Data) -> str:
     )
 
 
+# ε away from 0, so that no target rounds to 0; K small enough that the margin of the
+# (1-ε, ε/(K-1)) convention lies beyond the margin question's tolerance.
+QUESTION_RANGES = {"epsilon": (0.05, 0.5), "classes": (2, 12)}
+MARGIN_TOLERANCE = 0.05
+
+
+def _smoothing_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges=QUESTION_RANGES)
+
+
+def _ask_other_target(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask what target each wrong class gets: ε/K, since the uniform part covers every class."""
+    e, k = data.epsilon, data.classes
+    return choice(
+        f"Cross-entropy with label smoothing ε = {num(e)} over K = {k} classes, as PyTorch's "
+        "label_smoothing applies it. What target does each wrong class get?",
+        num(float(data.smoothed[-1]), 4),
+        # Four decimals, so that ε/(K-1), the other convention's share, never prints as ε/K.
+        [num(value, 4) for value in (e / (k - 1), e, 0.0, (1.0 - e) / k)],
+        rng,
+        f"Each wrong class gets ε/K = {num(float(data.smoothed[-1]), 4)} and the true class "
+        f"1-ε+ε/K = {num(float(data.smoothed[0]), 3)}, the smoothed bars of the targets panel.",
+    )
+
+
+def _ask_best_margin(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask at which logit margin the smoothed cross-entropy is lowest."""
+    return number(
+        f"With label smoothing ε = {num(data.epsilon)} over K = {data.classes} classes, the true "
+        "class's logit sits m above the K-1 equal others. At which margin m is the "
+        "cross-entropy lowest?",
+        data.best_margin,
+        MARGIN_TOLERANCE,
+        f"The loss is lowest where softmax gives the true class its target "
+        f"{num(float(data.smoothed[0]), 3)}, at m* = log((1-ε+ε/K)/(ε/K)) = "
+        f"{num(data.best_margin)} (the dot), while the one-hot loss keeps falling.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("other-target", _smoothing_variant, _ask_other_target),
+    QuestionKind("best-margin", _smoothing_variant, _ask_best_margin),
+)
+
+
 DEMO = Demo(
     id="label-smoothing",
     title="Label smoothing caps the logit margin",
@@ -182,4 +228,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend, themed_legend
 from app.figures.wording import num, pct, sig
 
@@ -183,6 +184,64 @@ def summary(data: Data) -> str:
     )
 
 
+# σ away from 0 and 1, where nσ², nσ and σ² would coincide or vanish, and enough copies that the
+# noisy fit is close to its expectation.
+QUESTION_RANGES = {"sigma": (0.2, 0.8), "copies": (50, 400)}
+ALPHA_TOLERANCE = 0.05
+
+
+def _noise_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges=QUESTION_RANGES)
+
+
+def _ask_ridge_alpha(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which ridge strength input noise of variance σ² amounts to on n samples."""
+    return number(
+        f"A linear model is fitted by least squares (summed squared errors, no intercept) to "
+        f"{data.samples} samples whose inputs get Gaussian noise with σ = {num(data.sigma)}. In "
+        "expectation this is ridge regression with which α?",
+        data.alpha,
+        ALPHA_TOLERANCE,
+        f"The noise adds nσ²||w||² to the summed squared error, so α = {data.samples} × "
+        f"{num(data.sigma)}² = {sig(data.alpha, 6)}, the ridge bars beside the noisy-copy fit.",
+    )
+
+
+def _ask_closest_fit(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which fit least squares on noisy copies lands on: ridge with α = nσ²."""
+    n, s = data.samples, data.sigma
+    gap = float(np.linalg.norm(data.noisy - data.ridge))
+    others = {
+        f"Ridge with α = σ² = {sig(s**2, 6)}": s**2,
+        f"Ridge with α = nσ = {sig(n * s, 6)}": n * s,
+        "Plain least squares (α = 0)": 0.0,
+        f"Ridge with α = (nσ)² = {sig((n * s) ** 2, 6)}": (n * s) ** 2,
+    }
+    distance = {
+        text: float(np.linalg.norm(data.noisy - ridge(data.x, data.y, alpha)))
+        for text, alpha in others.items()
+    }
+    # Only fits farther from the noisy-copy weights than ridge with α = nσ², which is closest.
+    wrong = [text for text, away in distance.items() if away > gap]
+    nearest = min(wrong, key=distance.__getitem__)
+    return choice(
+        f"Least squares is fitted to {data.copies} copies of {n} samples, each copy's inputs "
+        f"with fresh Gaussian noise of σ = {num(s)}. Which fit are its weights closest to?",
+        f"Ridge with α = nσ² = {sig(data.alpha, 6)}",
+        wrong,
+        rng,
+        f"The noisy-copy weights lie {num(gap, 3)} (Euclidean distance) from ridge with "
+        f"α = nσ², the bars beside them, against {num(distance[nearest], 3)} from the next "
+        "closest choice.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("ridge-alpha", _noise_variant, _ask_ridge_alpha),
+    QuestionKind("closest-fit", _noise_variant, _ask_closest_fit),
+)
+
+
 DEMO = Demo(
     id="noise-injection",
     title="Input noise is ridge regression",
@@ -191,4 +250,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

@@ -14,6 +14,7 @@ from matplotlib.ticker import MaxNLocator
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, number, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend
 from app.figures.wording import num
 
@@ -140,6 +141,60 @@ def summary(data: Data) -> str:
     )
 
 
+# Deep enough and decaying far enough that p_L·L and L are both more than a tolerance off.
+QUESTION_RANGES = {"blocks": (8, 64), "p_last": (0.1, 0.8)}
+SURVIVAL_TOLERANCE = 0.01
+DEPTH_TOLERANCE = 0.5  # blocks
+
+
+def _decay_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges=QUESTION_RANGES)
+
+
+def _asked_block(params: Params) -> int:
+    """Return the block a survival question asks about, 1..L-1 (block L's p_L is given)."""
+    # The seed only moves the sampled masks, so it can pick the block without a second draw.
+    return 1 + params.seed % (params.blocks - 1)
+
+
+def _ask_block_survival(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask how likely one block is to run under the linear decay rule."""
+    blocks, block = data.survival.size, _asked_block(params)
+    value = float(data.survival[block - 1])
+    return number(
+        f"Stochastic depth over {blocks} residual blocks: survival decays linearly from 1 at "
+        f"the input to p_L = {num(data.p_last)} at the last block, block {blocks}. With what "
+        f"probability does block {block} run in a training iteration?",
+        value,
+        SURVIVAL_TOLERANCE,
+        f"p_{block} = 1 - ({block}/{blocks})(1 - {num(data.p_last)}) = {num(value, 3)}; "
+        f"block {block} ran in {num(float(data.empirical[block - 1]), 3)} of the sampled "
+        "iterations (its dot on the survival curve).",
+    )
+
+
+def _ask_expected_depth(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask how many blocks run on average in a training pass: the sum of the p_l."""
+    blocks = data.survival.size
+    return number(
+        f"Stochastic depth over {blocks} residual blocks: survival decays linearly from 1 at "
+        f"the input to p_L = {num(data.p_last)} at block {blocks}. On average, how many blocks "
+        "run in one training iteration?",
+        data.expected_depth,
+        DEPTH_TOLERANCE,
+        f"The expected depth is Σp_l = {num(data.expected_depth, 2)} of {blocks} blocks (the "
+        "Σp_l line of the histogram); the sampled iterations ran "
+        f"{num(float(data.depth.mean()), 1)} on average.",
+        unit="blocks",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("block-survival", _decay_variant, _ask_block_survival),
+    QuestionKind("expected-depth", _decay_variant, _ask_expected_depth),
+)
+
+
 DEMO = Demo(
     id="stochastic-depth",
     title="Stochastic depth: linearly decaying survival",
@@ -148,4 +203,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=3),
+    questions=QUESTIONS,
 )

@@ -1,6 +1,7 @@
 """Dropout drops whole input units (columns of W); DropConnect drops single weights."""
 
 import math
+from typing import cast
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 from app.demos import dropconnect as subject
 from app.demos.dropconnect import DEMO, Params, compute
 from app.figures.cache import draw
+from app.figures.questions import Question, ask
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 
@@ -138,3 +140,39 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         int(np.sum((kept > 0) & (kept < rows))),
         cols,
     )
+
+
+QUESTION_SEEDS = range(40)
+
+
+def asked_kind(kind_id: str) -> list[tuple[Params, Question]]:
+    """Return the questions of one kind among the first seeds, with their variants."""
+    found = [ask(DEMO, seed) for seed in QUESTION_SEEDS]
+    picked = [(a.params, a.question) for a in found if a.kind_id == kind_id]
+    assert picked, f"no seed drew {kind_id}"
+    return [(cast(Params, params), question) for params, question in picked]
+
+
+def test_dropout_zeros_counts_whole_columns() -> None:
+    for params, question in asked_kind("dropout-zeros"):
+        data = compute(params)
+        dead_columns = int(np.sum(np.all(data.dropout_weights == 0.0, axis=0)))
+        assert 0 < dead_columns < params.inputs
+        assert question.value == dead_columns * params.outputs
+        assert f"drops {dead_columns} of the {params.inputs} input units" in question.prompt
+        assert question.is_right(float(dead_columns * params.outputs))
+        # One zero per dropped unit, or whole rows instead of columns, are wrong.
+        assert not question.is_right(float(dead_columns))
+        if params.inputs != params.outputs:
+            assert not question.is_right(float(dead_columns * params.inputs))
+
+
+def test_dropconnect_share_is_the_drawn_share_not_the_keep_rate() -> None:
+    for params, question in asked_kind("dropconnect-share"):
+        data = compute(params)
+        share = 100.0 * float(np.mean(data.dropconnect_weights == 0.0))
+        assert question.value == pytest.approx(share)
+        assert question.is_right(share)
+        assert not question.is_right(100.0 * (1.0 - params.p))
+        assert abs(params.p - 0.5) >= 0.2
+        assert params.inputs * params.outputs >= 192

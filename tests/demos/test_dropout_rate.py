@@ -1,5 +1,7 @@
 """Dropout rate per layer: the wide hidden layer's best p is higher than the narrow one's."""
 
+from typing import cast
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -7,6 +9,7 @@ from pydantic import ValidationError
 
 from app.demos.dropout_rate import DEMO, Params, compute, dropout_weights, summary
 from app.figures.cache import draw
+from app.figures.questions import Question, ask
 from tests.demos.strategies import params_for, summary_settings
 
 SEEDS = range(20)
@@ -164,3 +167,34 @@ def test_summary_states_what_the_data_show(params: Params) -> None:
         assert "gives the" not in text
     assert f"At your p = {params.p:.2f} held-out error is {data.marked_held_out[0]:.3f}" in text
     assert f"and {data.marked_held_out[1]:.3f} (wide)" in text
+
+
+def asked_kind(kind_id: str) -> list[tuple[Params, Question]]:
+    """Return the questions of one kind among the first seeds, with their variants."""
+    found = [ask(DEMO, seed) for seed in range(16)]
+    picked = [(cast(Params, a.params), a.question) for a in found if a.kind_id == kind_id]
+    assert picked, f"no seed drew {kind_id}"
+    return picked
+
+
+def test_higher_p_names_the_layer_whose_curve_bottoms_out_later() -> None:
+    for params, question in asked_kind("higher-p"):
+        data = compute(params)
+        narrow_p, wide_p = (float(data.p_grid[np.argmin(row)]) for row in data.held_out_error)
+        right = question.choices[question.answer]
+        if wide_p > narrow_p:
+            assert right == f"The wide layer ({params.wide} units)"
+        elif narrow_p > wide_p:
+            assert right == f"The narrow layer ({params.narrow} units)"
+        else:
+            assert right == "Both are lowest at the same p"
+        assert len(question.choices) == 3
+
+
+def test_best_p_range_holds_the_wide_layers_lowest_error() -> None:
+    for params, question in asked_kind("best-p"):
+        data = compute(params)
+        best = float(data.p_grid[np.argmin(data.held_out_error[1])])
+        for index, text in enumerate(question.choices):
+            low, high = (float(bound) for bound in text.split(" to "))
+            assert (low <= best <= high) == (index == question.answer), (text, best)

@@ -1,6 +1,7 @@
 """The label smoothing demo: the targets, and the finite optimal margin they imply."""
 
 import dataclasses
+from typing import cast
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from pydantic import ValidationError
 
 from app.demos import label_smoothing as subject
 from app.demos.label_smoothing import MARGIN_MAX, Data, Params, compute, cross_entropy
+from app.figures.questions import Question, ask
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 
@@ -108,3 +110,42 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         says(text, r"m\* = (N)", best)
         target = 1 - e + e / k
         assert 1 / (1 + (k - 1) * np.exp(-best)) == pytest.approx(target, rel=1e-9)
+
+
+def asked_kind(kind_id: str) -> list[tuple[Params, Question]]:
+    """Return the questions of one kind among the first seeds, with their variants."""
+    found = [ask(subject.DEMO, seed) for seed in range(24)]
+    picked = [(cast(Params, a.params), a.question) for a in found if a.kind_id == kind_id]
+    assert picked, f"no seed drew {kind_id}"
+    return picked
+
+
+def test_other_target_is_epsilon_over_k() -> None:
+    for params, question in asked_kind("other-target"):
+        e, k = params.epsilon, params.classes
+        targets = (1.0 - e) * np.eye(k)[0] + e / k
+        assert targets.sum() == pytest.approx(1.0)
+        right = question.choices[question.answer]
+        assert float(right) == pytest.approx(float(targets[1]), abs=5e-5)
+        wrong = [text for i, text in enumerate(question.choices) if i != question.answer]
+        for text in wrong:
+            assert abs(float(text) - targets[1]) > 5e-5, text
+        # The one-hot target and the (1-ε, ε/(K-1)) convention's share are among them.
+        assert "0.0000" in wrong
+        if k > 2:
+            assert f"{e / (k - 1):.4f}" in wrong
+
+
+def test_best_margin_puts_the_true_target_on_softmax() -> None:
+    for params, question in asked_kind("best-margin"):
+        e, k = params.epsilon, params.classes
+        target = 1.0 - e + e / k
+        # Softmax of (m, 0, ..., 0) gives the true class e^m/(e^m + K-1); solve it for the target.
+        by_hand = float(np.log(target * (k - 1) / (1.0 - target)))
+        assert question.value == pytest.approx(by_hand)
+        data = compute(params)
+        assert abs(data.margins[np.argmin(data.loss_smooth)] - by_hand) <= 0.01
+        assert question.is_right(round(by_hand, 2))
+        # The (1-ε, ε/(K-1)) convention, and forgetting the K-1 other logits, miss it.
+        assert not question.is_right(float(np.log((1.0 - e) * (k - 1) / e)))
+        assert not question.is_right(float(np.log((1.0 - e) / e)))

@@ -1,6 +1,8 @@
 """The noise injection demo: least squares on noisy copies agrees with ridge, alpha = n*sigma^2."""
 
 import dataclasses
+import re
+from typing import cast
 
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from pydantic import ValidationError
 
 from app.demos import noise_injection as subject
 from app.demos.noise_injection import SIGMAS, SIGMAS_FINE, Data, Params, compute
+from app.figures.questions import Question, ask
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 
@@ -117,3 +120,44 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         alpha,
     )
     says(text, r"weight norm is (N) of plain", float(np.linalg.norm(ridge) / np.linalg.norm(plain)))
+
+
+def asked_kind(kind_id: str) -> list[tuple[Params, Question]]:
+    """Return the questions of one kind among the first seeds, with their variants."""
+    found = [ask(subject.DEMO, seed) for seed in range(24)]
+    picked = [(cast(Params, a.params), a.question) for a in found if a.kind_id == kind_id]
+    assert picked, f"no seed drew {kind_id}"
+    return picked
+
+
+def augmented_ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
+    """Solve ridge as least squares on X stacked over sqrt(alpha)·I, with y over zeros."""
+    d = x.shape[1]
+    rows = np.vstack([x, np.sqrt(alpha) * np.eye(d)])
+    weights: np.ndarray = np.linalg.lstsq(rows, np.concatenate([y, np.zeros(d)]))[0]
+    return weights
+
+
+def test_ridge_alpha_is_n_sigma_squared() -> None:
+    for params, question in asked_kind("ridge-alpha"):
+        by_hand = params.samples * params.sigma**2
+        assert question.value == pytest.approx(by_hand)
+        assert question.is_right(by_hand)
+        # Per-sample noise variance, or n·σ, is the wrong strength.
+        assert not question.is_right(params.sigma**2)
+        assert not question.is_right(params.samples * params.sigma)
+
+
+def test_closest_fit_is_ridge_at_n_sigma_squared() -> None:
+    for params, question in asked_kind("closest-fit"):
+        data = compute(params)
+        away = []
+        for text in question.choices:
+            match = re.search(r"α = [^=]+= ([0-9.e+]+)$", text)
+            alpha = 0.0 if match is None else float(match.group(1))
+            away.append(float(np.linalg.norm(data.noisy - augmented_ridge(data.x, data.y, alpha))))
+        right = question.choices[question.answer]
+        assert right.startswith("Ridge with α = nσ² = ")
+        assert float(right.rsplit(" ", 1)[1]) == pytest.approx(params.samples * params.sigma**2)
+        assert int(np.argmin(away)) == question.answer
+        assert sorted(away)[1] > 2 * away[question.answer]

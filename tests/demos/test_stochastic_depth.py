@@ -1,6 +1,8 @@
 """The stochastic depth demo: linear survival p_l, sampled rates, expected depth."""
 
 import dataclasses
+import re
+from typing import cast
 
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from pydantic import ValidationError
 
 from app.demos import stochastic_depth as subject
 from app.demos.stochastic_depth import Data, Params, compute, survival
+from app.figures.questions import Question, ask
 from tests.demos.claims import agrees, says, stated
 from tests.demos.strategies import params_for, summary_settings
 
@@ -111,3 +114,39 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         assert agrees(stated(text, r"probability (N)")[0], params.p_last)
     says(text, r"Σp_l = (N) of (N) blocks", float(p.sum()), blocks)
     says(text, r"sampled mean (N)", float(data.active.sum(axis=0).mean()))
+
+
+def asked_kind(kind_id: str) -> list[tuple[Params, Question]]:
+    """Return the questions of one kind among the first seeds, with their variants."""
+    found = [ask(subject.DEMO, seed) for seed in range(40)]
+    picked = [(cast(Params, a.params), a.question) for a in found if a.kind_id == kind_id]
+    assert picked, f"no seed drew {kind_id}"
+    return picked
+
+
+def test_block_survival_follows_the_linear_rule() -> None:
+    for params, question in asked_kind("block-survival"):
+        match = re.search(r"does block (\d+) run", question.prompt)
+        assert match is not None
+        block = int(match.group(1))
+        assert 1 <= block < params.blocks
+        by_hand = 1.0 - block / params.blocks * (1.0 - params.p_last)
+        assert question.value == pytest.approx(by_hand)
+        assert question.is_right(round(by_hand, 2))
+        # Every block at p_L, or the decay running the wrong way, is wrong for early blocks.
+        if block <= params.blocks // 2:
+            assert not question.is_right(params.p_last)
+        if abs(2 * block - params.blocks) > 2:
+            assert not question.is_right(1.0 - (1.0 - block / params.blocks) * (1 - params.p_last))
+
+
+def test_expected_depth_is_the_sum_of_survivals() -> None:
+    for params, question in asked_kind("expected-depth"):
+        by_hand = sum(
+            1.0 - k / params.blocks * (1.0 - params.p_last) for k in range(1, 1 + params.blocks)
+        )
+        assert question.value == pytest.approx(by_hand)
+        assert question.is_right(by_hand)
+        # Neither every block nor every block at the last block's survival.
+        assert not question.is_right(float(params.blocks))
+        assert not question.is_right(params.blocks * params.p_last)
