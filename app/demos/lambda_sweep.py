@@ -17,7 +17,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, light_log_ticks
-from app.figures.wording import num
+from app.figures.wording import num, short
 
 CENTRES = np.linspace(-1.0, 1.0, 25)
 WIDTH = 0.12
@@ -278,11 +278,6 @@ def _describe_fit(params: Params) -> str:
     )
 
 
-def _penalty(value: float) -> str:
-    """Format a λ of the sweep to two significant digits without an exponent."""
-    return f"{float(f'{value:.2g}'):g}"
-
-
 def _best_lambda_variant(rng: np.random.Generator) -> Params:
     return sample(Params, rng)
 
@@ -294,17 +289,17 @@ def _ask_best_lambda(params: Params, data: Data, rng: np.random.Generator) -> Qu
     # Two and one decades either side (three sweep points a decade), then the sweep's ends.
     picks = [best - 6, best + 6, 0, last, best - 3, best + 3]
     wrong = [
-        _penalty(float(data.lambdas[i]))
+        short(float(data.lambdas[i]))
         for i in picks
         if 0 <= i <= last and data.test_mse[i] > data.test_mse[best]
     ]
     return choice(
-        f"{_describe_fit(params)}. Which λ of the sweep from {_penalty(float(data.lambdas[0]))} to "
-        f"{_penalty(float(data.lambdas[-1]))} gives the lowest expected test error?",
-        _penalty(data.best_lambda),
+        f"{_describe_fit(params)}. Which λ of the sweep from {short(float(data.lambdas[0]))} to "
+        f"{short(float(data.lambdas[-1]))} gives the lowest expected test error?",
+        short(data.best_lambda),
         wrong,
         rng,
-        f"Test error bottoms out at {num(data.best_test, 3)} at λ ≈ {_penalty(data.best_lambda)}: "
+        f"Test error bottoms out at {num(data.best_test, 3)} at λ ≈ {short(data.best_lambda)}: "
         "a smaller λ lets the fit chase the noise, a larger one flattens it toward the mean.",
     )
 

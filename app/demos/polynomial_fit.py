@@ -14,7 +14,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, light_log_ticks
-from app.figures.wording import num, sig
+from app.figures.wording import num, short, sig
 
 SWEEP = np.logspace(-6.0, 2.0, 25)
 N_TEST = 200
@@ -210,11 +210,6 @@ def _describe_fit(params: Params) -> str:
     )
 
 
-def _penalty(value: float) -> str:
-    """Format a λ of the sweep to two significant digits."""
-    return f"{float(f'{value:.2g}'):g}"
-
-
 # Enough degree for few, noisy points to overfit: where the penalty is worth asking about.
 OVERFIT_RANGES = {"degree": (8.0, 15.0), "noise": (0.1, 0.5), "n": (8.0, 25.0)}
 
@@ -230,17 +225,17 @@ def _ask_best_lambda(params: Params, data: Data, rng: np.random.Generator) -> Qu
     # Two and one decades either side (three sweep points a decade), then the sweep's ends.
     picks = [best - 6, best + 6, 0, last, best - 3, best + 3]
     wrong = [
-        _penalty(float(data.lambdas[i]))
+        short(float(data.lambdas[i]))
         for i in picks
         if 0 <= i <= last and data.test_mse[i] > data.test_mse[best]
     ]
     return choice(
-        f"{_describe_fit(params)}. Which λ of the sweep from {_penalty(float(data.lambdas[0]))} "
-        f"to {_penalty(float(data.lambdas[-1]))} gives the lowest test error?",
-        _penalty(data.best_lambda),
+        f"{_describe_fit(params)}. Which λ of the sweep from {short(float(data.lambdas[0]))} "
+        f"to {short(float(data.lambdas[-1]))} gives the lowest test error?",
+        short(data.best_lambda),
         wrong,
         rng,
-        f"Test MSE is lowest, {sig(data.best_test)}, at λ ≈ {_penalty(data.best_lambda)}, the "
+        f"Test MSE is lowest, {sig(data.best_test)}, at λ ≈ {short(data.best_lambda)}, the "
         "bottom of the test curve in the error panel.",
     )
 

@@ -39,3 +39,8 @@ def change(start: float, end: float, show: Callable[[float], str] = num) -> str:
     if before == after:
         return f"stays at {before}"
     return f"{'rises' if end > start else 'falls'} from {before} to {after}"
+
+
+def short(value: float) -> str:
+    """Format to two significant digits, writing 10000 rather than 1e+04 (a slider's value)."""
+    return f"{float(f'{value:.2g}'):g}"
