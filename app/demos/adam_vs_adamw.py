@@ -11,6 +11,7 @@ whatever wd is. AdamW (``torch.optim.AdamW``, Loshchilov & Hutter
 Deterministic: the seed is not used.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from matplotlib.axes import Axes
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish
 from app.figures.wording import num
 
@@ -199,6 +201,76 @@ def summary(data: Data) -> str:
     )
 
 
+LEFT_LOW, LEFT_HIGH = 0.15, 0.85  # a variant's pure decay (1 - lr*wd)^t ends between these
+CLEAR = 0.05  # a weight at least this far below the largest is clearly shrunk more
+
+
+def _decay_variant(rng: np.random.Generator) -> Params:
+    # lr * steps >= 1, so some slider value of wd leaves (1 - lr*wd)^t inside the band: the
+    # decay is then neither negligible nor complete, and the weights still differ visibly.
+    first = sample(Params, rng, ranges={"lr": (0.005, 0.05), "steps": (200, 1000)})
+    span = first.lr * first.steps
+    return sample(
+        Params,
+        rng,
+        fixed={"lr": first.lr, "steps": first.steps},
+        ranges={"wd": (-math.log(LEFT_HIGH) / span, -math.log(LEFT_LOW) / span)},
+    )
+
+
+def _weight(scale: float) -> str:
+    return f"the weight with gradient size s = {scale:g}"
+
+
+def _ask_least_shrunk(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which weight Adam + L2 shrinks least: the one whose large gradients divide its decay."""
+    t = int(data.steps[-1])
+    ends = data.w_adam_l2[-1]
+    best = int(np.argmax(ends))
+    spread = float(ends.max() - ends.min())
+    alike = f"all of them alike (within {CLEAR:g} of each other)"
+    return choice(
+        f"Four weights start at 1; their loss gradients alternate in sign with sizes s = "
+        f"{', '.join(f'{s:g}' for s in data.scales)}. After {t} steps of Adam with L2 "
+        f"(weight_decay = {data.wd:g}, so {data.wd:g}·w joins the gradient; lr = {data.lr:g}), "
+        "which weight has shrunk least?",
+        _weight(float(data.scales[best])),
+        # Only weights clearly below the largest, so that no wrong choice is right too.
+        [
+            _weight(float(scale))
+            for scale, end in zip(data.scales, ends, strict=True)
+            if end < ends[best] - CLEAR
+        ]
+        + ([alike] if spread > CLEAR else []),
+        rng,
+        f"Adam + L2 leaves {_weight(float(data.scales[best]))} at {num(float(ends[best]))} and "
+        f"the one with s = {data.scales[int(np.argmin(ends))]:g} at {num(float(ends.min()))}: "
+        "the decay wd·w is divided by the root-mean-square gradient, as the left panel shows.",
+    )
+
+
+def _ask_adamw_left(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask where AdamW leaves a weight without loss gradient: at the pure decay (1 - lr*wd)^t."""
+    t = int(data.steps[-1])
+    none = int(np.argmin(np.abs(data.scales)))
+    left = float(data.w_adamw[-1, none])
+    return number(
+        f"A weight starts at 1 and its loss gradient is 0. What is it after {t} steps of AdamW "
+        f"with lr = {data.lr:g} and weight_decay = {data.wd:g}?",
+        left,
+        0.02,
+        f"AdamW multiplies the weight by 1 − lr·wd = {num(1.0 - data.lr * data.wd, 4)} every "
+        f"step, so it ends at {num(left)} (the s = {data.scales[none]:g} line in the right "
+        f"panel), where Adam + L2 leaves it at {num(float(data.w_adam_l2[-1, none]))}.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("least-shrunk", _decay_variant, _ask_least_shrunk),
+    QuestionKind("adamw-left", _decay_variant, _ask_adamw_left),
+)
+
+
 DEMO = Demo(
     id="adam-vs-adamw",
     title="Adam + L2 against AdamW",
@@ -207,4 +279,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

@@ -26,8 +26,9 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, PercentFormatter
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish, light_log_ticks, themed_legend
-from app.figures.wording import about, change, num, pct
+from app.figures.wording import about, change, num, pct, sig
 
 NEAR_SLOPE = 0.1  # a fitted slope within this of -1 is said to follow 1/B
 
@@ -383,6 +384,68 @@ def summary(data: Data) -> str:
     )
 
 
+CLEAR = 0.1  # a share of runs at least this far below the largest is clearly smaller
+NOISE_TOLERANCE = 0.15  # a relative error within this counts: the measured noise is sampled
+
+
+def _flat_variant(rng: np.random.Generator) -> Params:
+    # A step of at least 0.3 and a small batch of at most 4: its noise kicks most runs out of
+    # the sharp basin within 60 steps, while the large batch stays where it started.
+    return sample(Params, rng, ranges={"lr": (0.3, 0.5), "steps": (60, 200), "small_batch": (1, 4)})
+
+
+def _ask_flat_basin(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which batch size ends in the flat minimum most often: the small, noisy one."""
+    shares = {
+        f"B = {data.small_batch}": data.flat_small,
+        f"B = {data.large_batch}": data.flat_large,
+        "full batch (gradient descent)": data.flat_gd,
+    }
+    best = max(shares, key=lambda name: shares[name])
+    top, spread = shares[best], max(shares.values()) - min(shares.values())
+    alike = f"all about equally often (within {pct(CLEAR)} of the runs)"
+    return choice(
+        f"Runs start evenly across a sharp and a flat minimum of nearly equal training loss, "
+        f"and take {params.steps} steps with learning rate {params.lr:g}. Which ends in the "
+        "flat basin most often?",
+        best,
+        # Only batch sizes clearly behind the best, so that no wrong choice is right too.
+        [name for name, share in shares.items() if share < top - CLEAR]
+        + ([alike] if spread > CLEAR else []),
+        rng,
+        f"B = {data.small_batch} ends {pct(data.flat_small)} of the runs in the flat basin, "
+        f"B = {data.large_batch} {pct(data.flat_large)} and full batch {pct(data.flat_gd)}: "
+        "the noise of a small batch kicks runs out of the sharp minimum (middle panel).",
+    )
+
+
+def _noise_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng)
+
+
+def _ask_batch_noise(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask for the minibatch gradient noise at batch size B: sigma / sqrt(B), measured."""
+    sigma = float(data.spread_theory[0] * np.sqrt(data.batch_sizes[0]))
+    index = int(np.searchsorted(data.batch_sizes, data.large_batch))
+    measured = float(data.spread[index])
+    return number(
+        f"At the sharp minimum the full gradient is 0 and the per-example gradients have "
+        f"standard deviation σ = {sig(sigma)}. What is the root-mean-square error of a "
+        f"minibatch gradient over B = {data.large_batch} examples drawn with replacement?",
+        measured,
+        NOISE_TOLERANCE * measured,
+        f"Over sampled minibatches it is {sig(measured)}, against σ/√B = "
+        f"{sig(float(data.spread_theory[index]))}: averaging B independent examples divides "
+        "the spread by √B (right panel).",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("flat-basin", _flat_variant, _ask_flat_basin),
+    QuestionKind("batch-noise", _noise_variant, _ask_batch_noise),
+)
+
+
 DEMO = Demo(
     id="batch-size-noise",
     title="Batch size, gradient noise and flat minima",
@@ -391,4 +454,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=3),
+    questions=QUESTIONS,
 )

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, themed_legend
 from app.figures.wording import change, num, sig
 
@@ -277,6 +278,87 @@ def summary(data: Data) -> str:
     )
 
 
+# Long runs with much label noise: the patience runs out well before the last
+# epoch and training on would clearly fit the noise.
+OVERFIT = {"patience": (5, 30), "epochs": (300, 600), "lr": (0.1, 0.6), "noise": (0.3, 1.0)}
+
+
+def _overfit_variant(rng: np.random.Generator) -> Params:
+    return sample(Params, rng, ranges=OVERFIT)
+
+
+def _ran(data: Data) -> str:
+    if data.stopped_early:
+        return f"training stops at epoch {data.stop_epoch}"
+    return f"the patience never runs out and training ends at epoch {data.stop_epoch}"
+
+
+def _epoch(epoch: int) -> str:
+    return f"epoch {epoch}"
+
+
+def _ask_restored_epoch(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which epoch's weights restore_best_weights returns: the stop epoch minus patience."""
+    last = int(data.epochs[-1])
+    best, stop, patience = data.best_epoch, data.stop_epoch, data.patience
+    ran = _ran(data)
+    # The epoch with the lowest validation loss of the whole run, stop or not.
+    lowest = int(np.argmin(data.val_loss[1:])) + 1
+    return choice(
+        f"Keras' EarlyStopping(patience={patience}, restore_best_weights=True) watches the "
+        f"validation loss of a {last}-epoch run; {ran}. The weights of which epoch does it "
+        "restore?",
+        _epoch(best),
+        [
+            _epoch(epoch)
+            for epoch in (stop, best + 1, best - 1, last, lowest)
+            if 0 <= epoch <= last and epoch != best
+        ],
+        rng,
+        f"The validation loss last improved at epoch {best}, {stop - best} epochs before "
+        f"{'the stop' if data.stopped_early else 'training ended'} at {stop}, so those are the "
+        "weights restored (the best line in the loss panel).",
+    )
+
+
+def _direction(before: float, after: float) -> str:
+    # Losses that print alike are said to stay, as the summary words them.
+    if _mse(before) == _mse(after):
+        return "stays"
+    return "rises" if after > before else "falls"
+
+
+def _ask_training_on(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask what training past the restored epoch does: training loss falls, validation rises."""
+    last = int(data.epochs[-1])
+    best = data.best_epoch
+    train = (float(data.train_loss[best]), float(data.train_loss[-1]))
+    val = (float(data.val_loss[best]), float(data.val_loss[-1]))
+    right = f"training loss {_direction(*train)}, validation loss {_direction(*val)}"
+    return choice(
+        f"Gradient descent fits {N_FEATURES} features to {N_TRAIN} points with label noise "
+        f"σ = {num(data.noise)}. Early stopping with patience {data.patience}: {_ran(data)} "
+        f"and restores epoch {best}. Had training gone on to epoch {last}, what would the two "
+        f"losses have done between epoch {best} and epoch {last}?",
+        right,
+        [
+            f"training loss {t}, validation loss {v}"
+            for t in ("falls", "rises")
+            for v in ("rises", "falls")
+        ],
+        rng,
+        f"From epoch {best} to {last} the training MSE goes from {_mse(train[0])} to "
+        f"{_mse(train[1])} and the validation MSE from {_mse(val[0])} to {_mse(val[1])}, as the "
+        "curves past the best line show.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("restored-epoch", _overfit_variant, _ask_restored_epoch),
+    QuestionKind("training-on", _overfit_variant, _ask_training_on),
+)
+
+
 DEMO = Demo(
     id="early-stopping",
     title="Early stopping with patience",
@@ -285,4 +367,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

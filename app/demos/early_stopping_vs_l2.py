@@ -18,8 +18,9 @@ from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish, themed_legend
-from app.figures.wording import num, pct
+from app.figures.wording import num, pct, sig
 
 N = 200
 W_EIGEN = np.array([0.8, 1.6])  # the true weights along the large- and small-curvature axes
@@ -238,6 +239,86 @@ def summary(data: Data) -> str:
     )
 
 
+ALPHA_TOLERANCE = 0.05  # a number answer within 5% of alpha = 1/(tau eta) counts
+SAME_SHRINK = 0.05  # fractions of the least-squares weight this close count as alike
+
+
+def _alpha_variant(rng: np.random.Generator) -> Params:
+    # tau * eta from 2 to 100: alpha lies far from the uninverted tau * eta and from 1 / tau.
+    first = sample(Params, rng, ranges={"eta": (0.01, 0.5)})
+    return sample(
+        Params,
+        rng,
+        fixed={"eta": first.eta, "kappa": first.kappa, "seed": first.seed},
+        ranges={"tau": (2.0 / first.eta, 100.0 / first.eta)},
+    )
+
+
+def _ask_ridge_alpha(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask which ridge alpha gradient descent stopped at step tau matches: 1/(tau eta)."""
+    return number(
+        f"Gradient descent from w = 0 with step size η = {data.eta:g} is stopped after "
+        f"τ = {data.tau} steps. Which ridge penalty α (objective (1/2n)‖y − Xw‖² + (α/2)‖w‖²) "
+        "gives about the same weights?",
+        data.alpha,
+        ALPHA_TOLERANCE * data.alpha,
+        f"α = 1/(τη) = {sig(data.alpha)}; in the path panel the ridge circle at that α lies "
+        f"{pct(data.relative_distance)} of the GD weights' length from the GD point.",
+    )
+
+
+def _shrink_variant(rng: np.random.Generator) -> Params:
+    # tau * eta from 0.5 to 10 and kappa >= 5: GD has clearly fitted the high-curvature
+    # direction further than the low-curvature one, without reaching least squares in both.
+    first = sample(Params, rng, ranges={"eta": (0.01, 0.5), "kappa": (5.0, 50.0)})
+    return sample(
+        Params,
+        rng,
+        fixed={"eta": first.eta, "kappa": first.kappa, "seed": first.seed},
+        ranges={"tau": (0.5 / first.eta, 10.0 / first.eta)},
+    )
+
+
+def fractions_kept(data: Data) -> tuple[np.ndarray, np.ndarray]:
+    """Return the curvatures of H, ascending, and the fraction of w_ls that GD holds along each."""
+    eigenvalues, vectors = np.linalg.eigh(data.hessian)
+    kept: np.ndarray = (data.w_gd @ vectors) / (data.w_ls @ vectors)
+    return eigenvalues, kept
+
+
+def _ask_shrunk_direction(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask along which curvature direction early stopping shrinks most: the flat one."""
+    (low, high), (kept_low, kept_high) = fractions_kept(data)
+    directions = {
+        "low": f"the low-curvature direction (curvature {num(low, 3)})",
+        "high": f"the high-curvature direction (curvature {num(high, 3)})",
+        "same": f"both alike (by fractions within {pct(SAME_SHRINK)} of each other)",
+    }
+    if abs(kept_low - kept_high) <= SAME_SHRINK:
+        right = "same"
+    else:
+        right = "low" if kept_low < kept_high else "high"
+    return choice(
+        f"Least squares in two weights has curvatures {num(high, 3)} and {num(low, 3)} along "
+        f"two orthogonal directions. Gradient descent from w = 0 with step η = {data.eta:g} "
+        f"stops after τ = {data.tau} steps. Along which direction does it fall shortest of the "
+        "least-squares weight?",
+        directions[right],
+        [text for key, text in directions.items() if key != right],
+        rng,
+        f"After τ = {data.tau} steps GD holds {pct(float(kept_high))} of the least-squares "
+        f"weight along curvature {num(high, 3)} and {pct(float(kept_low))} along curvature "
+        f"{num(low, 3)}; ridge with α = 1/(τη) = {sig(data.alpha)} keeps λ/(λ + α), "
+        f"{pct(high / (high + data.alpha))} and {pct(low / (low + data.alpha))}.",
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("ridge-alpha", _alpha_variant, _ask_ridge_alpha),
+    QuestionKind("shrunk-direction", _shrink_variant, _ask_shrunk_direction),
+)
+
+
 DEMO = Demo(
     id="early-stopping-vs-l2",
     title="Early stopping against L2",
@@ -246,4 +327,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2),
+    questions=QUESTIONS,
 )

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
+from app.figures.questions import Question, QuestionKind, number, sample
 from app.figures.style import Palette, finish
 from app.figures.wording import num
 
@@ -149,6 +150,64 @@ def summary(data: Data) -> str:
     )
 
 
+NORM_TOLERANCE = 0.02  # a row norm answered within this counts
+
+
+def _tight_variant(rng: np.random.Generator) -> Params:
+    # A cap below the largest teacher norm, 2.5: plain SGD's largest row always passes it.
+    return sample(Params, rng, ranges={"c": (0.75, 1.5)})
+
+
+def _ask_largest_norm(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask for the largest row norm under max-norm: the cap c, whatever plain SGD reaches."""
+    largest = float(data.capped_norms[-1].max())
+    return number(
+        f"A layer of {NEURONS} neurons is fit to noisy data by SGD for "
+        f"{data.free_norms.shape[0] - 1} steps; its teacher's rows have norms "
+        f"{num(float(TEACHER_NORMS.min()), 1)} to {num(float(TEACHER_NORMS.max()), 1)}. With "
+        f"max-norm c = {data.c:g} applied after every step, what is the largest row norm at "
+        "the end?",
+        largest,
+        NORM_TOLERANCE,
+        f"The largest row ends at {num(largest)} with the cap, against "
+        f"{num(float(data.free_norms[-1].max()))} without it: each step projects a row that "
+        "leaves the ball back onto ‖w‖ = c.",
+    )
+
+
+def _loose_variant(rng: np.random.Generator) -> Params:
+    # A cap above most rows' norms: the smallest row's norm stays below it in plain SGD.
+    return sample(Params, rng, ranges={"c": (2.5, 5.0)})
+
+
+def _ask_untouched_row(params: Params, data: Data, rng: np.random.Generator) -> Question:
+    """Ask where max-norm leaves a row whose norm never reaches c: where plain SGD leaves it."""
+    peaks = data.free_norms.max(axis=0)
+    row = int(np.argmin(peaks))
+    free, capped = float(data.free_norms[-1, row]), float(data.capped_norms[-1, row])
+    inside = peaks[row] < data.c
+    return number(
+        f"In plain SGD one row's norm peaks at {num(float(peaks[row]))} and ends at "
+        f"{num(free)}, and the largest row norm ends at {num(float(data.free_norms[-1].max()))}. "
+        f"Trained on the same minibatches with max-norm c = {data.c:g}, where does that row's "
+        "norm end?",
+        capped,
+        NORM_TOLERANCE,
+        f"It ends at {num(capped)} with the cap and {num(free)} without: "
+        + (
+            "a row inside the ball is never projected, so it trains exactly as in plain SGD."
+            if inside
+            else "its norm passed c, so the projection changed its path."
+        ),
+    )
+
+
+QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
+    QuestionKind("largest-norm", _tight_variant, _ask_largest_norm),
+    QuestionKind("untouched-row", _loose_variant, _ask_untouched_row),
+)
+
+
 DEMO = Demo(
     id="max-norm",
     title="Max-norm regularization",
@@ -157,4 +216,5 @@ DEMO = Demo(
     plot=plot,
     summary=summary,
     panels=Panels(cols=2, top=0.7, narrow_top=0.95),
+    questions=QUESTIONS,
 )

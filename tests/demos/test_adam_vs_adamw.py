@@ -20,6 +20,7 @@ from app.demos.adam_vs_adamw import (
     compute,
 )
 from app.figures.cache import draw
+from app.figures.questions import Question
 from tests.demos.claims import agrees, says, stated
 from tests.demos.strategies import params_for, summary_settings
 
@@ -197,3 +198,47 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         data.w_adam_l2[-1, 3],
         data.w_adam_l2[-1, 0],
     )
+
+
+QUESTION_SEEDS = range(8)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Data, Question]:
+    """Draw one kind's variant for a seed and ask it on a fresh compute()."""
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return data, kind.ask(params, data, rng)
+
+
+def scale_named(text: str) -> float | None:
+    """Return the gradient size a choice names, or None for the "all alike" choice."""
+    return float(text.rsplit("s = ", 1)[1]) if "s = " in text else None
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_least_shrunk_is_the_weight_with_the_largest_gradient(seed: int) -> None:
+    data, question = asked("least-shrunk", seed)
+    ends = np.abs(data.w_adam_l2[-1])
+    assert scale_named(question.choices[question.answer]) == float(subject.SCALES.max())
+    assert ends[-1] == ends.max()
+    for index, text in enumerate(question.choices):
+        if index == question.answer:
+            continue
+        scale = scale_named(text)
+        if scale is None:
+            assert ends.max() - ends.min() > 0.05
+        else:
+            assert ends[list(subject.SCALES).index(scale)] < ends.max() - 0.05
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_adamw_leaves_a_weight_without_gradient_at_the_pure_decay(seed: int) -> None:
+    data, question = asked("adamw-left", seed)
+    t = int(data.steps[-1])
+    assert question.value == pytest.approx((1.0 - data.lr * data.wd) ** t, rel=1e-9)
+    assert question.is_right((1.0 - data.lr * data.wd) ** t)
+    # No decay at all, and Adam + L2's end for the same weight, are both refused.
+    assert not question.is_right(1.0)
+    assert not question.is_right(float(data.w_adam_l2[-1, 0]))

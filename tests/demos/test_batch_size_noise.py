@@ -24,6 +24,8 @@ from app.demos.batch_size_noise import (
     training_loss,
 )
 from app.figures.cache import draw
+from app.figures.questions import Question
+from app.figures.wording import sig
 from tests.demos.claims import says, says_change
 from tests.demos.strategies import params_for, summary_settings
 
@@ -295,3 +297,49 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         / np.std(per_example_gradients(np.array(data.flat)))
     )
     says(text, r"spread (N) times wider at the sharp minimum than at the flat one", ratio)
+
+
+QUESTION_SEEDS = range(6)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Data, Question]:
+    """Draw one kind's variant for a seed and ask it on a fresh compute()."""
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return data, kind.ask(params, data, rng)
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_the_small_batch_ends_in_the_flat_basin_most_often(seed: int) -> None:
+    data, question = asked("flat-basin", seed)
+    # Count the runs past the barrier afresh rather than trusting the stored shares.
+    shares = {
+        f"B = {data.small_batch}": float(np.mean(data.end_small > data.barrier)),
+        f"B = {data.large_batch}": float(np.mean(data.end_large > data.barrier)),
+        "full batch (gradient descent)": float(np.mean(data.end_gd > data.barrier)),
+    }
+    assert question.choices[question.answer] == f"B = {data.small_batch}"
+    top = shares[f"B = {data.small_batch}"]
+    for index, text in enumerate(question.choices):
+        if index == question.answer:
+            continue
+        if text in shares:
+            assert shares[text] < top - subject.CLEAR
+        else:
+            assert text.startswith("all about equally")
+            assert top - min(shares.values()) > subject.CLEAR
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_batch_noise_answer_is_sigma_over_root_b(seed: int) -> None:
+    data, question = asked("batch-noise", seed)
+    # The per-example gradients at the sharp minimum, one per point, equally weighted.
+    sigma = float(np.std(subject.per_example_gradients(np.array(data.sharp))))
+    assert f"σ = {sig(sigma)}" in question.prompt
+    b = data.large_batch
+    assert question.is_right(sigma / np.sqrt(b))
+    # Neither the unaveraged spread nor a 1/B fall is accepted.
+    assert not question.is_right(sigma)
+    assert not question.is_right(sigma / b)

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from app.demos import early_stopping as subject
 from app.demos.early_stopping import DEMO, Data, Params, compute, early_stopping
 from app.figures.cache import draw
+from app.figures.questions import Question
 from tests.demos.claims import says, says_change, stated
 from tests.demos.strategies import params_for, summary_settings
 
@@ -221,3 +222,41 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
             val[-1],
             last,
         )
+
+
+QUESTION_SEEDS = range(8)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Data, Question]:
+    """Draw one kind's variant for a seed and ask it on a fresh compute()."""
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return data, kind.ask(params, data, rng)
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_restored_epoch_is_the_stop_minus_the_patience(seed: int) -> None:
+    data, question = asked("restored-epoch", seed)
+    assert data.stopped_early
+    assert f"stops at epoch {data.stop_epoch}" in question.prompt
+    # The first epoch with the lowest validation loss among those run before the stop.
+    seen = data.val_loss[1 : data.stop_epoch + 1]
+    best = int(np.argmin(seen)) + 1
+    assert best == data.stop_epoch - data.patience
+    np.testing.assert_array_equal(data.restored_weights, data.weights[best])
+    epochs = [int(text.removeprefix("epoch ")) for text in question.choices]
+    assert epochs[question.answer] == best
+    assert all(epoch != best for i, epoch in enumerate(epochs) if i != question.answer)
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_training_on_lowers_the_training_loss_and_raises_the_validation_loss(seed: int) -> None:
+    data, question = asked("training-on", seed)
+    best = data.best_epoch
+    assert data.train_loss[-1] < data.train_loss[best]
+    assert data.val_loss[-1] > data.val_loss[best]
+    right = "training loss falls, validation loss rises"
+    assert question.choices[question.answer] == right
+    assert question.choices.count(right) == 1

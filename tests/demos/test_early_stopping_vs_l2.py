@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from app.demos import early_stopping_vs_l2 as subject
 from app.demos.early_stopping_vs_l2 import DEMO, Data, N, Params, compute, make_problem
 from app.figures.cache import draw
+from app.figures.questions import Question
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 
@@ -152,3 +153,38 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
         assert step <= 0.05
     if "zigzags" in text:
         assert step > 1
+
+
+QUESTION_SEEDS = range(8)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Params, Data, Question]:
+    """Draw one kind's variant for a seed and ask it on a fresh compute()."""
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    data = compute(params)
+    return params, data, kind.ask(params, data, rng)
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_ridge_alpha_is_one_over_tau_eta(seed: int) -> None:
+    params, data, question = asked("ridge-alpha", seed)
+    assert question.value * data.tau * data.eta == pytest.approx(1.0)
+    # Ridge at the answer's alpha is the ridge point the figure marks.
+    x, y = make_problem(params.kappa, params.seed)
+    ridge = np.linalg.solve(x.T @ x / N + question.value * np.eye(2), x.T @ y / N)
+    np.testing.assert_allclose(ridge, data.w_ridge, rtol=1e-9, atol=1e-12)
+    for wrong in (data.tau * data.eta, 1.0 / data.tau, 1.0 / data.eta):
+        assert not question.is_right(wrong)
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_gradient_descent_falls_shortest_along_the_flat_direction(seed: int) -> None:
+    _, data, question = asked("shrunk-direction", seed)
+    low, high = np.linalg.eigvalsh(data.hessian)
+    # Per direction GD holds 1 - (1 - eta lambda)^tau of the least-squares weight.
+    kept_low, kept_high = (1.0 - (1.0 - data.eta * lam) ** data.tau for lam in (low, high))
+    assert kept_low < kept_high - 0.05
+    assert question.choices[question.answer].startswith("the low-curvature direction")
+    assert sum(text.startswith("the low-curvature") for text in question.choices) == 1

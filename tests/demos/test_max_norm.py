@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from app.demos import max_norm as subject
 from app.demos.max_norm import DEMO, NEURONS, Params, compute
 from app.figures.cache import draw
+from app.figures.questions import Question
 from tests.demos.claims import says
 from tests.demos.strategies import params_for, summary_settings
 
@@ -100,3 +101,36 @@ def test_summary_agrees_with_the_data(params: subject.Params) -> None:
     assert data.capped_norms.max() <= params.c * (1 + 1e-12)  # "every row stays at or below c"
     says(text, r"\(largest (N)\)", float(data.capped_norms.max()))
     says(text, r"held-out error (N) without and (N) with", data.free_loss, data.capped_loss)
+
+
+QUESTION_SEEDS = range(8)
+
+
+def asked(kind_id: str, seed: int) -> tuple[Params, Question]:
+    """Draw one kind's variant for a seed and ask it on a fresh compute()."""
+    kind = next(kind for kind in subject.QUESTIONS if kind.id == kind_id)
+    rng = np.random.default_rng(seed)
+    params = kind.variant(rng)
+    return params, kind.ask(params, compute(params), rng)
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_largest_norm_under_a_tight_cap_is_the_cap(seed: int) -> None:
+    params, question = asked("largest-norm", seed)
+    data = compute(params)
+    assert question.value == pytest.approx(params.c, abs=1e-9)
+    # Plain SGD's largest row and the teacher's largest row both lie beyond the tolerance.
+    assert not question.is_right(float(data.free_norms[-1].max()))
+    assert not question.is_right(float(subject.TEACHER_NORMS.max()))
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_a_row_inside_the_ball_trains_as_without_the_cap(seed: int) -> None:
+    params, question = asked("untouched-row", seed)
+    data = compute(params)
+    row = int(np.argmin(data.free_norms.max(axis=0)))
+    assert data.free_norms[:, row].max() < params.c
+    np.testing.assert_allclose(data.capped_norms[:, row], data.free_norms[:, row], rtol=1e-12)
+    assert question.is_right(float(data.free_norms[-1, row]))
+    # A row pushed out to the cap is refused.
+    assert not question.is_right(params.c)
