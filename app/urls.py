@@ -50,6 +50,16 @@ def card(deck_id: str, card_id: str, query: str = "", fragment: str = "") -> str
     return f"{path}#{fragment}" if fragment else path
 
 
+def quiz(deck_id: str, card_id: str) -> str:
+    """Return the path a card page posts an answer to its demo's question to."""
+    return f"{card(deck_id, card_id)}/quiz"
+
+
+def predict_first(deck_id: str, card_id: str) -> str:
+    """Return the path a card page posts the Predict-first switch to."""
+    return f"{card(deck_id, card_id)}/predict-first"
+
+
 def study(query: Query | None = None, **options: object) -> str:
     """Return the path of the study page, with its filter (query) and options after it."""
     items = query.items() if isinstance(query, Mapping) else (query or ())

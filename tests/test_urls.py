@@ -15,6 +15,8 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.topic(DECK, "dropout"),
     lambda: urls.cheatsheet(DECK),
     lambda: urls.card(DECK, CARD),
+    lambda: urls.quiz(DECK, CARD),
+    lambda: urls.predict_first(DECK, CARD),
     urls.study,
     urls.study_review,
     urls.study_undo,

@@ -1,21 +1,41 @@
-"""HTML page of one card, with its live demo."""
+"""HTML page of one card, with its live demo, or the demo's question first (Predict first)."""
 
+import math
+import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from anyio import CapacityLimiter, to_thread
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app import urls
-from app.deps import CardDep, ClientDep, DeckDep, DemoCacheDep
+from app.accounts.sessions import cookie_name
+from app.api.schemas import MAX_QUIZ_SEED
+from app.content.models import Card, Deck
+from app.deps import (
+    CardDep,
+    ClientDep,
+    ComputeLimiterDep,
+    CookiesDep,
+    CsrfProtected,
+    DeckDep,
+    DemoCacheDep,
+)
 from app.figures.cache import RenderBusy, RenderCache
 from app.figures.demo import Demo, DemoParams
 from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
+from app.figures.questions import LETTERS, Asked, ask
 from app.figures.registry import demos
-from app.web.templating import PageDep
+from app.web.templating import Page, PageDep
 
 router = APIRouter(include_in_schema=False)
+
+PREDICT_COOKIE = "prepdeck_predict_first"
+PREDICT_MAX_AGE = 60 * 60 * 24 * 365
+MAX_ANSWER_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -67,20 +87,142 @@ async def demo_panel(
     )
 
 
-@router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
-async def read_card(
+@dataclass(frozen=True)
+class Verdict:
+    """The check of an answer (or a skip): right or wrong, the right answer, the true figure."""
+
+    correct: bool | None  # None when the learner chose to see the figure without answering
+    expected: str
+    explanation: str
+    figure_url: str
+    alt: str
+
+    def image(self, theme: str) -> str:
+        """Return the figure's URL for a theme (the light one is the figure URL as it is)."""
+        return self.figure_url if theme == "light" else f"{self.figure_url}&theme={theme}"
+
+
+@dataclass(frozen=True)
+class QuizPanel:
+    """What the card page shows in Predict-first mode: the question, then the verdict."""
+
+    demo: Demo[Any, Any]
+    asked: Asked
+    next_seed: int
+    answer: str = ""
+    error: str | None = None
+    verdict: Verdict | None = None
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """Return the choices of a choice question with their letters."""
+        return list(zip(LETTERS, self.asked.question.choices, strict=False))
+
+
+def predict_first(request: Request, cookies: CookiesDep) -> bool:
+    """Return whether this browser asked for the demo's question before its figure."""
+    name = cookie_name(PREDICT_COOKIE, secure=cookies.secure_names)
+    return request.cookies.get(name) == "on"
+
+
+def quiz_demo(card: Card) -> Demo[Any, Any] | None:
+    """Return the card's demo if it asks questions."""
+    demo = demos().get(card.demo) if card.demo else None
+    return demo if demo is not None and demo.questions else None
+
+
+def fresh_seed() -> int:
+    """Return a new random seed: a new variant of the question."""
+    return secrets.randbelow(MAX_QUIZ_SEED + 1)
+
+
+def read_seed(request: Request) -> int | None:
+    """Return the seed in the page's query string, or answer 422 naming it."""
+    values = request.query_params.getlist("seed")
+    if not values:
+        return None
+    text = values[-1].strip()
+    if len(values) > 1 or not text.isascii() or not text.isdigit() or int(text) > MAX_QUIZ_SEED:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "int_parsing",
+                    "loc": ("query", "seed"),
+                    "msg": f"give a whole number from 0 to {MAX_QUIZ_SEED}, once",
+                    "input": values[-1],
+                }
+            ]
+        )
+    return int(text)
+
+
+async def draw_question(demo: Demo[Any, Any], seed: int, limiter: CapacityLimiter) -> Asked:
+    """Draw the demo's question for a seed, off the event loop (compute() runs for it)."""
+    return await to_thread.run_sync(ask, demo, seed, limiter=limiter)
+
+
+async def summary_of(
+    demo: Demo[Any, Any],
+    params: DemoParams,
+    cache: RenderCache,
+    client: str,
+    limiter: CapacityLimiter,
+) -> str:
+    """Return the demo's summary of a variant (the figure's alt text), drawing the figure."""
+    try:
+        return (await cache.render_async(demo, params, "png", "light", client=client)).alt
+    except RenderBusy:  # too many figures at once: the words alone are cheap
+        return await to_thread.run_sync(lambda: demo.summary(demo.compute(params)), limiter=limiter)
+
+
+def check_answer(asked: Asked, answer: str) -> tuple[bool | None, str | None]:
+    """Return whether a typed answer is right, or an error naming the field and what to send."""
+    question = asked.question
+    text = answer.strip()
+    if question.kind == "choice":
+        letters = LETTERS[: len(question.choices)]
+        if text.lower() not in tuple(letters):
+            return None, f"answer: pick one of {', '.join(letters)}, or press Show"
+        return question.is_right(text), None
+    try:
+        number = float(text)
+    except ValueError:
+        return None, "answer: type a number, such as 0.5, or press Show"
+    if not math.isfinite(number):
+        return None, "answer: type a finite number"
+    return question.is_right(number), None
+
+
+def expected_text(asked: Asked) -> str:
+    """Return the right answer as the page states it: the letter and its text, or the number."""
+    question = asked.question
+    if question.kind == "choice":
+        return f"{question.expected}. {question.choices[question.answer]}"
+    unit = f" {question.unit}" if question.unit else ""
+    return f"{question.expected}{unit} (within ±{question.tolerance:g})"
+
+
+async def card_page(
     request: Request,
-    page: PageDep,
-    deck: DeckDep,
-    card: CardDep,
-    cache: DemoCacheDep,
-    client: ClientDep,
+    page: Page,
+    deck: Deck,
+    card: Card,
+    cache: RenderCache,
+    client: str,
+    *,
+    predicting: bool,
+    quiz: QuizPanel | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
-    """Show one card: question, answer behind a reveal, formula, code, pros and cons, demo."""
+    """Render a card's page, with its demo's figure or, when given, its question."""
     before, after = deck.neighbours(card)
-    context = {"deck": deck, "card": card, "before": before, "after": after}
-    panel = await demo_panel(request, card.demo, cache, client)
+    context: dict[str, Any] = {"deck": deck, "card": card, "before": before, "after": after}
     demo_html = None
+    panel = None
+    if quiz is not None:
+        demo_html = page.part("cards/_quiz_panel.html", {**context, "quiz": quiz})
+    else:
+        panel = await demo_panel(request, card.demo, cache, client)
     if panel is not None:
         # The figure with default parameters is the common case: render its panel once.
         default = not request.query_params and not panel.busy
@@ -91,6 +233,15 @@ async def read_card(
             if key
             else page.part("cards/_demo_panel.html", demo_context)
         )
+    switch_html = None
+    if quiz_demo(card) is not None:
+        # Apart from the cached demo panel: the switch's form carries this browser's CSRF token.
+        switch_html = page.part(
+            "cards/_predict_switch.html",
+            {**context, "predicting": predicting, "request": request},
+        )
+    if panel is not None and panel.errors:
+        status_code = 422
     return page(
         "cards/card.html",
         {
@@ -102,7 +253,126 @@ async def read_card(
                 "cards/_card_tail.html", context, ("tail", deck.id, card.id)
             ),
             "demo_html": demo_html,
+            "switch_html": switch_html,
+            "predicting": quiz is not None,
             "json_url": urls.api_card(deck.id, card.id),
         },
-        status_code=422 if panel and panel.errors else 200,
+        status_code=status_code,
     )
+
+
+@router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
+async def read_card(
+    request: Request,
+    page: PageDep,
+    deck: DeckDep,
+    card: CardDep,
+    cache: DemoCacheDep,
+    client: ClientDep,
+    limiter: ComputeLimiterDep,
+    cookies: CookiesDep,
+) -> HTMLResponse:
+    """Show one card: question, answer behind a reveal, formula, code, pros and cons, demo."""
+    predicting = predict_first(request, cookies)
+    demo = quiz_demo(card) if predicting else None
+    quiz = None
+    if demo is not None:
+        seed = read_seed(request)
+        asked = await draw_question(demo, fresh_seed() if seed is None else seed, limiter)
+        quiz = QuizPanel(demo=demo, asked=asked, next_seed=fresh_seed())
+    return await card_page(
+        request, page, deck, card, cache, client, predicting=predicting, quiz=quiz
+    )
+
+
+SeedForm = Annotated[int, Form(ge=0, le=MAX_QUIZ_SEED, description="names the variant")]
+
+
+@router.post("/decks/{deck_id}/cards/{card_id}/quiz", response_class=HTMLResponse)
+async def submit_quiz(
+    request: Request,
+    page: PageDep,
+    deck: DeckDep,
+    card: CardDep,
+    cache: DemoCacheDep,
+    client: ClientDep,
+    limiter: ComputeLimiterDep,
+    cookies: CookiesDep,
+    seed: SeedForm,
+    answer: Annotated[str, Form(max_length=MAX_ANSWER_LENGTH)] = "",
+    show: Annotated[Literal["", "1"], Form()] = "",
+) -> HTMLResponse:
+    """Check an answer to the card's question (or skip it), then show the true figure."""
+    demo = quiz_demo(card)
+    if demo is None:
+        raise HTTPException(404, f"Card '{card.id}' has no question: its demo asks none.")
+    # Drawn again from the seed: the form carries nothing else worth trusting.
+    asked = await draw_question(demo, seed, limiter)
+    correct, error = (None, None) if show else check_answer(asked, answer)
+    predicting = predict_first(request, cookies)
+    if error is not None:
+        quiz = QuizPanel(
+            demo=demo,
+            asked=asked,
+            answer=answer,
+            error=error,
+            next_seed=fresh_seed(),
+        )
+        return await card_page(
+            request,
+            page,
+            deck,
+            card,
+            cache,
+            client,
+            predicting=predicting,
+            quiz=quiz,
+            status_code=422,
+        )
+    figure_url = urls.api_demo_image(demo.id, "png", urlencode(query_of(asked.params)))
+    verdict = Verdict(
+        correct=correct,
+        expected=expected_text(asked),
+        explanation=asked.question.explanation,
+        figure_url=figure_url,
+        alt=await summary_of(demo, asked.params, cache, client, limiter),
+    )
+    quiz = QuizPanel(
+        demo=demo,
+        asked=asked,
+        answer=answer,
+        verdict=verdict,
+        next_seed=fresh_seed(),
+    )
+    return await card_page(
+        request, page, deck, card, cache, client, predicting=predicting, quiz=quiz
+    )
+
+
+@router.post(
+    "/decks/{deck_id}/cards/{card_id}/predict-first",
+    dependencies=[CsrfProtected],
+    response_class=RedirectResponse,
+)
+async def switch_predict_first(
+    deck: DeckDep,
+    card: CardDep,
+    cookies: CookiesDep,
+    request: Request,
+    on: Annotated[Literal["0", "1"], Form()],
+) -> RedirectResponse:
+    """Turn Predict first on or off for this browser, then show the card again."""
+    response = RedirectResponse(urls.card(deck.id, card.id, fragment="demo"), status_code=303)
+    name = cookie_name(PREDICT_COOKIE, secure=cookies.secure_names)
+    if on == "1":
+        response.set_cookie(
+            name,
+            "on",
+            max_age=PREDICT_MAX_AGE,
+            samesite="lax",
+            httponly=True,
+            secure=cookies.secure_names or request.url.scheme == "https",
+        )
+    else:
+        response.delete_cookie(name, samesite="lax", httponly=True, secure=cookies.secure_names)
+    return response
