@@ -172,3 +172,26 @@ class ProgressImport(Base):
     )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QuizAttempt(Base):
+    """One answer to a demo's question: what was asked (by seed), the answer, and its verdict."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "attempt_id"),
+        Index("ix_quiz_attempts_user_id_card_id", "user_id", "card_id"),
+        Index("ix_quiz_attempts_user_id_answered_at", "user_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    attempt_id: Mapped[str] = mapped_column(String(36))
+    card_id: Mapped[str] = mapped_column(String(80))
+    demo_id: Mapped[str] = mapped_column(String(80))
+    kind_id: Mapped[str] = mapped_column(String(80))
+    seed: Mapped[int]
+    answer: Mapped[str] = mapped_column(String(40))
+    correct: Mapped[bool]
+    duration_ms: Mapped[int | None]
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -21,6 +21,7 @@ from app.figures.cache import RenderBusy
 from app.figures.params import BadParams
 from app.limits import BodyTooLarge
 from app.serving import RequestRefused
+from app.study.attempts import AttemptConflict, InvalidAttempt
 from app.study.day import BadTimezone
 from app.study.reviews import STALE, Conflict, StudyError, UnknownCard
 from app.study.transfer import InvalidImport, NotAnExport
@@ -53,6 +54,11 @@ CSRF_API = (
 )
 CSRF_PAGE = "This form was sent from elsewhere or has expired. Reload the page and try again."
 CROSS_ORIGIN = "Cross-origin request refused: send it from this site's pages."
+REUSED_ATTEMPT = (
+    "attempt_id 0b6b3c8e-4f0a-4c1e-9d7a-2f5e8b1c6d90 was already used for another answer "
+    "(card 'dropout', seed 3, answer 'b'): send a new attempt_id."
+)
+LONG_ANSWER = "answer: send 1 to 40 characters."
 TIMEZONE = "unknown timezone 'Mars/Olympus': use an IANA name such as 'Europe/Berlin' or 'UTC'"
 PROBLEMS = [
     "/srv/decks/a.yaml: no deck.yaml: add one",
@@ -222,6 +228,20 @@ CASES = {
         {"detail": "There is no card 'nope' in the content."},
         "Not found",
         ["There is no card 'nope' in the content."],
+    ),
+    "attempt-conflict": Case(
+        lambda: AttemptConflict(REUSED_ATTEMPT),
+        409,
+        {"detail": REUSED_ATTEMPT},
+        "Conflict",
+        [REUSED_ATTEMPT],
+    ),
+    "invalid-attempt": Case(
+        lambda: InvalidAttempt(LONG_ANSWER),
+        422,
+        {"detail": LONG_ANSWER},
+        "Invalid parameter",
+        [LONG_ANSWER],
     ),
     "invalid-import": Case(
         lambda: InvalidImport(

@@ -1,21 +1,39 @@
 """JSON API: the prediction a card's demo asks, and the check of an answer to it."""
 
 import math
+import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
 from app import urls
-from app.api.schemas import MAX_QUIZ_SEED, QuizAnswerIn, QuizOut, QuizVerdictOut
+from app.api.schemas import (
+    AUTHENTICATED,
+    CSRF_FAILED,
+    MAX_QUIZ_SEED,
+    QuizAnswerIn,
+    QuizOut,
+    QuizVerdictOut,
+)
 from app.content.models import Card
-from app.deps import CardDep, ComputeLimiterDep
+from app.deps import (
+    CardDep,
+    ComputeLimiterDep,
+    CookiesDep,
+    OptionalUser,
+    SessionDep,
+    require_csrf,
+)
 from app.figures.demo import Demo
 from app.figures.params import query_of
 from app.figures.questions import LETTERS, Asked, Question, ask
 from app.figures.registry import demos
+from app.models import utcnow
+from app.study.attempts import record_attempt
 
 router = APIRouter(prefix=f"{urls.API}/decks/{{deck_id}}/cards/{{card_id}}/quiz", tags=["quiz"])
 
@@ -78,18 +96,55 @@ async def read_quiz(card: CardDep, limiter: ComputeLimiterDep, seed: SeedParam) 
     )
 
 
-@router.post("", responses=RESPONSES)
+@router.post(
+    "",
+    dependencies=AUTHENTICATED,
+    responses={
+        **RESPONSES,
+        **CSRF_FAILED,
+        409: {"description": "The attempt_id holds another answer, or an import is running"},
+    },
+)
 async def check_quiz(
-    card: CardDep, limiter: ComputeLimiterDep, body: QuizAnswerIn
+    request: Request,
+    card: CardDep,
+    limiter: ComputeLimiterDep,
+    body: QuizAnswerIn,
+    user: OptionalUser,
+    cookies: CookiesDep,
+    session: SessionDep,
 ) -> QuizVerdictOut:
-    """Check an answer: the question is drawn again from the seed, nothing else is trusted."""
+    """Check an answer: the question is drawn again from the seed, nothing else is trusted.
+
+    A logged-in user's answer is stored as an attempt (a cookie login needs the CSRF header,
+    as every write does); a guest's is stored nowhere.
+    """
+    if user is not None:
+        await require_csrf(request, user, cookies)
     demo = quiz_demo(card)
     asked = await _asked(demo, body.seed, limiter)
     question = asked.question
     answer = read_answer(question, body.answer)
+    correct = question.is_right(answer)
+    attempt_id = None
+    if user is not None:
+        attempt = await run_in_threadpool(
+            record_attempt,
+            session=session,
+            user=user,
+            card=card,
+            asked=asked,
+            answer=body.answer,
+            correct=correct,
+            duration_ms=body.duration_ms,
+            attempt_id=body.attempt_id or uuid.uuid4(),
+            now=utcnow(),
+        )
+        attempt_id = uuid.UUID(attempt.attempt_id)
     return QuizVerdictOut(
-        correct=question.is_right(answer),
+        correct=correct,
         expected=question.expected,
         explanation=question.explanation,
         figure_url=urls.api_demo_image(demo.id, "png", urlencode(query_of(asked.params))),
+        attempt_id=attempt_id,
     )

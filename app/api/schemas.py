@@ -526,6 +526,12 @@ class QuizAnswerIn(BaseModel):
     answer: Annotated[str, Field(min_length=1, max_length=40)] | StrictFloat = Field(
         description="choice: a letter a-e; number: a JSON number (or its text)"
     )
+    attempt_id: uuid.UUID | None = Field(
+        None,
+        description="logged in: the idempotency key of the stored attempt (a retry with it "
+        "stores nothing new); left out, the server picks one",
+    )
+    duration_ms: DurationMs | None = Field(None, description="logged in: time taken to answer")
 
 
 class QuizVerdictOut(BaseModel):
@@ -535,3 +541,6 @@ class QuizVerdictOut(BaseModel):
     expected: str
     explanation: str
     figure_url: str
+    attempt_id: uuid.UUID | None = Field(
+        None, description="the stored attempt's id; null for a guest (nothing is stored)"
+    )

@@ -1,4 +1,4 @@
-"""Export and import of a user's progress: settings, card flags and the whole review log.
+"""Export and import of a user's progress: settings, card flags, the review log, quiz attempts.
 
 Card states are not trusted from a file: an import replays each touched card's review log
 into its state, so the database still equals the replay of the log.
@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,7 +43,8 @@ from sqlalchemy.orm import Session
 from app.content.models import Library
 from app.exceptions import AppError, error_lines
 from app.input_checks import json_errors
-from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
+from app.models import CardState, ProgressImport, QuizAttempt, ReviewLog, User, utcnow
+from app.study.attempts import MAX_ANSWER_LENGTH, MAX_DURATION_MS, MAX_SEED
 from app.study.reviews import (
     IMPORT_RUNNING,
     IMPORT_STALE_AFTER,
@@ -55,7 +57,10 @@ log = logging.getLogger(__name__)
 _Row = TypeVar("_Row")
 
 FORMAT = "prepdeck-progress"
+# Version 2 added quiz_attempts; a version 1 file (without them) still imports.
+VERSION = 2
 MAX_REVIEWS = 200_000
+MAX_ATTEMPTS = 200_000
 MAX_CARDS = 100_000
 MAX_ID_LENGTH = 80
 # Rows a chunk writes in one transaction: small enough that another user's write queued
@@ -98,8 +103,26 @@ class ExportedReview(_Strict):
     deck_id: Id
     rating: StrictInt = Field(ge=1, le=4)
     reviewed_at: AwareDatetime
-    duration_ms: StrictInt | None = Field(default=None, ge=0, le=86_400_000)
+    duration_ms: StrictInt | None = Field(default=None, ge=0, le=MAX_DURATION_MS)
     desired_retention: Annotated[float, Strict()] = Field(ge=0.7, le=0.97)
+
+
+class ExportedAttempt(_Strict):
+    """One answer to a demo's question in an export; its card may no longer be in the content."""
+
+    attempt_id: uuid.UUID
+    card_id: Id
+    demo_id: Id
+    kind_id: Id
+    seed: StrictInt = Field(ge=0, le=MAX_SEED)
+    answer: Annotated[
+        StrictStr,
+        StringConstraints(min_length=1, max_length=MAX_ANSWER_LENGTH),
+        AfterValidator(_plain_id),
+    ]
+    correct: StrictBool
+    answered_at: AwareDatetime
+    duration_ms: StrictInt | None = Field(default=None, ge=0, le=MAX_DURATION_MS)
 
 
 class ExportedCard(_Strict):
@@ -115,12 +138,13 @@ class Export(_Strict):
     """A user's progress as a file."""
 
     format: Literal["prepdeck-progress"]
-    version: Literal[1]
+    version: Literal[1, 2]
     exported_at: AwareDatetime
     username: Annotated[StrictStr, StringConstraints(max_length=64), AfterValidator(_plain_id)]
     settings: StudySettings
     cards: list[ExportedCard] = Field(max_length=MAX_CARDS)
     reviews: list[ExportedReview] = Field(max_length=MAX_REVIEWS)
+    quiz_attempts: list[ExportedAttempt] = Field(default_factory=list, max_length=MAX_ATTEMPTS)
 
 
 class InvalidImport(AppError, ValueError):
@@ -154,6 +178,13 @@ NOT_AN_EXPORT = "not a prepdeck progress export (the JSON file Settings > Export
 BATCH = 200
 _REVIEWS = TypeAdapter(list[ExportedReview])
 _CARDS = TypeAdapter(list[ExportedCard])
+_ATTEMPTS = TypeAdapter(list[ExportedAttempt])
+# Each list checked in batches: its name, its checker, and how long it may be.
+_LISTS: tuple[tuple[str, TypeAdapter[Any], int], ...] = (
+    ("reviews", _REVIEWS, MAX_REVIEWS),
+    ("cards", _CARDS, MAX_CARDS),
+    ("quiz_attempts", _ATTEMPTS, MAX_ATTEMPTS),
+)
 
 
 class NotAnExport(InvalidImport):
@@ -220,11 +251,13 @@ def parse_export(raw: bytes) -> Export:
     if not isinstance(data, dict):
         raise NotAnExport([((), f"{NOT_AN_EXPORT}: Input should be an object")])
     entries: dict[str, list[Any]] = {}
-    for name in ("reviews", "cards"):
+    for name, _adapter, _limit in _LISTS:
         if isinstance(data.get(name), list):
             entries[name] = data[name]
             data[name] = []
     problems: list[tuple[tuple[str | int, ...], str]] = []
+    if type(data.get("version")) is int and data["version"] == 1 and "quiz_attempts" in data:
+        problems.append((("quiz_attempts",), "a version 1 export has none: set version to 2"))
     export = None
     try:
         export = Export.model_validate(data)
@@ -232,7 +265,7 @@ def parse_export(raw: bytes) -> Export:
         problems += _problems(exc)
     pace = _Pacer()
     checked: dict[str, list[Any]] = {}
-    for name, adapter, limit in (("reviews", _REVIEWS, MAX_REVIEWS), ("cards", _CARDS, MAX_CARDS)):
+    for name, adapter, limit in _LISTS:
         items = entries.get(name, [])
         if len(items) > limit:
             problems.append(((name,), f"List should have at most {limit} items, not {len(items)}"))
@@ -251,6 +284,7 @@ def parse_export(raw: bytes) -> Export:
         raise NotAnExport(problems[:MAX_PROBLEMS])
     export.reviews = checked["reviews"]
     export.cards = checked["cards"]
+    export.quiz_attempts = checked["quiz_attempts"]
     return export
 
 
@@ -267,6 +301,8 @@ def check_import(data: Export, now: datetime) -> None:
     check(("exported_at",), data.exported_at, latest, span)
     for index, review in enumerate(data.reviews):
         check(("reviews", index, "reviewed_at"), review.reviewed_at, latest, span)
+    for index, attempt in enumerate(data.quiz_attempts):
+        check(("quiz_attempts", index, "answered_at"), attempt.answered_at, latest, span)
     bury_last = now + BURY_AHEAD
     bury_span = f"between {EARLIEST:%Y-%m-%d} and {bury_last:%Y-%m-%d %H:%M} UTC"
     for index, card in enumerate(data.cards):
@@ -284,9 +320,12 @@ def export_progress(*, session: Session, user: User, now: datetime) -> Export:
     states = session.scalars(
         select(CardState).where(CardState.user_id == user.id).order_by(CardState.card_id)
     ).all()
+    attempts = session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id)
+    ).all()
     return Export(
         format=FORMAT,
-        version=1,
+        version=VERSION,
         exported_at=now,
         username=user.username,
         settings=StudySettings.of(user),
@@ -310,6 +349,20 @@ def export_progress(*, session: Session, user: User, now: datetime) -> Export:
                 desired_retention=log.desired_retention,
             )
             for log in logs
+        ],
+        quiz_attempts=[
+            ExportedAttempt(
+                attempt_id=uuid.UUID(attempt.attempt_id),
+                card_id=attempt.card_id,
+                demo_id=attempt.demo_id,
+                kind_id=attempt.kind_id,
+                seed=attempt.seed,
+                answer=attempt.answer,
+                correct=attempt.correct,
+                answered_at=attempt.answered_at,
+                duration_ms=attempt.duration_ms,
+            )
+            for attempt in attempts
         ],
     )
 
@@ -366,6 +419,7 @@ class _Plan:
     """The rows an import writes, worked out in memory before anything is written."""
 
     new_logs: list[dict[str, Any]] = field(default_factory=list)
+    new_attempts: list[dict[str, Any]] = field(default_factory=list)
     log_updates: list[dict[str, Any]] = field(default_factory=list)
     log_originals: list[dict[str, Any]] = field(default_factory=list)
     state_inserts: list[dict[str, Any]] = field(default_factory=list)
@@ -379,6 +433,7 @@ class _Written:
     """What an import has committed so far, to take back should a later chunk fail."""
 
     review_ids: list[str] = field(default_factory=list)
+    attempt_ids: list[str] = field(default_factory=list)
     log_originals: list[dict[str, Any]] = field(default_factory=list)
     inserted_cards: list[str] = field(default_factory=list)
     updated_cards: list[dict[str, Any]] = field(default_factory=list)
@@ -399,7 +454,8 @@ def import_progress(
 ) -> tuple[int, int]:
     """Merge an export into the user's progress; return (reviews added, cards rebuilt).
 
-    Reviews already present (same review_id) are skipped, so importing twice adds nothing.
+    Reviews and quiz attempts already present (same review_id, attempt_id) are skipped, so
+    importing twice adds nothing; attempts of cards no longer in the content are kept.
     Raise InvalidImport for a timestamp out of range, Conflict while another import of the
     same user runs or when the user's cards change meanwhile; either way nothing is imported.
     """
@@ -635,7 +691,37 @@ def _plan(
     for values in new_logs:
         del values["order"]
     plan.new_logs = new_logs
+    plan.new_attempts = _new_attempts(session, user, data, pace)
     return plan
+
+
+def _new_attempts(session: Session, user: User, data: Export, pace: _Pacer) -> list[dict[str, Any]]:
+    """Return the rows of the file's attempts not stored yet, in the file's order."""
+    known = set(
+        session.scalars(select(QuizAttempt.attempt_id).where(QuizAttempt.user_id == user.id))
+    )
+    rows = []
+    for attempt in data.quiz_attempts:
+        pace()
+        key = str(attempt.attempt_id)
+        if key in known:
+            continue
+        known.add(key)
+        rows.append(
+            {
+                "user_id": user.id,
+                "attempt_id": key,
+                "card_id": attempt.card_id,
+                "demo_id": attempt.demo_id,
+                "kind_id": attempt.kind_id,
+                "seed": attempt.seed,
+                "answer": attempt.answer,
+                "correct": attempt.correct,
+                "duration_ms": attempt.duration_ms,
+                "answered_at": attempt.answered_at.astimezone(UTC),
+            }
+        )
+    return rows
 
 
 def _file_deck(
@@ -649,6 +735,7 @@ def _file_deck(
 
 
 _LOGS = cast(Table, ReviewLog.__table__)
+_ATTEMPTS_TABLE = cast(Table, QuizAttempt.__table__)
 _STATES = cast(Table, CardState.__table__)
 _UPDATE_LOG = (
     update(_LOGS)
@@ -677,6 +764,12 @@ def _write(session: Session, user: User, plan: _Plan, written: _Written, pace: _
         _beat(session, user)
         session.commit()
         written.review_ids += [row["review_id"] for row in chunk]
+    for chunk in _chunks(plan.new_attempts):
+        pace()
+        session.execute(insert(_ATTEMPTS_TABLE), chunk)
+        _beat(session, user)
+        session.commit()
+        written.attempt_ids += [row["attempt_id"] for row in chunk]
     for index, chunk in enumerate(_chunks(plan.log_updates)):
         pace()
         session.execute(_UPDATE_LOG, chunk)
@@ -707,6 +800,12 @@ def _take_back(session: Session, user: User, written: _Written) -> None:
     for chunk in _chunks(written.review_ids):
         session.execute(
             delete(_LOGS).where(_LOGS.c.user_id == user.id, _LOGS.c.review_id.in_(chunk))
+        )
+        session.commit()
+    table = _ATTEMPTS_TABLE
+    for chunk in _chunks(written.attempt_ids):
+        session.execute(
+            delete(table).where(table.c.user_id == user.id, table.c.attempt_id.in_(chunk))
         )
         session.commit()
     for rows in _chunks(written.log_originals):
