@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from app import urls
 from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
+from app.figures.questions import MAX_SEED
 from app.input_checks import NUMBER_NOT_TEXT, JsonInt
 from app.models import User
 from app.study.queue import Counts
@@ -500,7 +501,7 @@ class DemoOut(BaseModel):
 
 # Quiz: predict, then see
 
-MAX_QUIZ_SEED = 2**31 - 1
+MAX_QUIZ_SEED = MAX_SEED
 QuizSeed = Annotated[int, Field(ge=0, le=MAX_QUIZ_SEED), NUMBER_NOT_TEXT]
 
 

@@ -27,6 +27,7 @@ D = TypeVar("D")
 Kind = Literal["choice", "number"]
 LETTERS = "abcde"
 MIN_CHOICES, MAX_CHOICES = 3, 5
+MAX_SEED = 2**31 - 1  # a variant's seed: any 31-bit whole number
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app import urls
 from app.accounts.sessions import cookie_name
-from app.api.schemas import MAX_QUIZ_SEED
 from app.content.models import Card, Deck
 from app.deps import (
     CardDep,
@@ -27,7 +26,7 @@ from app.deps import (
 from app.figures.cache import RenderBusy, RenderCache
 from app.figures.demo import Demo, DemoParams
 from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
-from app.figures.questions import LETTERS, Asked, ask
+from app.figures.questions import LETTERS, MAX_SEED, Asked, ask
 from app.figures.registry import demos
 from app.web.templating import Page, PageDep
 
@@ -133,7 +132,7 @@ def quiz_demo(card: Card) -> Demo[Any, Any] | None:
 
 def fresh_seed() -> int:
     """Return a new random seed: a new variant of the question."""
-    return secrets.randbelow(MAX_QUIZ_SEED + 1)
+    return secrets.randbelow(MAX_SEED + 1)
 
 
 def read_seed(request: Request) -> int | None:
@@ -142,13 +141,13 @@ def read_seed(request: Request) -> int | None:
     if not values:
         return None
     text = values[-1].strip()
-    if len(values) > 1 or not text.isascii() or not text.isdigit() or int(text) > MAX_QUIZ_SEED:
+    if len(values) > 1 or not text.isascii() or not text.isdigit() or int(text) > MAX_SEED:
         raise RequestValidationError(
             [
                 {
                     "type": "int_parsing",
                     "loc": ("query", "seed"),
-                    "msg": f"give a whole number from 0 to {MAX_QUIZ_SEED}, once",
+                    "msg": f"give a whole number from 0 to {MAX_SEED}, once",
                     "input": values[-1],
                 }
             ]
@@ -285,7 +284,7 @@ async def read_card(
     )
 
 
-SeedForm = Annotated[int, Form(ge=0, le=MAX_QUIZ_SEED, description="names the variant")]
+SeedForm = Annotated[int, Form(ge=0, le=MAX_SEED, description="names the variant")]
 
 
 @router.post("/decks/{deck_id}/cards/{card_id}/quiz", response_class=HTMLResponse)
