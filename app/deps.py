@@ -89,7 +89,7 @@ async def get_compute_limiter(request: Request) -> CapacityLimiter:
 ComputeLimiterDep = Annotated[CapacityLimiter, Depends(get_compute_limiter)]
 
 
-def client_of(request: Request) -> str:
+async def client_of(request: Request) -> str:
     """Return the client's address: the peer's, or X-Forwarded-For's from a trusted proxy.
 
     The server (uvicorn with PREPDECK_TRUSTED_PROXIES) has already put the forwarded
@@ -224,7 +224,14 @@ class Cookies:
         return token
 
 
-CookiesDep = Annotated[Cookies, Depends(Cookies)]
+async def get_cookies(request: Request) -> Cookies:
+    """Return the request's cookies and the means to set them (async: no worker thread)."""
+    return Cookies(request)
+
+
+# Every dependency here is async: FastAPI runs a plain function (or a class) in a worker
+# thread, and a few thread hops per request cost more than the page itself.
+CookiesDep = Annotated[Cookies, Depends(get_cookies)]
 
 
 def csrf_token(request: Request) -> str:

@@ -95,7 +95,12 @@ class Page:
         return found
 
 
-PageDep = Annotated[Page, Depends(Page)]
+async def get_page(request: Request, templates: TemplatesDep) -> Page:
+    """Return the page renderer of this request (async: no worker thread)."""
+    return Page(request, templates)
+
+
+PageDep = Annotated[Page, Depends(get_page)]
 
 
 def render(
