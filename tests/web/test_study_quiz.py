@@ -316,3 +316,27 @@ def test_a_review_after_the_question_is_recorded_as_one_without_it(app: FastAPI)
         assert after_quiz[0], "no review recorded"
         assert after_quiz == snapshot(session, user_id(app, "bob"))
     assert len(attempts(app)) == 1
+
+
+def test_a_number_question_is_checked_within_its_tolerance(
+    user_client: TestClient, app: FastAPI
+) -> None:
+    query = "?topic=dropout&difficulty=medium"
+    page, data = question_form(user_client, query)
+    assert data["card_id"] == "dropout"
+    asked = asked_of(data, "dropout-mask")
+    assert asked.question.kind == "number"
+    assert page.select_one("input#quiz-answer[type=number]") is not None
+    for bad in ("NaN", "1e400", "a"):
+        response = answer(user_client, data, answer=bad)
+        assert response.status_code == 422
+        assert text_of(soup(response), "[data-quiz-error]").startswith("answer: ")
+    edge = asked.question.value + asked.question.tolerance
+    page = soup(answer(user_client, data, answer=repr(edge)))
+    assert attr(page, "[data-verdict]", "data-verdict") == "right"
+    assert attr(page, "button[data-suggested]", "value") == "3"
+    # The grade form goes on with the filter.
+    assert attr(page, "form[data-grade-form] input[name=topic]", "value") == "dropout"
+    assert [(a.card_id, a.answer, a.correct) for a in attempts(app)] == [
+        ("dropout", repr(edge), True)
+    ]
