@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app import urls
-from app.api.schemas import MAX_QUIZ_SEED
 from app.content.models import Difficulty, Library
 from app.deps import (
     CsrfProtected,
@@ -26,7 +25,7 @@ from app.deps import (
     SlugParam,
 )
 from app.figures.params import query_of
-from app.figures.questions import ask
+from app.figures.questions import MAX_SEED, ask
 from app.models import User, utcnow
 from app.study.attempts import InvalidAttempt, record_attempt, study_seed
 from app.study.next_card import NextCard, next_card
@@ -223,7 +222,7 @@ def submit_review(
     return _back(study_filter)
 
 
-SeedForm = Annotated[int, Form(ge=0, le=MAX_QUIZ_SEED)]
+SeedForm = Annotated[int, Form(ge=0, le=MAX_SEED)]
 
 
 @router.post("/study/quiz", dependencies=[CsrfProtected], response_class=HTMLResponse)
