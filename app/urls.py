@@ -71,6 +71,11 @@ def study_review() -> str:
     return "/study/review"
 
 
+def study_quiz() -> str:
+    """Return the path the study page posts an answer to the card's question to."""
+    return "/study/quiz"
+
+
 def study_undo() -> str:
     """Return the path the study page posts an undo to."""
     return "/study/undo"

@@ -19,6 +19,7 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.predict_first(DECK, CARD),
     urls.study,
     urls.study_review,
+    urls.study_quiz,
     urls.study_undo,
     lambda: urls.study_flag("bury"),
     urls.progress,

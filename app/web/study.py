@@ -1,7 +1,13 @@
-"""HTML pages: the study session (plain forms; study.js swaps cards without a reload)."""
+"""HTML pages: the study session (plain forms; study.js swaps cards without a reload).
+
+A due card whose demo asks questions shows its question first; the answer (or Show) posts to
+/study/quiz, which stores the attempt and shows the same card with the verdict, the true figure,
+the card's answer and the grades, the one its verdict suggests marked.
+"""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,15 +24,41 @@ from app.deps import (
     SessionDep,
     SlugParam,
 )
+from app.figures.params import query_of
+from app.figures.questions import MAX_SEED, ask
 from app.models import User, utcnow
-from app.study.next_card import next_card
+from app.study.attempts import InvalidAttempt, record_attempt, study_seed
+from app.study.next_card import NextCard, next_card
 from app.study.queue import StudyFilter
 from app.study.reviews import Conflict, find_card, record_review, set_flag, undo_last_review
+from app.web.cards import MAX_ANSWER_LENGTH, QuizPanel, Verdict, check_answer, expected_text
+from app.web.cards import quiz_demo as question_demo
 from app.web.templating import Page, PageDep
 
 router = APIRouter(include_in_schema=False)
 
 FormSlug = Annotated[str, Form(min_length=1, max_length=80)]
+
+AGAIN, GOOD = 1, 3
+
+
+def suggested_rating(verdict: Verdict | None) -> int | None:
+    """Return the grade a verdict suggests: Again when wrong, Good when right, none when shown."""
+    if verdict is None or verdict.correct is None:
+        return None
+    return GOOD if verdict.correct else AGAIN
+
+
+def review_question(user: User, shown: NextCard) -> QuizPanel | None:
+    """Return the question of a due card whose demo asks one, drawn for this review."""
+    if shown.item is None or shown.card is None:
+        return None
+    demo = question_demo(shown.card)
+    if demo is None:
+        return None
+    # reps counts the card's reviews so far: the same review, the same question.
+    seed = study_seed(user.id, shown.card.id, shown.item.memory.reps)
+    return QuizPanel(demo=demo, asked=ask(demo, seed), next_seed=seed)
 
 
 def study_page(
@@ -40,17 +72,26 @@ def study_page(
     after: str | None = None,
     notice: str | None = None,
     status_code: int = 200,
+    shown: NextCard | None = None,
+    quiz: QuizPanel | None = None,
 ) -> HTMLResponse:
-    """Render the study page for the next card (or the practice card after `after`)."""
-    shown = next_card(
-        session=session,
-        user=user,
-        library=library,
-        study_filter=study_filter,
-        now=utcnow(),
-        practice=practice,
-        after=after,
-    )
+    """Render the study page for the next card (or the practice card after `after`).
+
+    A due card whose demo asks questions shows its question first, or, when quiz is given,
+    that question's state (an error in the answer, or the verdict).
+    """
+    if shown is None:
+        shown = next_card(
+            session=session,
+            user=user,
+            library=library,
+            study_filter=study_filter,
+            now=utcnow(),
+            practice=practice,
+            after=after,
+        )
+    if quiz is None:
+        quiz = review_question(user, shown)
     context: dict[str, object] = {
         "library": library,
         "filter": study_filter,
@@ -63,6 +104,9 @@ def study_page(
         "difficulties": list(Difficulty),
         "topics": sorted({(t.id, t.label) for deck in library.decks for t in deck.topics}),
         "review_id": uuid.uuid4(),
+        "quiz": quiz,
+        "attempt_id": uuid.uuid4(),
+        "suggested": suggested_rating(quiz.verdict if quiz else None),
     }
     if shown.card is not None:
         context.update(deck=shown.deck, card=shown.card)
@@ -176,6 +220,81 @@ def submit_review(
     except Conflict as exc:
         return _conflict_page(page, session, user, library, study_filter, exc)
     return _back(study_filter)
+
+
+SeedForm = Annotated[int, Form(ge=0, le=MAX_SEED)]
+
+
+@router.post("/study/quiz", dependencies=[CsrfProtected], response_class=HTMLResponse)
+def submit_study_quiz(
+    page: PageDep,
+    user: CurrentUser,
+    session: SessionDep,
+    library: LibraryDep,
+    card_id: FormSlug,
+    seed: SeedForm,
+    attempt_id: Annotated[uuid.UUID, Form()],
+    study_filter: FilterFormDep,
+    answer: Annotated[str, Form(max_length=MAX_ANSWER_LENGTH)] = "",
+    show: Annotated[Literal["", "1"], Form()] = "",
+    duration_ms: Annotated[int | None, Form(ge=0, le=86_400_000)] = None,
+) -> HTMLResponse:
+    """Check an answer to the due card's question (or skip it), then show the card to grade."""
+    now = utcnow()
+    shown = next_card(
+        session=session, user=user, library=library, study_filter=study_filter, now=now
+    )
+    common: dict[str, Any] = {
+        "session": session,
+        "user": user,
+        "library": library,
+        "study_filter": study_filter,
+        "shown": shown,
+    }
+    asked_now = review_question(user, shown)
+    if shown.card is None or shown.card.id != card_id or asked_now is None:
+        notice = (
+            f"card_id: '{card_id}' is not the card due now, so the answer was not checked; "
+            "here is the card due now."
+        )
+        return study_page(page, notice=notice, status_code=409, **common)
+    if seed != asked_now.asked.seed:
+        notice = (
+            "seed: that question was for an earlier review of this card, so the answer was not "
+            "checked; answer the question shown now."
+        )
+        return study_page(page, notice=notice, status_code=409, **common)
+    asked = asked_now.asked
+    demo = asked_now.demo
+    correct, error = (None, None) if show else check_answer(asked, answer)
+    if error is not None:
+        quiz = QuizPanel(demo=demo, asked=asked, next_seed=seed, answer=answer, error=error)
+        return study_page(page, status_code=422, quiz=quiz, **common)
+    if correct is not None:
+        try:
+            record_attempt(
+                session=session,
+                user=user,
+                card=shown.card,
+                asked=asked,
+                answer=answer,
+                correct=correct,
+                duration_ms=duration_ms,
+                attempt_id=attempt_id,
+                now=now,
+            )
+        except (Conflict, InvalidAttempt) as exc:
+            status = 422 if isinstance(exc, InvalidAttempt) else 409
+            return study_page(page, notice=str(exc), status_code=status, **common)
+    verdict = Verdict(
+        correct=correct,
+        expected=expected_text(asked),
+        explanation=asked.question.explanation,
+        figure_url=urls.api_demo_image(demo.id, "png", urlencode(query_of(asked.params))),
+        alt=demo.summary(demo.compute(asked.params)),
+    )
+    quiz = QuizPanel(demo=demo, asked=asked, next_seed=seed, answer=answer, verdict=verdict)
+    return study_page(page, quiz=quiz, **common)
 
 
 @router.post("/study/undo", dependencies=[CsrfProtected])
