@@ -7,6 +7,7 @@ answer is read off the data, never typed in. The same generator state gives the 
 so a seed names a variant (links, tests, the study view's per-review seed).
 """
 
+import functools
 import math
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -209,3 +210,15 @@ def ask(demo: "Demo[Any, Any]", seed: int) -> Asked:
     params = kind.variant(rng)
     question = kind.ask(params, demo.compute(params), rng)
     return Asked(demo_id=demo.id, kind_id=kind.id, seed=seed, params=params, question=question)
+
+
+@functools.lru_cache(maxsize=512)
+def ask_once(demo: "Demo[Any, Any]", seed: int) -> Asked:
+    """Return ask(demo, seed), computed once: a study page shown again, or answered, reuses it."""
+    return ask(demo, seed)
+
+
+@functools.lru_cache(maxsize=512)
+def summary_once(demo: "Demo[Any, Any]", params: DemoParams) -> str:
+    """Return the demo's summary of a variant (the alt text of its figure), computed once."""
+    return demo.summary(demo.compute(params))

@@ -25,7 +25,7 @@ from app.deps import (
     SlugParam,
 )
 from app.figures.params import query_of
-from app.figures.questions import MAX_SEED, ask
+from app.figures.questions import MAX_SEED, ask_once, summary_once
 from app.models import User, utcnow
 from app.study.attempts import InvalidAttempt, record_attempt, study_seed
 from app.study.next_card import NextCard, next_card
@@ -58,7 +58,7 @@ def review_question(user: User, shown: NextCard) -> QuizPanel | None:
         return None
     # reps counts the card's reviews so far: the same review, the same question.
     seed = study_seed(user.id, shown.card.id, shown.item.memory.reps)
-    return QuizPanel(demo=demo, asked=ask(demo, seed), next_seed=seed)
+    return QuizPanel(demo=demo, asked=ask_once(demo, seed), next_seed=seed)
 
 
 def study_page(
@@ -291,7 +291,7 @@ def submit_study_quiz(
         expected=expected_text(asked),
         explanation=asked.question.explanation,
         figure_url=urls.api_demo_image(demo.id, "png", urlencode(query_of(asked.params))),
-        alt=demo.summary(demo.compute(asked.params)),
+        alt=summary_once(demo, asked.params),
     )
     quiz = QuizPanel(demo=demo, asked=asked, next_seed=seed, answer=answer, verdict=verdict)
     return study_page(page, quiz=quiz, **common)

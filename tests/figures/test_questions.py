@@ -5,7 +5,17 @@ import pytest
 
 from app.demos.dropout_mask import Params as DropoutParams
 from app.figures.params import describe
-from app.figures.questions import Question, choice, grid_values, number, sample
+from app.figures.questions import (
+    Question,
+    ask,
+    ask_once,
+    choice,
+    grid_values,
+    number,
+    sample,
+    summary_once,
+)
+from app.figures.registry import demos
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -100,3 +110,13 @@ def test_sample_keeps_fixed_values_and_narrowed_ranges() -> None:
 def test_sample_says_when_a_range_holds_no_slider_value() -> None:
     with pytest.raises(ValueError, match="no slider value of p"):
         sample(DropoutParams, rng(), ranges={"p": (0.51, 0.54)})
+
+
+def test_a_question_shown_again_is_drawn_once() -> None:
+    demo = demos()["dropout-mask"]
+    first = ask_once(demo, 11)
+    assert ask_once(demo, 11) is first
+    assert first == ask(demo, 11)
+    assert first.question == ask(demo, 11).question
+    assert summary_once(demo, first.params) == demo.summary(demo.compute(first.params))
+    assert ask_once(demo, 12) is not first
