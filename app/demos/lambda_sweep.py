@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 
 from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
-from app.figures.questions import Question, QuestionKind, choice, sample
+from app.figures.questions import Question, QuestionKind, choice, lowest_of_sweep, sample
 from app.figures.style import Palette, finish, light_log_ticks
 from app.figures.wording import num, short
 
@@ -284,19 +284,11 @@ def _best_lambda_variant(rng: np.random.Generator) -> Params:
 
 def _ask_best_lambda(params: Params, data: Data, rng: np.random.Generator) -> Question:
     """Ask which λ of the sweep has the lowest expected test error; others are a decade off."""
-    best = int(np.argmin(data.test_mse))
-    last = len(data.lambdas) - 1
-    # Two and one decades either side (three sweep points a decade), then the sweep's ends.
-    picks = [best - 6, best + 6, 0, last, best - 3, best + 3]
-    wrong = [
-        short(float(data.lambdas[i]))
-        for i in picks
-        if 0 <= i <= last and data.test_mse[i] > data.test_mse[best]
-    ]
+    right, wrong = lowest_of_sweep(data.lambdas, data.test_mse, per_decade=3)
     return choice(
         f"{_describe_fit(params)}. Which λ of the sweep from {short(float(data.lambdas[0]))} to "
         f"{short(float(data.lambdas[-1]))} gives the lowest expected test error?",
-        short(data.best_lambda),
+        right,
         wrong,
         rng,
         f"Test error bottoms out at {num(data.best_test, 3)} at λ ≈ {short(data.best_lambda)}: "

@@ -18,6 +18,7 @@ import numpy as np
 
 from app.figures.demo import DemoParams
 from app.figures.params import ParamInfo, describe
+from app.figures.wording import short
 
 if TYPE_CHECKING:
     from app.figures.demo import Demo
@@ -176,6 +177,19 @@ def choice(
         choices=shuffled,
         answer=shuffled.index(right),
     )
+
+
+def lowest_of_sweep(
+    sweep: np.ndarray, errors: np.ndarray, per_decade: int
+) -> tuple[str, list[str]]:
+    """Return the sweep's value of lowest error, and wrong ones where the error is higher."""
+    # Wrong ones: two and one decades either side, and the sweep's ends.
+    best = int(np.argmin(errors))
+    last = len(sweep) - 1
+    picks = [best - 2 * per_decade, best + 2 * per_decade, 0, last]
+    picks += [best - per_decade, best + per_decade]
+    wrong = [short(float(sweep[i])) for i in picks if 0 <= i <= last and errors[i] > errors[best]]
+    return short(float(sweep[best])), wrong
 
 
 def number(
