@@ -283,16 +283,21 @@ def test_non_finite_numbers_in_an_attempt_are_named(raw: str) -> None:
 
 @pytest.mark.parametrize(
     "when",
-    [datetime(1999, 12, 31, 23, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1, minutes=5)],
+    # The latest allowed time is the import's now plus a day: the future one is taken from the
+    # same now that the import is given, not from when the tests were collected.
+    [datetime(1999, 12, 31, 23, tzinfo=UTC), timedelta(days=1, minutes=5)],
+    ids=["before-2000", "a-day-ahead"],
 )
 def test_attempt_times_out_of_range_are_named(
-    db: Session, library: Library, when: datetime
+    db: Session, library: Library, when: datetime | timedelta
 ) -> None:
     ada = add_user(db)
-    entries = [attempt_entry(), attempt_entry(answered_at=when.isoformat())]
+    now = utcnow()
+    answered_at = now + when if isinstance(when, timedelta) else when
+    entries = [attempt_entry(), attempt_entry(answered_at=answered_at.isoformat())]
     data = parse_export(json.dumps(file_with(entries)).encode())
     with pytest.raises(InvalidImport) as raised:
-        import_progress(session=db, user=ada, data=data, now=utcnow(), library=library)
+        import_progress(session=db, user=ada, data=data, now=now, library=library)
     assert [loc for loc, _message in raised.value.problems] == [("quiz_attempts", 1, "answered_at")]
     assert attempts_of(session=db, user=ada) == []
 
