@@ -2,6 +2,7 @@
 
 import httpx2
 from bs4 import BeautifulSoup, Tag
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models import User
@@ -48,3 +49,29 @@ def add_user(session: Session, username: str = "ada", **settings: object) -> Use
 
 
 PASSWORD = "correct horse battery"  # long enough for the password rule
+
+
+def refuse_writes(session: Session, event: str, table: str, card_id: str) -> None:
+    """Make the database refuse an INSERT or UPDATE of one card's rows (a write failing midway)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            text(
+                f"CREATE TRIGGER refuse BEFORE {event} ON {table} "
+                f"WHEN NEW.card_id = '{card_id}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        )
+    else:
+        session.execute(
+            text(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.card_id = '{card_id}' THEN RAISE EXCEPTION 'refused'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        session.execute(
+            text(
+                f"CREATE TRIGGER refuse BEFORE {event} ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+        )
+    session.commit()

@@ -16,7 +16,7 @@ import httpx2
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from app.study.reviews import (
 )
 from app.study.transfer import Export, export_progress, import_progress
 from tests.accounts.test_accounts import signup
-from tests.helpers import PASSWORD, add_user, soup, text_of
+from tests.helpers import PASSWORD, add_user, refuse_writes, soup, text_of
 from tests.server import running_server
 
 START = datetime(2026, 1, 5, 12, tzinfo=UTC)
@@ -250,28 +250,7 @@ def test_the_importing_users_study_writes_wait_while_an_import_runs(
 
 def _fail_updates_of(session: Session, card_id: str) -> None:
     """Make the database refuse any update of one card's state (a write failing half-way)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            text(
-                "CREATE TRIGGER refuse BEFORE UPDATE ON card_states "
-                f"WHEN NEW.card_id = '{card_id}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            )
-        )
-    else:
-        session.execute(
-            text(
-                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
-                f"IF NEW.card_id = '{card_id}' THEN RAISE EXCEPTION 'refused'; END IF; "
-                "RETURN NEW; END $$ LANGUAGE plpgsql"
-            )
-        )
-        session.execute(
-            text(
-                "CREATE TRIGGER refuse BEFORE UPDATE ON card_states "
-                "FOR EACH ROW EXECUTE FUNCTION refuse()"
-            )
-        )
-    session.commit()
+    refuse_writes(session, "UPDATE", "card_states", card_id)
 
 
 def _snapshot(session: Session, user: User) -> tuple[list[Any], list[Any]]:
