@@ -31,7 +31,7 @@ from app.deps import (
 from app.figures.demo import Demo
 from app.figures.params import query_of
 from app.figures.questions import LETTERS, Asked, Question, ask
-from app.figures.registry import demos
+from app.figures.registry import asking_demo
 from app.models import utcnow
 from app.study.attempts import record_attempt
 
@@ -46,8 +46,8 @@ SeedParam = Annotated[int, Query(ge=0, le=MAX_QUIZ_SEED, description="names the 
 
 def quiz_demo(card: Card) -> Demo[Any, Any]:
     """Return the demo of a card that asks questions, or answer 404."""
-    demo = demos().get(card.demo) if card.demo else None
-    if demo is None or not demo.questions:
+    demo = asking_demo(card.demo)
+    if demo is None:
         raise HTTPException(404, f"Card '{card.id}' has no quiz: its demo asks no questions.")
     return demo
 

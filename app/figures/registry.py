@@ -21,3 +21,9 @@ def demos() -> dict[str, Demo[Any, Any]]:
 def demo_ids() -> frozenset[str]:
     """Return the ids of every demo."""
     return frozenset(demos())
+
+
+def asking_demo(demo_id: str | None) -> Demo[Any, Any] | None:
+    """Return the demo of this id if it asks questions, else None."""
+    demo = demos().get(demo_id) if demo_id else None
+    return demo if demo is not None and demo.questions else None

@@ -27,7 +27,7 @@ from app.figures.cache import RenderBusy, RenderCache
 from app.figures.demo import Demo, DemoParams
 from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
 from app.figures.questions import LETTERS, MAX_SEED, Asked, ask
-from app.figures.registry import demos
+from app.figures.registry import asking_demo, demos
 from app.web.templating import Page, PageDep
 
 router = APIRouter(include_in_schema=False)
@@ -126,8 +126,7 @@ def predict_first(request: Request, cookies: CookiesDep) -> bool:
 
 def quiz_demo(card: Card) -> Demo[Any, Any] | None:
     """Return the card's demo if it asks questions."""
-    demo = demos().get(card.demo) if card.demo else None
-    return demo if demo is not None and demo.questions else None
+    return asking_demo(card.demo)
 
 
 def fresh_seed() -> int:
