@@ -48,6 +48,10 @@
     var cardUrl = section.getAttribute("data-card-url");
     if (!body || !apiUrl) return;
     var answerUrl = section.getAttribute("data-answer-url");
+    // A logged-in reader's answers are kept: each question carries an attempt id, so that
+    // sending the same answer again stores it once, and the time taken counts from its showing.
+    var saves = section.hasAttribute("data-saves");
+    var shownAt = Date.now();
 
     function form() { return body.querySelector("[data-quiz-form]"); }
 
@@ -67,8 +71,24 @@
       if (target) target.querySelectorAll("button").forEach(function (button) { button.disabled = on; });
     }
 
+    function uuid4() {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      bytes[6] = (bytes[6] & 0x0f) | 0x40;
+      bytes[8] = (bytes[8] & 0x3f) | 0x80;
+      var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+      return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+    }
+
     function questionForm(question) {
       var children = [el("input", { type: "hidden", name: "seed", value: question.seed })];
+      if (saves) {
+        children.push(
+          el("input", { type: "hidden", name: "csrf_token", value: csrf() }),
+          el("input", { type: "hidden", name: "attempt_id", value: uuid4() }),
+          el("input", { type: "hidden", name: "duration_ms", value: "", "data-duration": true })
+        );
+      }
       if (question.kind === "choice") {
         var fieldset = el("fieldset", { class: "quiz__choices" }, [
           el("legend", { class: "quiz__prompt", "data-quiz-prompt": true }, [question.prompt]),
@@ -185,6 +205,7 @@
         })
         .then(function (question) {
           history.replaceState(null, "", cardUrl + "?seed=" + seed + "#demo");
+          shownAt = Date.now();
           swap(questionForm(question), function (node) { return node.querySelector("input[name=answer]"); });
         })
         .catch(function () { window.location.href = cardUrl + "?seed=" + seed + "#demo"; });
@@ -217,12 +238,20 @@
         showError("answer: " + (question.kind === "choice" ? "pick a choice" : "type a number") + ", or press Show");
         return;
       }
+      var sent = { seed: seed, answer: answer };
+      var attempt = target.querySelector("input[name=attempt_id]");
+      if (attempt) {
+        sent.attempt_id = attempt.value;
+        sent.duration_ms = Math.min(Date.now() - shownAt, 86400000);
+        var duration = target.querySelector("[data-duration]");
+        if (duration) duration.value = String(sent.duration_ms);  // for the form, if JSON fails
+      }
       busy(true);
       fetch(apiUrl, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf() },
-        body: JSON.stringify({ seed: seed, answer: answer }),
+        body: JSON.stringify(sent),
       })
         .then(function (response) {
           return response.json().then(function (data) { return { ok: response.ok, data: data }; });

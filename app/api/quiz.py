@@ -1,6 +1,5 @@
 """JSON API: the prediction a card's demo asks, and the check of an answer to it."""
 
-import math
 import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -30,7 +29,7 @@ from app.deps import (
 )
 from app.figures.demo import Demo
 from app.figures.params import query_of
-from app.figures.questions import LETTERS, Asked, Question, ask
+from app.figures.questions import Asked, Question, UnreadableAnswer, ask
 from app.figures.registry import asking_demo
 from app.models import utcnow
 from app.study.attempts import record_attempt
@@ -57,26 +56,14 @@ async def _asked(demo: Demo[Any, Any], seed: int, limiter: Any) -> Asked:
     return await to_thread.run_sync(ask, demo, seed, limiter=limiter)
 
 
-def _answer_error(message: str) -> RequestValidationError:
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", "answer"), "msg": message}]
-    )
-
-
 def read_answer(question: Question, answer: str | float) -> str | float:
     """Return the answer in the question's terms, or raise a 422 naming what to send."""
-    if question.kind == "choice":
-        letters = LETTERS[: len(question.choices)]
-        if not isinstance(answer, str) or answer.strip().lower() not in tuple(letters):
-            raise _answer_error(f"answer: send one of the letters {', '.join(letters)}")
-        return answer
     try:
-        number = float(answer)
-    except ValueError:
-        raise _answer_error("answer: send a number, such as 0.5") from None
-    if not math.isfinite(number):
-        raise _answer_error("answer: send a finite number")
-    return number
+        return question.read(answer)
+    except UnreadableAnswer as exc:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", "answer"), "msg": f"answer: {exc}"}]
+        ) from None
 
 
 @router.get("", responses=RESPONSES)

@@ -324,6 +324,60 @@ class ForecastDayOut(BaseModel):
     due: int
 
 
+class TallyOut(BaseModel):
+    """Answers to the demos' questions, the right ones among them, and their share (None for 0)."""
+
+    answered: int
+    right: int
+    rate: float | None
+
+
+class PredictionWeekOut(TallyOut):
+    """The answers of one week; weeks start on Monday in the user's time zone."""
+
+    start: date
+
+
+class TopicPredictionsOut(BaseModel):
+    """A topic's answers: in the last 30 days, before them, and in all."""
+
+    deck: str
+    topic: str
+    label: str
+    last_30d: TallyOut
+    earlier: TallyOut
+    total: TallyOut
+
+
+class OutcomeOut(BaseModel):
+    """One answer: when, and whether it was right."""
+
+    answered_at: datetime
+    right: bool
+
+
+class CardPredictionsOut(BaseModel):
+    """A card's answers in all and its last five outcomes (oldest first), with its demo's link."""
+
+    deck: str
+    card: str
+    question: str
+    total: TallyOut
+    last: list[OutcomeOut]
+    demo_url: str
+
+
+class PredictionsOut(BaseModel):
+    """How well the user predicts what the demos show; revisit: the most missed cards first."""
+
+    total: TallyOut
+    last_30d: TallyOut
+    weeks: list[PredictionWeekOut]
+    topics: list[TopicPredictionsOut]
+    cards: list[CardPredictionsOut]
+    revisit: list[CardPredictionsOut]
+
+
 class ProgressOut(BaseModel):
     """The user's progress."""
 
@@ -338,6 +392,7 @@ class ProgressOut(BaseModel):
     topics: list[TopicOut]
     forecast: list[ForecastDayOut]
     calendar: dict[date, int]
+    predictions: PredictionsOut
 
 
 # Study settings and the progress file

@@ -32,6 +32,10 @@ MIN_CHOICES, MAX_CHOICES = 3, 5
 MAX_SEED = 2**31 - 1  # a variant's seed: any 31-bit whole number
 
 
+class UnreadableAnswer(ValueError):
+    """An answer a question cannot take; the message says what to send instead."""
+
+
 @dataclass(frozen=True)
 class Question:
     """One variant of a question: what the learner sees, and the answer that checks it.
@@ -71,6 +75,25 @@ class Question:
         if self.kind == "choice":
             return LETTERS[self.answer]
         return f"{self.value:g}"
+
+    def read(self, answer: str | float) -> str | float:
+        """Return an answer in the question's terms: a letter, or a finite number.
+
+        Raise UnreadableAnswer, saying what to send, for anything else.
+        """
+        if self.kind == "choice":
+            letters = tuple(LETTERS[: len(self.choices)])
+            letter = answer.strip().lower() if isinstance(answer, str) else ""
+            if letter not in letters:
+                raise UnreadableAnswer(f"pick one of the letters {', '.join(letters)}")
+            return letter
+        try:
+            number = float(answer)
+        except ValueError:
+            raise UnreadableAnswer("give a number, such as 0.5") from None
+        if not math.isfinite(number):
+            raise UnreadableAnswer("give a finite number")
+        return number
 
     def is_right(self, answer: str | float) -> bool:
         """Return whether an answer (a letter, or a number) is right."""

@@ -60,11 +60,15 @@ class Day:
     end: datetime
 
 
+def local_day(moment: datetime, timezone: str, starts_at: int) -> date:
+    """Return the date of the study day that moment falls in."""
+    return (moment.astimezone(zone(timezone)) - timedelta(hours=starts_at)).date()
+
+
 def study_day(now: datetime, timezone: str, starts_at: int) -> Day:
     """Return the study day that now falls in."""
     tz = zone(timezone)
-    local = now.astimezone(tz)
-    day = (local - timedelta(hours=starts_at)).date()
+    day = local_day(now, timezone, starts_at)
     return Day(
         day, _start_of(day, tz, starts_at), _start_of(day + timedelta(days=1), tz, starts_at)
     )

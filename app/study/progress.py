@@ -1,4 +1,4 @@
-"""A user's progress: cards by state, retention, streak, mastery per topic, forecast, calendar."""
+"""A user's progress: cards by state, retention, streak, mastery, predictions, forecast."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Library
 from app.models import ReviewLog, User
-from app.study.day import study_day, zone
+from app.study.day import local_day, study_day
+from app.study.predictions import Predictions, compute_predictions
 from app.study.queue import REVIEW, user_states
 from app.study.scheduling import NEW, Memory
 
@@ -58,10 +59,7 @@ class Progress:
     topics: list[TopicMastery]
     forecast: list[tuple[date, int]]
     calendar: dict[date, int]
-
-
-def _local_day(moment: datetime, timezone: str, starts_at: int) -> date:
-    return (moment.astimezone(zone(timezone)) - timedelta(hours=starts_at)).date()
+    predictions: Predictions
 
 
 def compute_progress(*, session: Session, user: User, library: Library, now: datetime) -> Progress:
@@ -88,7 +86,7 @@ def compute_progress(*, session: Session, user: User, library: Library, now: dat
     ).all()
     calendar: Counter[date] = Counter()
     for reviewed_at, _kind, _rating in logs:
-        calendar[_local_day(reviewed_at, user.timezone, user.day_starts_at)] += 1
+        calendar[local_day(reviewed_at, user.timezone, user.day_starts_at)] += 1
 
     def retention(days: int) -> Retention:
         start = day.start - timedelta(days=days - 1)
@@ -101,14 +99,16 @@ def compute_progress(*, session: Session, user: User, library: Library, now: dat
         streak += 1
         cursor -= timedelta(days=1)
 
+    recall = {
+        card_id: Memory.of(row).retrievability(now)
+        for card_id, row in states.items()
+        if row.state != NEW
+    }
     topics = []
     for deck in library.decks:
         for topic in deck.topics:
             members = [card for card in deck.cards if topic.id in card.topics]
-            recalls = [
-                Memory.of(states[card.id]).retrievability(now) if card.id in states else 0.0
-                for card in members
-            ]
+            recalls = [recall.get(card.id, 0.0) for card in members]
             studied = sum(
                 1 for card in members if card.id in states and states[card.id].state != NEW
             )
@@ -127,7 +127,7 @@ def compute_progress(*, session: Session, user: User, library: Library, now: dat
     horizon = day.start + timedelta(days=FORECAST_DAYS)
     for card_id, row in states.items():
         if card_id in cards and row.state != NEW and not row.suspended and row.due < horizon:
-            due_day = max(day.date, _local_day(row.due, user.timezone, user.day_starts_at))
+            due_day = max(day.date, local_day(row.due, user.timezone, user.day_starts_at))
             forecast_counts[due_day] += 1
     forecast = [
         (day.date + timedelta(days=offset), forecast_counts[day.date + timedelta(days=offset)])
@@ -145,4 +145,7 @@ def compute_progress(*, session: Session, user: User, library: Library, now: dat
         topics=topics,
         forecast=forecast,
         calendar=dict(calendar),
+        predictions=compute_predictions(
+            session=session, user=user, library=library, day=day, recall=recall
+        ),
     )

@@ -1,13 +1,14 @@
 """HTML page of one card, with its live demo, or the demo's question first (Predict first)."""
 
-import math
 import secrets
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -22,12 +23,18 @@ from app.deps import (
     CsrfProtected,
     DeckDep,
     DemoCacheDep,
+    OptionalUser,
+    SessionDep,
+    require_csrf,
 )
 from app.figures.cache import RenderBusy, RenderCache
 from app.figures.demo import Demo, DemoParams
 from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
-from app.figures.questions import LETTERS, MAX_SEED, Asked, ask
+from app.figures.questions import LETTERS, MAX_SEED, Asked, UnreadableAnswer, ask
 from app.figures.registry import asking_demo, demos
+from app.models import utcnow
+from app.study.attempts import MAX_DURATION_MS, InvalidAttempt, record_attempt
+from app.study.reviews import Conflict
 from app.web.templating import Page, PageDep
 
 router = APIRouter(include_in_schema=False)
@@ -111,6 +118,8 @@ class QuizPanel:
     answer: str = ""
     error: str | None = None
     verdict: Verdict | None = None
+    notice: str | None = None
+    attempt_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -175,20 +184,10 @@ async def summary_of(
 
 def check_answer(asked: Asked, answer: str) -> tuple[bool | None, str | None]:
     """Return whether a typed answer is right, or an error naming the field and what to send."""
-    question = asked.question
-    text = answer.strip()
-    if question.kind == "choice":
-        letters = LETTERS[: len(question.choices)]
-        if text.lower() not in tuple(letters):
-            return None, f"answer: pick one of {', '.join(letters)}, or press Show"
-        return question.is_right(text), None
     try:
-        number = float(text)
-    except ValueError:
-        return None, "answer: type a number, such as 0.5, or press Show"
-    if not math.isfinite(number):
-        return None, "answer: type a finite number"
-    return question.is_right(number), None
+        return asked.question.is_right(asked.question.read(answer)), None
+    except UnreadableAnswer as exc:
+        return None, f"answer: {exc}, or press Show"
 
 
 def expected_text(asked: Asked) -> str:
@@ -218,7 +217,9 @@ async def card_page(
     demo_html = None
     panel = None
     if quiz is not None:
-        demo_html = page.part("cards/_quiz_panel.html", {**context, "quiz": quiz})
+        # A logged-in reader's answers are kept: the form carries their CSRF token.
+        quiz_context = {**context, "quiz": quiz, "request": request, "user": page.user()}
+        demo_html = page.part("cards/_quiz_panel.html", quiz_context)
     else:
         panel = await demo_panel(request, card.demo, cache, client)
     if panel is not None:
@@ -296,11 +297,20 @@ async def submit_quiz(
     client: ClientDep,
     limiter: ComputeLimiterDep,
     cookies: CookiesDep,
+    user: OptionalUser,
+    session: SessionDep,
     seed: SeedForm,
     answer: Annotated[str, Form(max_length=MAX_ANSWER_LENGTH)] = "",
     show: Annotated[Literal["", "1"], Form()] = "",
+    attempt_id: Annotated[uuid.UUID | None, Form()] = None,
+    duration_ms: Annotated[int | None, Form(ge=0, le=MAX_DURATION_MS)] = None,
+    csrf_token: Annotated[str | None, Form(max_length=200)] = None,
 ) -> HTMLResponse:
-    """Check an answer to the card's question (or skip it), then show the true figure."""
+    """Check an answer to the card's question (or skip it), then show the true figure.
+
+    A logged-in reader's answer is stored as an attempt when the form carries their CSRF token
+    (the page's form does); without it the answer is checked and stored nowhere, as a guest's.
+    """
     demo = quiz_demo(card)
     if demo is None:
         raise HTTPException(404, f"Card '{card.id}' has no question: its demo asks none.")
@@ -327,6 +337,25 @@ async def submit_quiz(
             quiz=quiz,
             status_code=422,
         )
+    notice, status_code = None, 200
+    if correct is not None and user is not None and csrf_token is not None:
+        await require_csrf(request, user, cookies)
+        try:
+            await run_in_threadpool(
+                record_attempt,
+                session=session,
+                user=user,
+                card=card,
+                asked=asked,
+                answer=answer,
+                correct=correct,
+                duration_ms=duration_ms,
+                attempt_id=attempt_id or uuid.uuid4(),
+                now=utcnow(),
+            )
+        except (Conflict, InvalidAttempt) as exc:
+            notice = f"Checked, but not saved to your progress: {exc}"
+            status_code = exc.status
     figure_url = urls.api_demo_image(demo.id, "png", urlencode(query_of(asked.params)))
     verdict = Verdict(
         correct=correct,
@@ -340,10 +369,19 @@ async def submit_quiz(
         asked=asked,
         answer=answer,
         verdict=verdict,
+        notice=notice,
         next_seed=fresh_seed(),
     )
     return await card_page(
-        request, page, deck, card, cache, client, predicting=predicting, quiz=quiz
+        request,
+        page,
+        deck,
+        card,
+        cache,
+        client,
+        predicting=predicting,
+        quiz=quiz,
+        status_code=status_code,
     )
 
 

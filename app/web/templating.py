@@ -66,11 +66,17 @@ class Page:
         self.request = request
         self.templates = templates
 
+    def user(self) -> User | None:
+        """Return the logged-in user, looked up once per request (the header shows it too)."""
+        user = _user_of(self.request)
+        self.request.state.user = user
+        return user
+
     def __call__(
         self, template: str, context: dict[str, Any], status_code: int = 200
     ) -> HTMLResponse:
         """Render a whole page."""
-        context.setdefault("user", _user_of(self.request))
+        context.setdefault("user", self.user())
         response = self.templates.TemplateResponse(
             self.request, template, context, status_code=status_code
         )

@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 
 import pytest
 from bs4 import BeautifulSoup
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app import urls
 from app.config import Settings
@@ -15,6 +17,7 @@ from app.figures.params import query_of
 from app.figures.questions import LETTERS, Asked, ask
 from app.figures.registry import demos
 from app.main import create_app
+from app.models import QuizAttempt
 from tests.helpers import attr, soup, text_of
 
 DECK = "regularization"
@@ -288,3 +291,120 @@ def test_a_card_without_a_demo_has_no_switch_and_no_quiz(
         response = client.post(urls.quiz(DECK, "dropout"), data={"seed": 1, "answer": "a"})
         assert response.status_code == 404
         assert "has no question" in text_of(soup(response), "main")
+
+
+def question_page(client: TestClient, card_id: str, seed: int) -> dict[str, str]:
+    """Return the hidden fields of the card page's question form for a seed."""
+    page = soup(client.get(urls.card(DECK, card_id, f"seed={seed}")))
+    form = page.select_one("form[data-quiz-form]")
+    assert form is not None
+    return {str(field["name"]): str(field["value"]) for field in form.select("input[type=hidden]")}
+
+
+def stored_attempts(app: FastAPI) -> list[QuizAttempt]:
+    with app.state.sessionmaker() as session:
+        return list(session.scalars(select(QuizAttempt).order_by(QuizAttempt.id)))
+
+
+def test_a_guests_form_carries_nothing_to_store(client: TestClient) -> None:
+    predicting(client)
+    fields = question_page(client, "dropout", 7)
+    assert set(fields) == {"seed"}
+    page = soup(client.get(urls.card(DECK, "dropout", "seed=7")))
+    assert page.select_one("[data-quiz][data-saves]") is None
+
+
+def test_a_logged_in_readers_answer_is_stored_once(user_client: TestClient, app: FastAPI) -> None:
+    predicting(user_client)
+    fields = question_page(user_client, "dropout", 7)
+    assert set(fields) == {"seed", "csrf_token", "attempt_id", "duration_ms"}
+    question = asked("dropout", 7)
+    answer = wrong_answer(question)
+    for _ in range(2):  # the form sent again (a reload) stores nothing new
+        page = post_answer(
+            user_client, "dropout", **{**fields, "duration_ms": "5200"}, answer=answer
+        )
+        assert attr(page, "[data-verdict]", "data-verdict") == "wrong"
+    (stored,) = stored_attempts(app)
+    assert (stored.card_id, stored.demo_id, stored.kind_id) == (
+        "dropout",
+        "dropout-mask",
+        question.kind_id,
+    )
+    assert (stored.seed, stored.answer, stored.correct, stored.duration_ms) == (
+        7,
+        answer,
+        False,
+        5200,
+    )
+    assert stored.attempt_id == fields["attempt_id"]
+    # A new page is a new attempt.
+    second = question_page(user_client, "dropout", 7)
+    assert second["attempt_id"] != fields["attempt_id"]
+    post_answer(user_client, "dropout", **second, answer=question.question.expected)
+    assert [a.correct for a in stored_attempts(app)] == [False, True]
+
+
+def test_show_and_unreadable_answers_store_nothing(user_client: TestClient, app: FastAPI) -> None:
+    predicting(user_client)
+    fields = question_page(user_client, "l1-vs-l2", 0)
+    post_answer(user_client, "l1-vs-l2", **fields, show="1")
+    response = user_client.post(urls.quiz(DECK, "l1-vs-l2"), data={**fields, "answer": "zz"})
+    assert response.status_code == 422
+    assert stored_attempts(app) == []
+
+
+def test_without_the_csrf_token_the_answer_is_checked_but_not_stored(
+    user_client: TestClient, app: FastAPI
+) -> None:
+    predicting(user_client)
+    question = asked("dropout", 7)
+    page = post_answer(user_client, "dropout", seed=7, answer=question.question.expected)
+    assert attr(page, "[data-verdict]", "data-verdict") == "right"
+    assert stored_attempts(app) == []
+
+
+def test_a_wrong_csrf_token_is_refused(user_client: TestClient, app: FastAPI) -> None:
+    predicting(user_client)
+    fields = question_page(user_client, "dropout", 7)
+    question = asked("dropout", 7)
+    response = user_client.post(
+        urls.quiz(DECK, "dropout"),
+        data={**fields, "csrf_token": "forged", "answer": question.question.expected},
+    )
+    assert response.status_code == 403
+    assert stored_attempts(app) == []
+
+
+def test_an_attempt_id_reused_for_another_answer_is_not_stored(
+    user_client: TestClient, app: FastAPI
+) -> None:
+    predicting(user_client)
+    fields = question_page(user_client, "dropout", 7)
+    question = asked("dropout", 7)
+    post_answer(user_client, "dropout", **fields, answer=question.question.expected)
+    response = user_client.post(
+        urls.quiz(DECK, "dropout"), data={**fields, "answer": wrong_answer(question)}
+    )
+    assert response.status_code == 409
+    page = soup(response)
+    assert "send a new attempt_id" in text_of(page, "[data-notice]")
+    assert attr(page, "[data-verdict]", "data-verdict") == "wrong"
+    assert [a.correct for a in stored_attempts(app)] == [True]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("attempt_id", "not-a-uuid"), ("duration_ms", "-1"), ("duration_ms", "1e99")],
+)
+def test_bad_attempt_fields_are_refused_naming_them(
+    user_client: TestClient, app: FastAPI, name: str, value: str
+) -> None:
+    predicting(user_client)
+    fields = question_page(user_client, "dropout", 7)
+    response = user_client.post(
+        urls.quiz(DECK, "dropout"), data={**fields, name: value, "answer": "a"}
+    )
+    assert response.status_code == 422
+    assert name in response.text
+    assert stored_attempts(app) == []
