@@ -30,9 +30,12 @@ def load_or_exit(path: Path) -> Library:
 def check_content(path: Path | None) -> None:
     """Check the decks in PATH (default: the configured content folder).
 
-    Print one file:line: message per problem and exit 1 when there is any.
+    Print one file:line: message per problem and exit 1 when there is any; warnings are
+    printed too, and do not fail the check.
     """
     library = load_or_exit(path if path is not None else command_settings().content_dir)
+    for warning in library.warnings:
+        click.echo(warning, err=True)
     cards = sum(len(deck.cards) for deck in library.decks)
     decks = len(library.decks)
     click.echo(f"ok: {decks} deck{'s' if decks != 1 else ''}, {cards} cards")

@@ -6,6 +6,7 @@ import typing
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from app.content.key_points import key_point_problems, key_point_warnings
 from app.content.markup import (
     RenderError,
     code_to_html,
@@ -90,7 +91,9 @@ def _render_card(
     )
 
 
-def _load_deck(folder: Path, demo_ids: frozenset[str] | None) -> tuple[Deck | None, list[Problem]]:
+def _load_deck(
+    folder: Path, demo_ids: frozenset[str] | None, warnings: list[Problem]
+) -> tuple[Deck | None, list[Problem]]:
     deck_path = folder / "deck.yaml"
     deck_file, problems = parse_yaml(deck_path)
     deck_source, found = validate(deck_file, DeckSource) if deck_file else (None, [])
@@ -123,6 +126,7 @@ def _load_deck(folder: Path, demo_ids: frozenset[str] | None) -> tuple[Deck | No
     if deck_file is None or deck_source is None:
         return None, problems
     problems += _check_deck(deck_file, deck_source, parsed, named_ids, demo_ids)
+    warnings += key_point_warnings(parsed)
     cards = []
     for card_file, card in parsed:
         rendered, found = _render_card(card_file, card, deck_source)
@@ -227,6 +231,7 @@ def _check_deck(
                     ("topics", index),
                     f"unknown topic '{topic}': the deck's topics are {', '.join(topic_ids)}",
                 )
+        yield from key_point_problems(card_file, card)
         if card.demo is not None and demo_ids is not None and card.demo not in demo_ids:
             yield card_file.problem(
                 ("demo",),
@@ -266,13 +271,14 @@ def load_library(root: Path, *, demo_ids: frozenset[str] | None = None) -> Libra
             if path.is_dir() and not path.name.startswith((".", "_"))
         )
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     decks: list[Deck] = []
     first_folder: dict[str, Path] = {}
     for folder in folders:
         if not (folder / "deck.yaml").is_file():
             problems.append(Problem(folder, None, "not a deck: it has no deck.yaml"))
             continue
-        deck, found = _load_deck(folder, demo_ids)
+        deck, found = _load_deck(folder, demo_ids, warnings)
         problems += found
         if deck is None:
             continue
@@ -291,4 +297,7 @@ def load_library(root: Path, *, demo_ids: frozenset[str] | None = None) -> Libra
         )
     if problems:
         raise ContentError(problems)
-    return Library(decks=tuple(sorted(decks, key=lambda deck: deck.title.casefold())))
+    return Library(
+        decks=tuple(sorted(decks, key=lambda deck: deck.title.casefold())),
+        warnings=tuple(str(warning) for warning in sorted(warnings)),
+    )

@@ -4,12 +4,13 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+MIN_KEY_POINTS = 3
 
 
 class Difficulty(StrEnum):
@@ -87,6 +88,27 @@ class DeckSource(_Strict):
     verdict: Text | None = None
 
 
+class KeyPoint(_Strict):
+    """A point an interviewer listens for, and the phrasings that count as making it.
+
+    Each phrasing in match is a few words that must all appear near each other, in any order
+    and inflection ("drop unit random"); a word may offer alternatives ("neuron|unit"). A regex
+    (case-insensitive) counts too, for formulas such as 1/(1-p).
+    """
+
+    id: Slug
+    text: Text
+    match: tuple[Text, ...] = Field(min_length=1, max_length=20)
+    regex: tuple[Text, ...] = Field(default=(), max_length=5)
+
+
+class FollowUp(_Strict):
+    """A question an interviewer asks next, with its own key points."""
+
+    question: Text
+    key_points: tuple[KeyPoint, ...] = Field(min_length=1, max_length=6)
+
+
 class CardSource(_Strict):
     """A card file, cards/NN-<id>.yaml."""
 
@@ -104,6 +126,15 @@ class CardSource(_Strict):
     chips: tuple[Text, ...] = ()
     demo: Slug | None = None
     note: Text | None = None
+    key_points: tuple[KeyPoint, ...] = Field(default=(), max_length=6)
+    follow_ups: tuple[FollowUp, ...] = Field(default=(), max_length=3)
+
+    @field_validator("key_points")
+    @classmethod
+    def _three_to_six(cls, points: tuple[KeyPoint, ...]) -> tuple[KeyPoint, ...]:
+        if points and len(points) < MIN_KEY_POINTS:
+            raise ValueError(f"give {MIN_KEY_POINTS} to 6 key points, or none")
+        return points
 
 
 class Card(CardSource):
@@ -152,6 +183,7 @@ class Library(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     decks: tuple[Deck, ...]
+    warnings: tuple[str, ...] = ()  # what check-content prints without failing
 
     @cached_property
     def _by_id(self) -> dict[str, Deck]:

@@ -1,0 +1,1 @@
+"""Rehearsal: explaining a card back against its key points, and mock interviews."""
