@@ -1,13 +1,13 @@
 """Jinja2 templates and the page dependency that renders them."""
 
 import hashlib
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__, paths, urls
@@ -20,6 +20,21 @@ from app.models import User
 
 def _short_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:10]
+
+
+def marked(text: str, spans: Sequence[tuple[int, int]]) -> Markup:
+    """Return text as HTML with the given stretches in <mark>, everything escaped."""
+    parts: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        start, end = max(start, at), min(end, len(text))
+        if end <= start:
+            continue
+        parts.append(str(escape(text[at:start])))
+        parts.append(f"<mark>{escape(text[start:end])}</mark>")
+        at = end
+    parts.append(str(escape(text[at:])))
+    return Markup("".join(parts))  # noqa: S704 - every piece of text is escaped above
 
 
 def make_templates() -> Jinja2Templates:
@@ -43,6 +58,7 @@ def make_templates() -> Jinja2Templates:
         version=__version__,
         urls=urls,
     )
+    templates.env.filters["marked"] = marked
     return templates
 
 
