@@ -164,6 +164,21 @@ def api_card(deck_id: str, card_id: str) -> str:
     return f"{API}/decks/{deck_id}/cards/{card_id}"
 
 
+def api_explain(deck_id: str, card_id: str) -> str:
+    """Return the API path that checks an explained answer against a card's key points."""
+    return f"{api_card(deck_id, card_id)}/explain"
+
+
+def explain(deck_id: str, card_id: str) -> str:
+    """Return the path a card page posts an explained answer to."""
+    return f"{card(deck_id, card_id)}/explain"
+
+
+def study_explain() -> str:
+    """Return the path the study page posts an explained answer to."""
+    return "/study/explain"
+
+
 def api_quiz(deck_id: str, card_id: str, seed: int | None = None) -> str:
     """Return the API path of the question a card's demo asks (for a seed, when given)."""
     return with_query(f"{api_card(deck_id, card_id)}/quiz", {"seed": seed})

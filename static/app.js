@@ -13,6 +13,17 @@
     if (link) window.location.href = link.href;
   }
 
+  // Ctrl+Enter (Cmd+Enter on a Mac) in a textarea marked data-ctrl-enter sends its form.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    if (!(target instanceof HTMLTextAreaElement) || !target.hasAttribute("data-ctrl-enter")) return;
+    if (!target.form) return;
+    event.preventDefault();
+    var submit = target.form.querySelector("[data-ctrl-enter-submit]");
+    target.form.requestSubmit(submit || undefined);
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (typing(event.target)) return;

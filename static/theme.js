@@ -4,6 +4,8 @@
   "use strict";
   var KEY = "prepdeck-theme";
   var root = document.documentElement;
+  // Hints of keyboard shortcuts that need JavaScript show only where it runs (.js-only).
+  root.classList.add("js");
   var saved = null;
   try { saved = localStorage.getItem(KEY); } catch (e) { /* storage may be blocked */ }
   if (saved === "light" || saved === "dark") root.setAttribute("data-theme", saved);

@@ -17,6 +17,7 @@ from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
 from app.figures.questions import MAX_SEED
 from app.input_checks import NUMBER_NOT_TEXT, JsonInt
 from app.models import User
+from app.rehearsal.matching import MAX_TEXT
 from app.study.queue import Counts
 
 
@@ -588,6 +589,31 @@ class QuizAnswerIn(BaseModel):
         "stores nothing new); left out, the server picks one",
     )
     duration_ms: DurationMs | None = Field(None, description="logged in: time taken to answer")
+
+
+class ExplainIn(BaseModel):
+    """An explained answer, as the learner would say it in an interview."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=MAX_TEXT, description=f"at most {MAX_TEXT} characters")
+
+
+class KeyPointOut(BaseModel):
+    """A key point, whether the text made it, and the [start, end) offsets that did."""
+
+    id: str
+    text: str
+    covered: bool
+    matched_spans: list[list[int]]
+
+
+class ExplainOut(BaseModel):
+    """The key points an explained answer made and missed, and the grade it suggests."""
+
+    points: list[KeyPointOut]
+    coverage: float
+    suggested_rating: int
 
 
 class QuizVerdictOut(BaseModel):

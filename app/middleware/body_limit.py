@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import errors
-from app.limits import DEFAULT_MAX_BODY, IMPORT_PATHS, BodyTooLarge, too_large_message
+from app.limits import BodyTooLarge, body_limit, too_large_message
 
 
 class BodyLimitMiddleware:
@@ -23,7 +23,7 @@ class BodyLimitMiddleware:
 
     def limit_of(self, path: str) -> int:
         """Return the largest body the route at path takes."""
-        return self.max_import_bytes if path in IMPORT_PATHS else DEFAULT_MAX_BODY
+        return body_limit(path, self.max_import_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,7 +33,10 @@ class BodyLimitMiddleware:
         declared, chunked = _framing(scope)
         if declared is not None and declared > limit:
             response = errors.error_response(
-                Request(scope), 413, too_large_message(limit), headers={"Connection": "close"}
+                Request(scope),
+                413,
+                too_large_message(limit, scope["path"]),
+                headers={"Connection": "close"},
             )
             await response(scope, receive, send)
             return
@@ -52,7 +55,7 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > limit:
                     over = True
-                    raise BodyTooLarge(limit)
+                    raise BodyTooLarge(limit, scope["path"])
             return message
 
         async def closing_send(message: Message) -> None:

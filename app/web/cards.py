@@ -33,6 +33,8 @@ from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
 from app.figures.questions import LETTERS, MAX_SEED, Asked, UnreadableAnswer, ask
 from app.figures.registry import asking_demo, demos
 from app.models import utcnow
+from app.rehearsal.explain import BadExplanation, explain
+from app.rehearsal.matching import MAX_TEXT, Coverage
 from app.study.attempts import MAX_DURATION_MS, InvalidAttempt, record_attempt
 from app.study.reviews import Conflict
 from app.web.templating import Page, PageDep
@@ -127,6 +129,15 @@ class QuizPanel:
         return list(zip(LETTERS, self.asked.question.choices, strict=False))
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """An explained answer on a card page: its text, and what it made or why it was refused."""
+
+    text: str
+    coverage: Coverage | None = None
+    error: str | None = None
+
+
 def predict_first(request: Request, cookies: CookiesDep) -> bool:
     """Return whether this browser asked for the demo's question before its figure."""
     name = cookie_name(PREDICT_COOKIE, secure=cookies.secure_names)
@@ -209,11 +220,21 @@ async def card_page(
     *,
     predicting: bool,
     quiz: QuizPanel | None = None,
+    explanation: Explanation | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render a card's page, with its demo's figure or, when given, its question."""
+    """Render a card's page, with its demo's figure or, when given, its question.
+
+    With an explanation checked, the answer is shown open beside what it made and missed.
+    """
     before, after = deck.neighbours(card)
     context: dict[str, Any] = {"deck": deck, "card": card, "before": before, "after": after}
+    explain_html = None
+    if card.key_points:
+        explain_html = page.part(
+            "cards/_explain_panel.html", {**context, "explanation": explanation}
+        )
+    reveal_open = explanation is not None and explanation.coverage is not None
     demo_html = None
     panel = None
     if quiz is not None:
@@ -246,8 +267,11 @@ async def card_page(
         {
             **context,
             "card_head": page.fragment(
-                "cards/_card_head.html", context, ("head", deck.id, card.id)
+                "cards/_card_head.html",
+                {**context, "reveal_open": reveal_open},
+                ("head", deck.id, card.id, reveal_open),
             ),
+            "explain_html": explain_html,
             "card_tail": page.fragment(
                 "cards/_card_tail.html", context, ("tail", deck.id, card.id)
             ),
@@ -381,6 +405,53 @@ async def submit_quiz(
         client,
         predicting=predicting,
         quiz=quiz,
+        status_code=status_code,
+    )
+
+
+@router.post("/decks/{deck_id}/cards/{card_id}/explain", response_class=HTMLResponse)
+async def submit_explanation(
+    request: Request,
+    page: PageDep,
+    deck: DeckDep,
+    card: CardDep,
+    cache: DemoCacheDep,
+    client: ClientDep,
+    limiter: ComputeLimiterDep,
+    cookies: CookiesDep,
+    text: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+) -> HTMLResponse:
+    """Check an explained answer against the card's key points; show them beside the answer.
+
+    Nothing is stored. The card's demo shows as on a visit (its question, in Predict first).
+    """
+    if not card.key_points:
+        raise HTTPException(404, f"Card '{card.id}' has no key points to explain it against.")
+    predicting = predict_first(request, cookies)
+    quiz = None
+    demo = quiz_demo(card) if predicting else None
+    if demo is not None:
+        asked = await draw_question(demo, fresh_seed(), limiter)
+        quiz = QuizPanel(demo=demo, asked=asked, next_seed=fresh_seed())
+    status_code = 200
+    if not text.strip():
+        explanation = Explanation(text, error="text: type your explanation first")
+        status_code = 422
+    else:
+        try:
+            explanation = Explanation(text, coverage=explain(card, text))
+        except BadExplanation as exc:
+            explanation, status_code = Explanation(text, error=str(exc)), exc.status
+    return await card_page(
+        request,
+        page,
+        deck,
+        card,
+        cache,
+        client,
+        predicting=predicting,
+        quiz=quiz,
+        explanation=explanation,
         status_code=status_code,
     )
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app import urls
-from app.content.models import Difficulty, Library
+from app.content.models import Card, Difficulty, Library
 from app.deps import (
     CsrfProtected,
     CurrentUser,
@@ -27,11 +27,20 @@ from app.deps import (
 from app.figures.params import query_of
 from app.figures.questions import MAX_SEED, ask_once, summary_once
 from app.models import User, utcnow
+from app.rehearsal.explain import BadExplanation, NoKeyPoints, explain
+from app.rehearsal.matching import MAX_TEXT
 from app.study.attempts import InvalidAttempt, record_attempt, study_seed
 from app.study.next_card import NextCard, next_card
 from app.study.queue import StudyFilter
 from app.study.reviews import Conflict, find_card, record_review, set_flag, undo_last_review
-from app.web.cards import MAX_ANSWER_LENGTH, QuizPanel, Verdict, check_answer, expected_text
+from app.web.cards import (
+    MAX_ANSWER_LENGTH,
+    Explanation,
+    QuizPanel,
+    Verdict,
+    check_answer,
+    expected_text,
+)
 from app.web.cards import quiz_demo as question_demo
 from app.web.templating import Page, PageDep
 
@@ -47,6 +56,35 @@ def suggested_rating(verdict: Verdict | None) -> int | None:
     if verdict is None or verdict.correct is None:
         return None
     return GOOD if verdict.correct else AGAIN
+
+
+GRADE_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+
+def suggestion(verdict: Verdict | None, explained: Explanation | None) -> tuple[int, str] | None:
+    """Return the grade the prediction and the explanation suggest (the lower), and why."""
+    reasons: list[tuple[int, str]] = []
+    predicted = suggested_rating(verdict)
+    if predicted is not None:
+        reasons.append(
+            (
+                predicted,
+                "your prediction was right" if predicted == GOOD else "your prediction was wrong",
+            )
+        )
+    if explained is not None and explained.coverage is not None:
+        coverage = explained.coverage
+        made = sum(point.covered for point in coverage.points)
+        reasons.append(
+            (
+                coverage.suggested_rating,
+                f"your explanation made {made} of {len(coverage.points)} key points",
+            )
+        )
+    if not reasons:
+        return None
+    rating = min(rating for rating, _why in reasons)
+    return rating, " and ".join(why for _rating, why in reasons)
 
 
 def review_question(user: User, shown: NextCard) -> QuizPanel | None:
@@ -74,11 +112,13 @@ def study_page(
     status_code: int = 200,
     shown: NextCard | None = None,
     quiz: QuizPanel | None = None,
+    explained: Explanation | None = None,
 ) -> HTMLResponse:
     """Render the study page for the next card (or the practice card after `after`).
 
-    A due card whose demo asks questions shows its question first, or, when quiz is given,
-    that question's state (an error in the answer, or the verdict).
+    A due card with key points offers to explain it back first; a due card whose demo asks
+    questions shows its question before the answer, or, when quiz is given, that question's
+    state (an error in the answer, or the verdict). explained is the checked explanation.
     """
     if shown is None:
         shown = next_card(
@@ -106,8 +146,10 @@ def study_page(
         "review_id": uuid.uuid4(),
         "quiz": quiz,
         "attempt_id": uuid.uuid4(),
-        "suggested": suggested_rating(quiz.verdict if quiz else None),
+        "explained": explained,
     }
+    suggested = suggestion(quiz.verdict if quiz else None, explained)
+    context["suggested"], context["suggested_why"] = suggested or (None, None)
     if shown.card is not None:
         context.update(deck=shown.deck, card=shown.card)
     if shown.item is not None:
@@ -238,8 +280,12 @@ def submit_study_quiz(
     answer: Annotated[str, Form(max_length=MAX_ANSWER_LENGTH)] = "",
     show: Annotated[Literal["", "1"], Form()] = "",
     duration_ms: Annotated[int | None, Form(ge=0, le=86_400_000)] = None,
+    explained: Annotated[str, Form(max_length=MAX_TEXT)] = "",
 ) -> HTMLResponse:
-    """Check an answer to the due card's question (or skip it), then show the card to grade."""
+    """Check an answer to the due card's question (or skip it), then show the card to grade.
+
+    explained carries the explanation checked before the question, to show it again.
+    """
     now = utcnow()
     shown = next_card(
         session=session, user=user, library=library, study_filter=study_filter, now=now
@@ -251,6 +297,8 @@ def submit_study_quiz(
         "study_filter": study_filter,
         "shown": shown,
     }
+    if explained.strip() and shown.card is not None and shown.card.id == card_id:
+        common["explained"] = explanation_of(shown.card, explained)
     asked_now = review_question(user, shown)
     if shown.card is None or shown.card.id != card_id or asked_now is None:
         notice = (
@@ -295,6 +343,52 @@ def submit_study_quiz(
     )
     quiz = QuizPanel(demo=demo, asked=asked, next_seed=seed, answer=answer, verdict=verdict)
     return study_page(page, quiz=quiz, **common)
+
+
+def explanation_of(card: Card, text: str) -> Explanation:
+    """Check an explained answer against the card's key points, or say why it was not."""
+    try:
+        return Explanation(text, coverage=explain(card, text))
+    except (BadExplanation, NoKeyPoints) as exc:
+        return Explanation(text, error=str(exc))
+
+
+@router.post("/study/explain", dependencies=[CsrfProtected], response_class=HTMLResponse)
+def submit_study_explanation(
+    page: PageDep,
+    user: CurrentUser,
+    session: SessionDep,
+    library: LibraryDep,
+    card_id: FormSlug,
+    study_filter: FilterFormDep,
+    text: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+) -> HTMLResponse:
+    """Check an explanation of the due card against its key points; nothing is stored.
+
+    Then the card's question (if its demo asks one) or its answer, with the suggested grade.
+    """
+    shown = next_card(
+        session=session, user=user, library=library, study_filter=study_filter, now=utcnow()
+    )
+    common: dict[str, Any] = {
+        "session": session,
+        "user": user,
+        "library": library,
+        "study_filter": study_filter,
+        "shown": shown,
+    }
+    if shown.card is None or shown.card.id != card_id:
+        notice = (
+            f"card_id: '{card_id}' is not the card due now, so the explanation was not "
+            "checked; here is the card due now."
+        )
+        return study_page(page, notice=notice, status_code=409, **common)
+    if not text.strip():
+        explained = Explanation(text, error="text: type your explanation first")
+        return study_page(page, explained=explained, status_code=422, **common)
+    explained = explanation_of(shown.card, text)
+    status = 422 if explained.error else 200
+    return study_page(page, explained=explained, status_code=status, **common)
 
 
 @router.post("/study/undo", dependencies=[CsrfProtected])

@@ -16,6 +16,7 @@ from app.accounts.sessions import CSRF_FIELD
 from app.content.markup import pygments_css
 from app.deps import Cookies, TemplatesDep, csrf_token
 from app.models import User
+from app.rehearsal.matching import MAX_TEXT
 
 
 def _short_hash(data: bytes) -> str:
@@ -57,6 +58,7 @@ def make_templates() -> Jinja2Templates:
         highlight_url=f"/assets/highlight.css?v={_short_hash(pygments_css().encode())}",
         version=__version__,
         urls=urls,
+        max_text=MAX_TEXT,
     )
     templates.env.filters["marked"] = marked
     return templates
