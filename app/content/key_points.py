@@ -25,15 +25,15 @@ def _point_problems(source: Source, loc: Loc, points: Sequence[KeyPoint]) -> Ite
             )
         seen.setdefault(point.id, source.line((*here, "id")))
         for m, phrasing in enumerate(point.match):
-            for word in phrasing.split():
-                for alternative in word.split("|"):
-                    if not is_word(alternative):
-                        yield source.problem(
-                            (*here, "match", m),
-                            f"match: '{alternative}' is not a word; write words separated by "
-                            "spaces (alternatives by |) and put formulas in regex",
-                        )
-            if not phrasing_slots(phrasing) and all(is_word(a) for a in phrasing.split("|")):
+            alternatives = [alt for word in phrasing.split() for alt in word.split("|")]
+            for alternative in alternatives:
+                if not is_word(alternative):
+                    yield source.problem(
+                        (*here, "match", m),
+                        f"match: '{alternative}' is not a word; write words separated by "
+                        "spaces (alternatives by |) and put formulas in regex",
+                    )
+            if not phrasing_slots(phrasing) and all(is_word(alt) for alt in alternatives):
                 yield source.problem(
                     (*here, "match", m),
                     f"match: '{phrasing}' has only stop words; give a word that carries the point",

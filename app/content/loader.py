@@ -126,7 +126,8 @@ def _load_deck(
     if deck_file is None or deck_source is None:
         return None, problems
     problems += _check_deck(deck_file, deck_source, parsed, named_ids, demo_ids)
-    warnings += key_point_warnings(parsed)
+    if not problems:  # the warnings match the key points, which must be sound for that
+        warnings += key_point_warnings(parsed)
     cards = []
     for card_file, card in parsed:
         rendered, found = _render_card(card_file, card, deck_source)
