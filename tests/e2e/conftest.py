@@ -88,3 +88,12 @@ def phone(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Tab]:
     tab = Tab(context.new_page(), request.node.name)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def no_js(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Tab]:
+    """A phone-sized page with JavaScript turned off."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    tab = Tab(context.new_page(), request.node.name)
+    yield tab
+    context.close()
