@@ -3,6 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from app.rehearsal.interviews import (
     FOLLOW_UP,
     QUESTION,
     AnswerConflict,
+    Answered,
     InvalidInterview,
     Options,
     OutOfOrder,
@@ -42,7 +44,7 @@ def keyed(content_copy: Path) -> Library:
     return load_library(key_content(content_copy))
 
 
-def start(db: Session, user: User, library: Library, **options: object) -> Interview:
+def start(db: Session, user: User, library: Library, **options: Any) -> Interview:
     return create_interview(
         session=db, user=user, library=library, options=Options(**options), now=NOON, seed=7
     )
@@ -56,7 +58,7 @@ def answer(
     at: datetime,
     answer_id: uuid.UUID | None = None,
     step: Step | None = None,
-) -> object:
+) -> Answered:
     return record_answer(
         session=db,
         interview=interview,
@@ -137,12 +139,12 @@ def test_steps_go_question_answer_follow_up_then_next_question(db: Session, keye
     interview = start(db, ada, keyed, questions=2)
     assert current_step(db, interview) == Step(0, QUESTION)
     done = answer(db, interview, keyed, "apple and banana", NOON + timedelta(seconds=30))
-    assert done.next_step == Step(0, FOLLOW_UP)  # type: ignore[attr-defined]
+    assert done.next_step == Step(0, FOLLOW_UP)
     done = answer(db, interview, keyed, "damson", NOON + timedelta(seconds=50))
-    assert done.next_step == Step(1, QUESTION)  # type: ignore[attr-defined]
+    assert done.next_step == Step(1, QUESTION)
     answer(db, interview, keyed, "cherry", NOON + timedelta(seconds=80))
     done = answer(db, interview, keyed, "nothing", NOON + timedelta(seconds=90))
-    assert done.next_step is None  # type: ignore[attr-defined]
+    assert done.next_step is None
     assert interview.finished_at == NOON + timedelta(seconds=90)
     rows = answers_of(db, interview)
     assert [(row.position, row.part) for row in rows] == [
@@ -185,9 +187,9 @@ def test_the_same_answer_id_records_once(db: Session, keyed: Library) -> None:
     key = uuid.uuid4()
     first = answer(db, interview, keyed, "apple", NOON + timedelta(seconds=5), key)
     again = answer(db, interview, keyed, "apple", NOON + timedelta(seconds=9), key)
-    assert again.row.id == first.row.id  # type: ignore[attr-defined]
-    assert again.row.duration_ms == 5_000  # type: ignore[attr-defined]
-    assert again.next_step == Step(0, FOLLOW_UP)  # type: ignore[attr-defined]
+    assert again.row.id == first.row.id
+    assert again.row.duration_ms == 5_000
+    assert again.next_step == Step(0, FOLLOW_UP)
     assert (
         db.scalar(
             select(func.count())
