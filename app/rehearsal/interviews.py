@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -595,3 +595,30 @@ def _topics(library: Library, questions: list[QuestionReport]) -> list[TopicRepo
         label = deck.topic_label(topic_id) if deck is not None else topic_id
         topics.append(TopicReport(deck_id, topic_id, label, len(values), sum(values) / len(values)))
     return sorted(topics, key=lambda topic: (topic.deck_id, topic.label))
+
+
+def question_text(library: Library, card_id: str, part: str, follow_up: int | None) -> str:
+    """Return the words of a step's question (empty when its card has left the content)."""
+    card = find_card(library, card_id)
+    if card is None:
+        return ""
+    if part == QUESTION:
+        return card.question
+    if follow_up is None or follow_up >= len(card.follow_ups):
+        return ""
+    return card.follow_ups[follow_up].question
+
+
+def deadline_of(interview: Interview, row: InterviewAnswer) -> datetime:
+    """Return when the answer to a shown step is due."""
+    return row.shown_at + timedelta(seconds=interview.seconds_per_answer)
+
+
+def state_of(step: Step | None) -> str:
+    """Return an interview's state: the part expected next, or finished."""
+    return "finished" if step is None else step.part
+
+
+def covered_ids(row: InterviewAnswer) -> list[str]:
+    """Return the ids of the key points an answer made, as stored."""
+    return list(json.loads(row.covered)) if row.covered else []
