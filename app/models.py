@@ -195,3 +195,59 @@ class QuizAttempt(Base):
     correct: Mapped[bool]
     duration_ms: Mapped[int | None]
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Interview(Base):
+    """A timed mock interview: the cards it asks (chosen at random by seed) and its options.
+
+    Its answers are a log of their own: an interview never changes the study schedule.
+    """
+
+    __tablename__ = "interviews"
+    __table_args__ = (
+        UniqueConstraint("user_id", "public_id"),
+        Index("ix_interviews_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # {questions, seconds_per_answer, decks, topics, difficulty} as asked.
+    options: Mapped[str] = mapped_column(Text)
+    seed: Mapped[int]
+    # The plan: [{card_id, deck_id, follow_up (index or null)}, ...] in the order asked.
+    questions: Mapped[str] = mapped_column(Text)
+    seconds_per_answer: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InterviewAnswer(Base):
+    """One step of an interview: when it was shown and, once answered, the answer and its score.
+
+    part is "question" or "follow_up"; a row exists from the moment the step is first shown.
+    """
+
+    __tablename__ = "interview_answers"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "position", "part"),
+        UniqueConstraint("interview_id", "answer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger)
+    part: Mapped[str] = mapped_column(String(16))
+    card_id: Mapped[str] = mapped_column(String(80))
+    follow_up: Mapped[int | None] = mapped_column(SmallInteger)
+    answer_id: Mapped[str | None] = mapped_column(String(36))
+    text: Mapped[str | None] = mapped_column(Text)
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[int | None]
+    coverage: Mapped[float | None] = mapped_column(Float)
+    # The ids of the key points the answer made, as a JSON list.
+    covered: Mapped[str | None] = mapped_column(Text)
+    over_time: Mapped[bool] = mapped_column(default=False)

@@ -224,3 +224,28 @@ def api_login() -> str:
 def api_import() -> str:
     """Return the API path that merges an export into the user's progress."""
     return f"{API}/me/import"
+
+
+def interview_setup() -> str:
+    """Return the path of the mock interview's setup form (it posts there too)."""
+    return "/interview"
+
+
+def interview(interview_id: str) -> str:
+    """Return the path of a mock interview's page: the step to answer, or the report."""
+    return f"/interview/{interview_id}"
+
+
+def interview_answer(interview_id: str) -> str:
+    """Return the path a mock interview's page posts an answer to."""
+    return f"/interview/{interview_id}/answer"
+
+
+def api_interviews() -> str:
+    """Return the API path that starts a mock interview."""
+    return f"{API}/interviews"
+
+
+def api_interview(interview_id: str) -> str:
+    """Return the API path of a mock interview."""
+    return f"{API}/interviews/{interview_id}"

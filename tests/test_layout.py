@@ -29,7 +29,7 @@ def sources(package: str) -> list[Path]:
     return sorted((APP / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("package", ["content", "study", "accounts"])
+@pytest.mark.parametrize("package", ["content", "study", "accounts", "rehearsal"])
 def test_domain_packages_import_no_web_framework(package: str) -> None:
     files = sources(package)
     assert files
@@ -45,7 +45,7 @@ def test_domain_packages_import_no_web_framework(package: str) -> None:
 def test_domain_packages_load_no_web_framework_through_their_imports() -> None:
     modules = [
         ".".join(("app", *path.relative_to(APP).with_suffix("").parts))
-        for package in ("content", "study", "accounts")
+        for package in ("content", "study", "accounts", "rehearsal")
         for path in sources(package)
     ]
     # A fresh interpreter: this one has loaded the app (and so FastAPI) already.

@@ -5,13 +5,25 @@ Each router starts its own prefix with urls.API (/api/v1) rather than being incl
 metrics label requests by that path.
 """
 
-from app.api import accounts, cards, decks, demos, explain, progress, quiz, settings, study
+from app.api import (
+    accounts,
+    cards,
+    decks,
+    demos,
+    explain,
+    interviews,
+    progress,
+    quiz,
+    settings,
+    study,
+)
 
 ROUTERS = (
     decks.router,
     cards.router,
     quiz.router,
     explain.router,
+    interviews.router,
     demos.router,
     accounts.router,
     study.router,

@@ -6,7 +6,7 @@ clients already know them by in the OpenAPI document.
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Security
 from fastapi.security import HTTPBearer
@@ -17,6 +17,14 @@ from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
 from app.figures.questions import MAX_SEED
 from app.input_checks import NUMBER_NOT_TEXT, JsonInt
 from app.models import User
+from app.rehearsal.interviews import (
+    DEFAULT_QUESTIONS,
+    DEFAULT_SECONDS,
+    MAX_QUESTIONS,
+    MAX_SECONDS,
+    MIN_QUESTIONS,
+    MIN_SECONDS,
+)
 from app.rehearsal.matching import MAX_TEXT
 from app.study.queue import Counts
 
@@ -626,3 +634,156 @@ class QuizVerdictOut(BaseModel):
     attempt_id: uuid.UUID | None = Field(
         None, description="the stored attempt's id; null for a guest (nothing is stored)"
     )
+
+
+# Mock interviews
+
+InterviewQuestions = Annotated[
+    int,
+    Field(ge=MIN_QUESTIONS, le=MAX_QUESTIONS, description="how many questions"),
+    NUMBER_NOT_TEXT,
+]
+InterviewSeconds = Annotated[
+    int,
+    Field(ge=MIN_SECONDS, le=MAX_SECONDS, description="the time allowed for each answer"),
+    NUMBER_NOT_TEXT,
+]
+ShortId = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class InterviewIn(BaseModel):
+    """What a mock interview asks: how many questions, how long per answer, from which cards."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    questions: InterviewQuestions = DEFAULT_QUESTIONS
+    seconds_per_answer: InterviewSeconds = DEFAULT_SECONDS
+    decks: list[ShortId] | None = Field(None, max_length=50, description="deck ids; none: all")
+    topics: list[ShortId] | None = Field(None, max_length=50, description="topic ids; none: all")
+    difficulty: list[Difficulty] | None = Field(
+        None, max_length=3, description="easy, medium, hard; none: all"
+    )
+
+
+class InterviewStepOut(BaseModel):
+    """A step to answer: a question or its follow-up, when it was shown and its deadline."""
+
+    position: int = Field(description="the question's place, from 0")
+    part: str = Field(description="question or follow_up")
+    card_id: str
+    deck_id: str
+    question: str
+    shown_at: datetime
+    deadline: datetime = Field(description="answers after it are kept and marked over time")
+
+
+class InterviewQuestionOut(BaseModel):
+    """A question asked so far, with its follow-up once that is shown."""
+
+    position: int
+    card_id: str
+    deck_id: str
+    question: str
+    follow_up: str | None
+    card_url: str
+    demo_url: str | None
+
+
+class InterviewAnswerOut(BaseModel):
+    """One answer as recorded."""
+
+    answer_id: str
+    position: int
+    part: str
+    card_id: str
+    text: str
+    shown_at: datetime
+    answered_at: datetime
+    duration_ms: int
+    over_time: bool
+    coverage: float
+    covered: list[str]
+
+
+class InterviewPartOut(BaseModel):
+    """The score and time of one answer in the report."""
+
+    question: str
+    coverage: float
+    duration_ms: int
+    over_time: bool
+
+
+class InterviewReportQuestionOut(BaseModel):
+    """One question in the report: both answers, and the share of all its points made."""
+
+    position: int
+    card_id: str
+    deck_id: str
+    card_url: str | None
+    demo_url: str | None
+    score: float
+    revisit: bool
+    answer: InterviewPartOut | None
+    follow_up: InterviewPartOut | None
+
+
+class InterviewTopicOut(BaseModel):
+    """The mean score of a topic's questions: a strength at 0.75 or more, else a gap."""
+
+    deck_id: str
+    topic_id: str
+    label: str
+    questions: int
+    mean: float
+    strength: bool
+
+
+class InterviewReportOut(BaseModel):
+    """A finished interview: per question, per topic, and the cards to revisit."""
+
+    questions: list[InterviewReportQuestionOut]
+    topics: list[InterviewTopicOut]
+    revisit: list[str] = Field(description="card ids scored under 0.75")
+
+
+class InterviewOut(BaseModel):
+    """A mock interview: its state, the step to answer now, the answers so far, its report."""
+
+    id: str
+    state: str = Field(description="question, follow_up or finished")
+    questions_total: int
+    seconds_per_answer: int
+    options: dict[str, Any]
+    created_at: datetime
+    finished_at: datetime | None
+    current: InterviewStepOut | None
+    questions: list[InterviewQuestionOut]
+    answers: list[InterviewAnswerOut]
+    report: InterviewReportOut | None
+
+
+class InterviewAnswerIn(BaseModel):
+    """An answer to the step shown now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: uuid.UUID = Field(description="idempotency key: a retry with it records nothing")
+    # No max_length here: the limit is answered with 413 naming it, as for explain.
+    text: str = Field(description=f"at most {MAX_TEXT} characters")
+    position: Annotated[int, Field(ge=0, le=MAX_QUESTIONS), NUMBER_NOT_TEXT] | None = Field(
+        None, description="the question answered, from 0; another than the current one: 409"
+    )
+    part: Literal["question", "follow_up"] | None = Field(
+        None, description="question or follow_up; another than the current one: 409"
+    )
+
+
+class InterviewAnswerResultOut(BaseModel):
+    """The key points the answer made and missed, and what comes next."""
+
+    answer: InterviewAnswerOut
+    points: list[KeyPointOut]
+    coverage: float
+    state: str = Field(description="question, follow_up or finished")
+    next: InterviewStepOut | None = Field(description="the step to answer next; null: finished")

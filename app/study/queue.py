@@ -17,24 +17,48 @@ LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card this close to du
 LEARNING, REVIEW, RELEARNING = 1, 2, 3
 
 
+MAX_FILTER_CARDS = 40
+
+
 @dataclass(frozen=True)
 class StudyFilter:
-    """Which cards to study: all, or one deck, topic or difficulty."""
+    """Which cards to study: all, or one deck, topic or difficulty, or a list of cards.
+
+    A list of cards (a mock interview's cards to revisit) narrows the other filters further.
+    """
 
     deck: str | None = None
     topic: str | None = None
     difficulty: Difficulty | None = None
+    cards: tuple[str, ...] = ()
 
     @classmethod
     def of(
-        cls, deck: str | None, topic: str | None, difficulty: Difficulty | None
+        cls,
+        deck: str | None,
+        topic: str | None,
+        difficulty: Difficulty | None,
+        cards: str | None = None,
     ) -> "StudyFilter":
-        """Build a filter from request values, blank ones (a form's "any") meaning no filter."""
-        return cls(deck=deck or None, topic=topic or None, difficulty=difficulty or None)
+        """Build a filter from request values, blank ones (a form's "any") meaning no filter.
+
+        cards is a comma-separated list of card ids.
+        """
+        ids = tuple(
+            dict.fromkeys(part.strip() for part in (cards or "").split(",") if part.strip())
+        )
+        if len(ids) > MAX_FILTER_CARDS:
+            raise BadFilter("cards", f"name at most {MAX_FILTER_CARDS} cards, not {len(ids)}")
+        return cls(deck=deck or None, topic=topic or None, difficulty=difficulty or None, cards=ids)
 
     def query(self) -> dict[str, str]:
         """Return the filter as query parameters."""
-        pairs = {"deck": self.deck, "topic": self.topic, "difficulty": self.difficulty}
+        pairs = {
+            "deck": self.deck,
+            "topic": self.topic,
+            "difficulty": self.difficulty,
+            "cards": ",".join(self.cards),
+        }
         return {key: str(value) for key, value in pairs.items() if value}
 
 
@@ -54,12 +78,19 @@ def eligible_cards(library: Library, study_filter: StudyFilter) -> list[tuple[De
                 "topic",
                 f"unknown topic '{study_filter.topic}': use one of {', '.join(sorted(topics))}",
             )
+    if study_filter.cards:
+        card_ids = {card.id for deck in decks for card in deck.cards}
+        unknown = [card_id for card_id in study_filter.cards if card_id not in card_ids]
+        if unknown:
+            raise BadFilter("cards", f"unknown card '{unknown[0]}': name cards of the content")
+    chosen = set(study_filter.cards)
     return [
         (deck, card)
         for deck in decks
         for card in deck.cards
         if (study_filter.topic is None or study_filter.topic in card.topics)
         and (study_filter.difficulty is None or card.difficulty == study_filter.difficulty)
+        and (not chosen or card.id in chosen)
     ]
 
 

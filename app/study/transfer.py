@@ -1,4 +1,5 @@
-"""Export and import of a user's progress: settings, card flags, the review log, quiz attempts.
+"""Export and import of a user's progress: settings, card flags, the review log, quiz attempts
+and mock interviews.
 
 Card states are not trusted from a file: an import replays each touched card's review log
 into its state, so the database still equals the replay of the log.
@@ -40,10 +41,21 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.content.models import Library
+from app.content.models import Difficulty, Library
 from app.exceptions import AppError, error_lines
 from app.input_checks import json_errors
-from app.models import CardState, ProgressImport, QuizAttempt, ReviewLog, User, utcnow
+from app.models import (
+    CardState,
+    Interview,
+    InterviewAnswer,
+    ProgressImport,
+    QuizAttempt,
+    ReviewLog,
+    User,
+    utcnow,
+)
+from app.rehearsal import interviews as rehearsal
+from app.rehearsal.matching import MAX_TEXT
 from app.study.attempts import MAX_ANSWER_LENGTH, MAX_DURATION_MS, MAX_SEED
 from app.study.reviews import (
     IMPORT_RUNNING,
@@ -57,8 +69,9 @@ log = logging.getLogger(__name__)
 _Row = TypeVar("_Row")
 
 FORMAT = "prepdeck-progress"
-# Version 2 added quiz_attempts; a version 1 file (without them) still imports.
-VERSION = 2
+# Version 2 added quiz_attempts, version 3 interviews; older files (without them) still import.
+VERSION = 3
+MAX_INTERVIEWS = 10_000
 MAX_REVIEWS = 200_000
 MAX_ATTEMPTS = 200_000
 MAX_CARDS = 100_000
@@ -125,6 +138,56 @@ class ExportedAttempt(_Strict):
     duration_ms: StrictInt | None = Field(default=None, ge=0, le=MAX_DURATION_MS)
 
 
+class ExportedInterviewOptions(_Strict):
+    """What a mock interview asked for."""
+
+    questions: StrictInt = Field(ge=rehearsal.MIN_QUESTIONS, le=rehearsal.MAX_QUESTIONS)
+    seconds_per_answer: StrictInt = Field(ge=rehearsal.MIN_SECONDS, le=rehearsal.MAX_SECONDS)
+    decks: list[Id] = Field(default_factory=list, max_length=50)
+    topics: list[Id] = Field(default_factory=list, max_length=50)
+    difficulty: list[Difficulty] = Field(default_factory=list, max_length=3)
+
+
+class ExportedPlanned(_Strict):
+    """One question a mock interview planned: its card and which follow-up."""
+
+    card_id: Id
+    deck_id: Id
+    follow_up: StrictInt | None = Field(default=None, ge=0, le=2)
+
+
+class ExportedInterviewAnswer(_Strict):
+    """One shown step of a mock interview and, once answered, its answer and score."""
+
+    position: StrictInt = Field(ge=0, lt=rehearsal.MAX_QUESTIONS)
+    part: Literal["question", "follow_up"]
+    card_id: Id
+    follow_up: StrictInt | None = Field(default=None, ge=0, le=2)
+    answer_id: uuid.UUID | None = None
+    text: Annotated[StrictStr, StringConstraints(max_length=MAX_TEXT)] | None = None
+    shown_at: AwareDatetime
+    answered_at: AwareDatetime | None = None
+    duration_ms: StrictInt | None = Field(default=None, ge=0, le=MAX_DURATION_MS)
+    coverage: Annotated[float, Strict()] | None = Field(default=None, ge=0, le=1)
+    covered: list[Id] = Field(default_factory=list, max_length=6)
+    over_time: StrictBool = False
+
+
+class ExportedInterview(_Strict):
+    """A mock interview in an export, with its answers; its cards may have left the content."""
+
+    id: uuid.UUID
+    created_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+    seed: StrictInt = Field(ge=0, le=rehearsal.MAX_SEED)
+    seconds_per_answer: StrictInt = Field(ge=rehearsal.MIN_SECONDS, le=rehearsal.MAX_SECONDS)
+    options: ExportedInterviewOptions
+    questions: list[ExportedPlanned] = Field(min_length=1, max_length=rehearsal.MAX_QUESTIONS)
+    answers: list[ExportedInterviewAnswer] = Field(
+        default_factory=list, max_length=2 * rehearsal.MAX_QUESTIONS
+    )
+
+
 class ExportedCard(_Strict):
     """One card's flags (its schedule follows from the reviews)."""
 
@@ -138,13 +201,14 @@ class Export(_Strict):
     """A user's progress as a file."""
 
     format: Literal["prepdeck-progress"]
-    version: Literal[1, 2]
+    version: Literal[1, 2, 3]
     exported_at: AwareDatetime
     username: Annotated[StrictStr, StringConstraints(max_length=64), AfterValidator(_plain_id)]
     settings: StudySettings
     cards: list[ExportedCard] = Field(max_length=MAX_CARDS)
     reviews: list[ExportedReview] = Field(max_length=MAX_REVIEWS)
     quiz_attempts: list[ExportedAttempt] = Field(default_factory=list, max_length=MAX_ATTEMPTS)
+    interviews: list[ExportedInterview] = Field(default_factory=list, max_length=MAX_INTERVIEWS)
 
 
 class InvalidImport(AppError, ValueError):
@@ -179,11 +243,13 @@ BATCH = 200
 _REVIEWS = TypeAdapter(list[ExportedReview])
 _CARDS = TypeAdapter(list[ExportedCard])
 _ATTEMPTS = TypeAdapter(list[ExportedAttempt])
+_INTERVIEWS = TypeAdapter(list[ExportedInterview])
 # Each list checked in batches: its name, its checker, and how long it may be.
 _LISTS: tuple[tuple[str, TypeAdapter[Any], int], ...] = (
     ("reviews", _REVIEWS, MAX_REVIEWS),
     ("cards", _CARDS, MAX_CARDS),
     ("quiz_attempts", _ATTEMPTS, MAX_ATTEMPTS),
+    ("interviews", _INTERVIEWS, MAX_INTERVIEWS),
 )
 
 
@@ -250,14 +316,21 @@ def parse_export(raw: bytes) -> Export:
         raise NotAnExport(_unparsable(raw, exc)) from exc
     if not isinstance(data, dict):
         raise NotAnExport([((), f"{NOT_AN_EXPORT}: Input should be an object")])
+    interviews_sent = bool(data.get("interviews"))
     entries: dict[str, list[Any]] = {}
     for name, _adapter, _limit in _LISTS:
         if isinstance(data.get(name), list):
             entries[name] = data[name]
             data[name] = []
     problems: list[tuple[tuple[str | int, ...], str]] = []
-    if type(data.get("version")) is int and data["version"] == 1 and "quiz_attempts" in data:
+    version = data.get("version")
+    if type(version) is int and version == 1 and "quiz_attempts" in data:
         problems.append((("quiz_attempts",), "a version 1 export has none: set version to 2"))
+    # Checked on the list as sent: the lists are set aside (emptied) before the model is.
+    if type(version) is int and version in (1, 2) and interviews_sent:
+        problems.append(
+            (("interviews",), f"a version {version} export has none: set version to {VERSION}")
+        )
     export = None
     try:
         export = Export.model_validate(data)
@@ -285,6 +358,7 @@ def parse_export(raw: bytes) -> Export:
     export.reviews = checked["reviews"]
     export.cards = checked["cards"]
     export.quiz_attempts = checked["quiz_attempts"]
+    export.interviews = checked.get("interviews", [])
     return export
 
 
@@ -303,6 +377,15 @@ def check_import(data: Export, now: datetime) -> None:
         check(("reviews", index, "reviewed_at"), review.reviewed_at, latest, span)
     for index, attempt in enumerate(data.quiz_attempts):
         check(("quiz_attempts", index, "answered_at"), attempt.answered_at, latest, span)
+    for index, interview in enumerate(data.interviews):
+        check(("interviews", index, "created_at"), interview.created_at, latest, span)
+        if interview.finished_at is not None:
+            check(("interviews", index, "finished_at"), interview.finished_at, latest, span)
+        for number, step in enumerate(interview.answers):
+            where: tuple[str | int, ...] = ("interviews", index, "answers", number)
+            check((*where, "shown_at"), step.shown_at, latest, span)
+            if step.answered_at is not None:
+                check((*where, "answered_at"), step.answered_at, latest, span)
     bury_last = now + BURY_AHEAD
     bury_span = f"between {EARLIEST:%Y-%m-%d} and {bury_last:%Y-%m-%d %H:%M} UTC"
     for index, card in enumerate(data.cards):
@@ -324,6 +407,7 @@ def export_progress(*, session: Session, user: User, now: datetime) -> Export:
         select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id)
     ).all()
     return Export(
+        interviews=export_interviews(session, user),
         format=FORMAT,
         version=VERSION,
         exported_at=now,
@@ -365,6 +449,47 @@ def export_progress(*, session: Session, user: User, now: datetime) -> Export:
             for attempt in attempts
         ],
     )
+
+
+def export_interviews(session: Session, user: User) -> list[ExportedInterview]:
+    """Return the user's mock interviews with their answers, oldest first."""
+    rows = session.scalars(
+        select(Interview).where(Interview.user_id == user.id).order_by(Interview.id)
+    ).all()
+    exported = []
+    for interview in rows:
+        answers = rehearsal.answers_of(session, interview)
+        exported.append(
+            ExportedInterview(
+                id=uuid.UUID(interview.public_id),
+                created_at=interview.created_at,
+                finished_at=interview.finished_at,
+                seed=interview.seed,
+                seconds_per_answer=interview.seconds_per_answer,
+                options=ExportedInterviewOptions.model_validate(json.loads(interview.options)),
+                questions=[
+                    ExportedPlanned.model_validate(item) for item in json.loads(interview.questions)
+                ],
+                answers=[
+                    ExportedInterviewAnswer(
+                        position=row.position,
+                        part=row.part,
+                        card_id=row.card_id,
+                        follow_up=row.follow_up,
+                        answer_id=uuid.UUID(row.answer_id) if row.answer_id else None,
+                        text=row.text,
+                        shown_at=row.shown_at,
+                        answered_at=row.answered_at,
+                        duration_ms=row.duration_ms,
+                        coverage=row.coverage,
+                        covered=rehearsal.covered_ids(row),
+                        over_time=row.over_time,
+                    )
+                    for row in answers
+                ],
+            )
+        )
+    return exported
 
 
 CSV_FIELDS = [
@@ -420,6 +545,7 @@ class _Plan:
 
     new_logs: list[dict[str, Any]] = field(default_factory=list)
     new_attempts: list[dict[str, Any]] = field(default_factory=list)
+    new_interviews: list[ExportedInterview] = field(default_factory=list)
     log_updates: list[dict[str, Any]] = field(default_factory=list)
     log_originals: list[dict[str, Any]] = field(default_factory=list)
     state_inserts: list[dict[str, Any]] = field(default_factory=list)
@@ -434,6 +560,7 @@ class _Written:
 
     review_ids: list[str] = field(default_factory=list)
     attempt_ids: list[str] = field(default_factory=list)
+    interview_ids: list[str] = field(default_factory=list)
     log_originals: list[dict[str, Any]] = field(default_factory=list)
     inserted_cards: list[str] = field(default_factory=list)
     updated_cards: list[dict[str, Any]] = field(default_factory=list)
@@ -692,6 +819,14 @@ def _plan(
         del values["order"]
     plan.new_logs = new_logs
     plan.new_attempts = _new_attempts(session, user, data, pace)
+    known_interviews = set(
+        session.scalars(select(Interview.public_id).where(Interview.user_id == user.id))
+    )
+    for interview in data.interviews:
+        key = str(interview.id)
+        if key not in known_interviews:
+            known_interviews.add(key)
+            plan.new_interviews.append(interview)
     return plan
 
 
@@ -770,6 +905,13 @@ def _write(session: Session, user: User, plan: _Plan, written: _Written, pace: _
         _beat(session, user)
         session.commit()
         written.attempt_ids += [row["attempt_id"] for row in chunk]
+    for interviews in _chunks(plan.new_interviews):
+        pace()
+        for interview in interviews:
+            _insert_interview(session, user, interview)
+        _beat(session, user)
+        session.commit()
+        written.interview_ids += [str(interview.id) for interview in interviews]
     for index, chunk in enumerate(_chunks(plan.log_updates)):
         pace()
         session.execute(_UPDATE_LOG, chunk)
@@ -795,8 +937,52 @@ def _write(session: Session, user: User, plan: _Plan, written: _Written, pace: _
         ]
 
 
+def _insert_interview(session: Session, user: User, interview: ExportedInterview) -> None:
+    """Add one imported interview and its answers (flushed, not committed)."""
+    row = Interview(
+        public_id=str(interview.id),
+        user_id=user.id,
+        options=json.dumps(interview.options.model_dump(mode="json")),
+        seed=interview.seed,
+        questions=json.dumps([planned.model_dump() for planned in interview.questions]),
+        seconds_per_answer=interview.seconds_per_answer,
+        created_at=interview.created_at.astimezone(UTC),
+        finished_at=interview.finished_at.astimezone(UTC) if interview.finished_at else None,
+    )
+    session.add(row)
+    session.flush()
+    for step in interview.answers:
+        session.add(
+            InterviewAnswer(
+                interview_id=row.id,
+                position=step.position,
+                part=step.part,
+                card_id=step.card_id,
+                follow_up=step.follow_up,
+                answer_id=str(step.answer_id) if step.answer_id else None,
+                text=step.text,
+                shown_at=step.shown_at.astimezone(UTC),
+                answered_at=step.answered_at.astimezone(UTC) if step.answered_at else None,
+                duration_ms=step.duration_ms,
+                coverage=step.coverage,
+                covered=json.dumps(step.covered),
+                over_time=step.over_time,
+            )
+        )
+    session.flush()
+
+
 def _take_back(session: Session, user: User, written: _Written) -> None:
     """Undo what a failed import committed, chunk by chunk."""
+    interviews = cast(Table, Interview.__table__)
+    for chunk in _chunks(written.interview_ids):
+        # Their answers go with them (ON DELETE CASCADE).
+        session.execute(
+            delete(interviews).where(
+                interviews.c.user_id == user.id, interviews.c.public_id.in_(chunk)
+            )
+        )
+        session.commit()
     for chunk in _chunks(written.review_ids):
         session.execute(
             delete(_LOGS).where(_LOGS.c.user_id == user.id, _LOGS.c.review_id.in_(chunk))

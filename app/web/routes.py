@@ -1,12 +1,13 @@
 """The routers of the HTML pages, in the order they are matched."""
 
-from app.web import accounts, assets, cards, decks, progress, settings, study
+from app.web import accounts, assets, cards, decks, interviews, progress, settings, study
 
 ROUTERS = (
     decks.router,
     cards.router,
     accounts.router,
     study.router,
+    interviews.router,
     progress.router,
     settings.router,
     assets.router,

@@ -9,7 +9,7 @@ import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from app.rehearsal.explain import BadExplanation, NoKeyPoints, explain
 from app.rehearsal.matching import MAX_TEXT
 from app.study.attempts import InvalidAttempt, record_attempt, study_seed
 from app.study.next_card import NextCard, next_card
-from app.study.queue import StudyFilter
+from app.study.queue import MAX_FILTER_CARDS, StudyFilter
 from app.study.reviews import Conflict, find_card, record_review, set_flag, undo_last_review
 from app.web.cards import (
     MAX_ANSWER_LENGTH,
@@ -47,6 +47,12 @@ from app.web.templating import Page, PageDep
 router = APIRouter(include_in_schema=False)
 
 FormSlug = Annotated[str, Form(min_length=1, max_length=80)]
+# A comma-separated list of card ids (a mock interview's cards to revisit).
+MAX_CARDS_TEXT = MAX_FILTER_CARDS * 81
+CardsParam = Annotated[
+    str | None,
+    Query(max_length=MAX_CARDS_TEXT, description="card ids, comma-separated; empty for any"),
+]
 
 AGAIN, GOOD = 1, 3
 
@@ -174,6 +180,7 @@ def read_study(
     practice: bool = False,
     after: SlugParam = None,
     undone: SlugParam = None,
+    cards: CardsParam = None,
 ) -> HTMLResponse:
     """Show the next card due (or a practice card, when asked)."""
     notice = None
@@ -185,7 +192,7 @@ def read_study(
         session=session,
         user=user,
         library=library,
-        study_filter=StudyFilter.of(deck, topic, difficulty),
+        study_filter=StudyFilter.of(deck, topic, difficulty, cards),
         practice=practice,
         after=after,
         notice=notice,
@@ -223,9 +230,10 @@ async def filter_form(
     deck: FilterForm = "",
     topic: FilterForm = "",
     difficulty: Annotated[Difficulty | Literal[""], Form()] = "",
+    cards: Annotated[str, Form(max_length=MAX_CARDS_TEXT)] = "",
 ) -> StudyFilter:
     """Read the study filter that a form carries along in hidden fields."""
-    return StudyFilter.of(deck, topic, difficulty or None)
+    return StudyFilter.of(deck, topic, difficulty or None, cards)
 
 
 FilterFormDep = Annotated[StudyFilter, Depends(filter_form)]

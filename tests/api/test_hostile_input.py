@@ -73,6 +73,13 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
     ("POST", "/api/v1/study/unsuspend", '{"card_id": @}', ["card_id"]),
     ("PUT", "/api/v1/me/settings", SETTINGS_BODY, ["desired_retention"]),
     ("POST", "/api/v1/me/import", EXPORT_BODY, ["reviews", 0, "card_id"]),
+    ("POST", "/api/v1/interviews", '{"questions": @}', ["questions"]),
+    (
+        "POST",
+        f"/api/v1/interviews/{uuid.uuid4()}/answers",
+        '{"answer_id": "' + str(uuid.uuid4()) + '", "text": @}',
+        ["text"],
+    ),
 ]
 
 

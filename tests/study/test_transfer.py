@@ -169,7 +169,7 @@ def file_with(attempts: list[dict[str, Any]], version: int = 2) -> dict[str, Any
 def test_attempts_round_trip(db: Session, library: Library) -> None:
     ada = attempted_user(db, library)
     exported = export_progress(session=db, user=ada, now=NOON)
-    assert exported.version == 2
+    assert exported.version == transfer.VERSION
     assert [a.seed for a in exported.quiz_attempts] == [3, 4]
     assert [a.answer for a in exported.quiz_attempts] == ["b", "0.25"]
     bob = add_user(db, "bob")
