@@ -20,6 +20,14 @@ from app.exceptions import AppError
 from app.figures.cache import RenderBusy
 from app.figures.params import BadParams
 from app.limits import BodyTooLarge
+from app.rehearsal.explain import BadExplanation, NoKeyPoints
+from app.rehearsal.interviews import (
+    AnswerConflict,
+    InterviewError,
+    InvalidInterview,
+    OutOfOrder,
+    UnknownInterview,
+)
 from app.serving import RequestRefused
 from app.study.attempts import AttemptConflict, InvalidAttempt
 from app.study.day import BadTimezone
@@ -270,6 +278,63 @@ CASES = {
         {"detail": [{"type": "value_error", "loc": ["body"], "msg": NOT_JSON}]},
         "Invalid parameter",
         [NOT_JSON],
+    ),
+    "bad-explanation": Case(
+        lambda: BadExplanation("text: 5001 characters; send at most 5000", status=413),
+        413,
+        {"detail": "text: 5001 characters; send at most 5000"},
+        "Request too large",
+        ["text: 5001 characters; send at most 5000"],
+    ),
+    "no-key-points": Case(
+        lambda: NoKeyPoints("Card 'x' has no key points to explain it against."),
+        404,
+        {"detail": "Card 'x' has no key points to explain it against."},
+        "Not found",
+        ["Card 'x' has no key points to explain it against."],
+    ),
+    "interview": Case(
+        lambda: InterviewError("The interview is finished."),
+        409,
+        {"detail": "The interview is finished."},
+        "Conflict",
+        ["The interview is finished."],
+    ),
+    "invalid-interview": Case(
+        lambda: InvalidInterview("questions", "give 1 to 20"),
+        422,
+        {
+            "detail": [
+                {
+                    "loc": ["body", "questions"],
+                    "msg": "questions: give 1 to 20",
+                    "type": "value_error",
+                }
+            ]
+        },
+        "Invalid parameter",
+        ["questions: give 1 to 20"],
+    ),
+    "unknown-interview": Case(
+        lambda: UnknownInterview("No interview 'abc' of yours."),
+        404,
+        {"detail": "No interview 'abc' of yours."},
+        "Not found",
+        ["No interview 'abc' of yours."],
+    ),
+    "out-of-order": Case(
+        lambda: OutOfOrder("Question 2 comes next: answer that one."),
+        409,
+        {"detail": "Question 2 comes next: answer that one."},
+        "Conflict",
+        ["Question 2 comes next: answer that one."],
+    ),
+    "answer-conflict": Case(
+        lambda: AnswerConflict("answer_id was used for another answer: send a new one."),
+        409,
+        {"detail": "answer_id was used for another answer: send a new one."},
+        "Conflict",
+        ["answer_id was used for another answer: send a new one."],
     ),
 }
 PAGES = [name for name in CASES if name != "login-required"]

@@ -33,8 +33,10 @@ QUERIES = {
     "POST /api/v1/reviews": 6,
     "POST /api/v1/reviews/undo": 6,  # token; last review; its state; delete; restore; import?
     "GET /study": 3,
-    "GET /progress": 4,  # token; card states; the year's reviews; total reviews
-    "GET /api/v1/progress": 4,
+    # token; card states; the year's reviews; total reviews; the predictions: the last weeks'
+    # answers, each card's totals, each card's last answers
+    "GET /progress": 7,
+    "GET /api/v1/progress": 7,
 }
 STATUSES = dict.fromkeys(QUERIES, 200) | {"POST /api/v1/reviews": 201}
 GROWING_TABLES = ("users", "auth_tokens", "card_states", "review_logs", "throttles")
@@ -180,7 +182,7 @@ def test_scale_benchmark_runs_and_reports_each_request() -> None:
     rows = {line.split()[0]: line.split() for line in lines[2:] if line.strip()}
     assert set(rows) == {"study/next", "POST", "progress"}
     assert "3 / 3" in " ".join(rows["study/next"])
-    assert "4 / 4" in " ".join(rows["progress"])
+    assert "7 / 7" in " ".join(rows["progress"])
 
 
 def test_profile_summary_sums_busy_samples_by_layer(tmp_path: Path) -> None:
