@@ -21,7 +21,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish
-from app.figures.wording import num
+from app.figures.wording import num, sig
 
 SCALES = np.array([0.0, 0.1, 1.0, 10.0])  # size of each weight's loss gradient
 BETA1 = 0.9
@@ -218,34 +218,75 @@ def _decay_variant(rng: np.random.Generator) -> Params:
     )
 
 
+def _least_shrunk_variant(rng: np.random.Generator) -> Params:
+    # lr up to 0.03: AdamW's own adaptive steps then move its weights apart by at most about
+    # 1.5 lr, under CLEAR, so that all four decay alike.
+    first = sample(Params, rng, ranges={"lr": (0.005, 0.03), "steps": (200, 1000)})
+    span = first.lr * first.steps
+    return sample(
+        Params,
+        rng,
+        fixed={"lr": first.lr, "steps": first.steps},
+        ranges={"wd": (-math.log(LEFT_HIGH) / span, -math.log(LEFT_LOW) / span)},
+    )
+
+
 def _weight(scale: float) -> str:
     return f"the weight with gradient size s = {scale:g}"
 
 
 def _ask_least_shrunk(params: Params, data: Data, rng: np.random.Generator) -> Question:
-    """Ask which weight Adam + L2 shrinks least: the one whose large gradients divide its decay."""
+    """Ask which weight one optimizer shrinks least, Adam + L2 or AdamW, drawn here.
+
+    Adam + L2 divides the decay by the root-mean-square gradient: the large-gradient weight
+    barely shrinks. AdamW decays every weight alike, so none stands out.
+    """
+    adamw = bool(rng.integers(2))
     t = int(data.steps[-1])
-    ends = data.w_adam_l2[-1]
+    ends = data.w_adamw[-1] if adamw else data.w_adam_l2[-1]
     best = int(np.argmax(ends))
     spread = float(ends.max() - ends.min())
     alike = f"all of them alike (within {CLEAR:g} of each other)"
+    weights = [_weight(float(scale)) for scale in data.scales]
+    if spread <= CLEAR:
+        # None stands out; any single weight but the highest has shrunk more than another.
+        right, wrong = alike, [text for index, text in enumerate(weights) if index != best]
+    else:
+        # Only weights clearly below the highest, so that no wrong choice is right too.
+        right = weights[best]
+        wrong = [text for text, end in zip(weights, ends, strict=True) if end < ends[best] - CLEAR]
+        wrong.append(alike)
+    if adamw:
+        name = "AdamW"
+        optimizer = (
+            f"AdamW (weight_decay = {data.wd:g}, so every step also multiplies w by "
+            f"1 − lr·wd = {num(1.0 - data.lr * data.wd, 4)}, apart from the adaptive step; "
+            f"lr = {data.lr:g})"
+        )
+        why = "its decay multiplies every weight alike, as the right panel shows"
+    else:
+        name = "Adam + L2"
+        optimizer = (
+            f"Adam with L2 (weight_decay = {data.wd:g}, so {data.wd:g}·w joins the gradient; "
+            f"lr = {data.lr:g})"
+        )
+        why = "it divides the decay wd·w by the root-mean-square gradient, as the left panel shows"
+    if right == alike:
+        left = f"the four weights at {_span(ends)}, within {sig(spread, 2)} of each other"
+    else:
+        low = int(np.argmin(ends))
+        left = (
+            f"{weights[best]} at {num(float(ends[best]))} and the one with "
+            f"s = {data.scales[low]:g} at {num(float(ends[low]))}"
+        )
     return choice(
         f"Four weights start at 1; their loss gradients alternate in sign with sizes s = "
-        f"{', '.join(f'{s:g}' for s in data.scales)}. After {t} steps of Adam with L2 "
-        f"(weight_decay = {data.wd:g}, so {data.wd:g}·w joins the gradient; lr = {data.lr:g}), "
-        "which weight has shrunk least?",
-        _weight(float(data.scales[best])),
-        # Only weights clearly below the largest, so that no wrong choice is right too.
-        [
-            _weight(float(scale))
-            for scale, end in zip(data.scales, ends, strict=True)
-            if end < ends[best] - CLEAR
-        ]
-        + ([alike] if spread > CLEAR else []),
+        f"{', '.join(f'{s:g}' for s in data.scales)}. After {t} steps of {optimizer}, which "
+        "weight has shrunk least?",
+        right,
+        wrong,
         rng,
-        f"Adam + L2 leaves {_weight(float(data.scales[best]))} at {num(float(ends[best]))} and "
-        f"the one with s = {data.scales[int(np.argmin(ends))]:g} at {num(float(ends.min()))}: "
-        "the decay wd·w is divided by the root-mean-square gradient, as the left panel shows.",
+        f"{name} leaves {left}: {why}.",
     )
 
 
@@ -266,7 +307,7 @@ def _ask_adamw_left(params: Params, data: Data, rng: np.random.Generator) -> Que
 
 
 QUESTIONS: tuple[QuestionKind[Params, Data], ...] = (
-    QuestionKind("least-shrunk", _decay_variant, _ask_least_shrunk),
+    QuestionKind("least-shrunk", _least_shrunk_variant, _ask_least_shrunk),
     QuestionKind("adamw-left", _decay_variant, _ask_adamw_left),
 )
 

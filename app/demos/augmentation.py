@@ -371,14 +371,30 @@ def _ask_crop_places(params: Params, data: Data, rng: np.random.Generator) -> Qu
     )
 
 
+def _keeping_crop(params: Params, rng: np.random.Generator) -> tuple[int, float]:
+    """Draw a larger crop side that never loses the house (short of the whole image).
+
+    Return its side in pixels and the least share of the house any of its places shows.
+    """
+    fractions = grid_values(next(info for info in describe(Params) if info.name == "crop"))
+    sides = sorted({max(1, min(SIZE, round(f * SIZE))) for f in fractions if f > params.crop})
+    worst = {side: float(window_shares(house(), side).min()) for side in sides if side < SIZE}
+    keeping = [side for side, least in worst.items() if least >= ENOUGH]
+    side = keeping[int(rng.integers(len(keeping)))]
+    return side, worst[side]
+
+
 def _ask_label_breaker(params: Params, data: Data, rng: np.random.Generator) -> Question:
-    """Ask which transform can make the label wrong: the crop, not flip, jitter or rotation."""
+    """Ask which transform can make the label wrong: the small crop, not flip, jitter,
+    rotation or a crop large enough that every place of it keeps the house."""
     mirror = shown(np.arange(SIZE * SIZE).reshape(SIZE, SIZE)[:, ::-1])
     crop_worst = data.positions_lost / data.positions  # places that lose it, 0 if none
+    large, large_least = _keeping_crop(params, rng)
     candidates = [
+        (f"a random {large}x{large} crop", large_least < ENOUGH),
+        (f"a rotation by {turn(data.angle)}", data.rotated_shown < ENOUGH),
         ("a horizontal flip", mirror < ENOUGH),
         (f"colour jitter of strength {num(data.jitter)}", False),  # moves no pixel
-        (f"a rotation by {turn(data.angle)}", data.rotated_shown < ENOUGH),
         (f"a random {data.side}x{data.side} crop", crop_worst > 0.0),
     ]
     losing = [text for text, loses in candidates if loses]
@@ -393,10 +409,11 @@ def _ask_label_breaker(params: Params, data: Data, rng: np.random.Generator) -> 
         right,
         wrong,
         rng,
-        f"The flip keeps {share(mirror)} of the house, the jitter moves no pixel and the "
-        f"rotation by {turn(data.angle)} keeps {share(data.rotated_shown)}, but "
         f"{data.positions_lost} of the {data.positions} places of a {data.side} px crop lose "
-        f"the house; {_drawn_lost(data)}.",
+        f"the house and {_drawn_lost(data)}; every place of a {large} px crop shows "
+        f"{'all' if large_least == 1.0 else f'at least {share(large_least)}'} of it, the flip "
+        f"keeps {share(mirror)}, the jitter moves no pixel and the rotation by "
+        f"{turn(data.angle)} keeps {share(data.rotated_shown)}.",
     )
 
 

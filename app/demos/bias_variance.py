@@ -218,9 +218,17 @@ def _describe_sets(data: Data, n: int) -> str:
     )
 
 
+# The marked λ of a trend question: weak, to be strengthened to the sweep's strongest, or strong,
+# to be weakened to its weakest. Each is at least a hundredfold from its end, where both curves
+# move clearly (just above λ = 1 bias² can still dip below its value at the weakest penalty).
+TREND_UP = (1e-2, 10.0)
+TREND_DOWN = (20.0, 1e3)
+
+
 def _trend_variant(rng: np.random.Generator) -> Params:
-    # Below λ = 10 the sweep's end is at least a hundredfold stronger: the trend is no contest.
-    return sample(Params, rng, ranges={"lam": (1e-2, 10.0)})
+    # Either way round, so that either answer of the trade is the right one.
+    upward = bool(rng.integers(2))
+    return sample(Params, rng, ranges={"lam": TREND_UP if upward else TREND_DOWN})
 
 
 def _trend_text(bias_rises: bool, variance_rises: bool) -> str:
@@ -229,13 +237,24 @@ def _trend_text(bias_rises: bool, variance_rises: bool) -> str:
 
 
 def _ask_trend(params: Params, data: Data, rng: np.random.Generator) -> Question:
-    """Ask which way bias² and variance move from the chosen λ to the sweep's strongest."""
-    end = float(data.lambdas[-1])
-    bias_rises = bool(data.bias2[-1] > data.bias2_at)
-    variance_rises = bool(data.variance[-1] > data.variance_at)
+    """Ask which way bias² and variance move from the chosen λ to an end of the sweep.
+
+    From a weak penalty to the strongest bias² rises and variance falls; from a strong one to
+    the weakest, the other way round.
+    """
+    upward = params.lam <= TREND_UP[1]
+    end = -1 if upward else 0
+    end_lam, bias_end, variance_end = (
+        float(data.lambdas[end]),
+        float(data.bias2[end]),
+        float(data.variance[end]),
+    )
+    bias_rises = bias_end > data.bias2_at
+    variance_rises = variance_end > data.variance_at
+    side = "right" if upward else "left"
     return choice(
-        f"{_describe_sets(data, params.n)}. As the penalty grows from λ = {data.lam:g} to "
-        f"λ = {end:g}, which way do bias² and variance move?",
+        f"{_describe_sets(data, params.n)}. As the penalty {'grows' if upward else 'shrinks'} "
+        f"from λ = {data.lam:g} to λ = {end_lam:g}, which way do bias² and variance move?",
         _trend_text(bias_rises, variance_rises),
         [
             _trend_text(bias, variance)
@@ -244,9 +263,9 @@ def _ask_trend(params: Params, data: Data, rng: np.random.Generator) -> Question
             if (bias, variance) != (bias_rises, variance_rises)
         ],
         rng,
-        f"From λ = {data.lam:g} to {end:g} bias² goes from {num(data.bias2_at, 4)} to "
-        f"{num(float(data.bias2[-1]), 4)} and variance from {num(data.variance_at, 4)} to "
-        f"{num(float(data.variance[-1]), 4)}, the two curves at the marked λ and the right end.",
+        f"From λ = {data.lam:g} to {end_lam:g} bias² goes from {num(data.bias2_at, 4)} to "
+        f"{num(bias_end, 4)} and variance from {num(data.variance_at, 4)} to "
+        f"{num(variance_end, 4)}, the two curves at the marked λ and the {side} end.",
     )
 
 

@@ -329,17 +329,32 @@ def _direction(before: float, after: float) -> str:
 
 
 def _ask_training_on(params: Params, data: Data, rng: np.random.Generator) -> Question:
-    """Ask what training past the restored epoch does: training loss falls, validation rises."""
+    """Ask what the two losses do before the restored epoch, or after it had training gone on.
+
+    Before it both fall (the fit takes in the signal); after it the training loss falls on
+    while the validation loss rises (the fit bends through the noise). Which stretch is drawn.
+    """
     last = int(data.epochs[-1])
     best = data.best_epoch
-    train = (float(data.train_loss[best]), float(data.train_loss[-1]))
-    val = (float(data.val_loss[best]), float(data.val_loss[-1]))
+    before = best >= 2 and bool(rng.integers(2))
+    if before:
+        start, end = int(rng.integers(1, best // 2 + 1)), best
+        asked = f"Between epoch {start} and epoch {best}, what did the two losses do?"
+        where = "before"
+    else:
+        start, end = best, last
+        asked = (
+            f"Had training gone on to epoch {last}, what would the two losses have done between "
+            f"epoch {best} and epoch {last}?"
+        )
+        where = "past"
+    train = (float(data.train_loss[start]), float(data.train_loss[end]))
+    val = (float(data.val_loss[start]), float(data.val_loss[end]))
     right = f"training loss {_direction(*train)}, validation loss {_direction(*val)}"
     return choice(
         f"Gradient descent fits {N_FEATURES} features to {N_TRAIN} points with label noise "
         f"σ = {num(data.noise)}. Early stopping with patience {data.patience}: {_ran(data)} "
-        f"and restores epoch {best}. Had training gone on to epoch {last}, what would the two "
-        f"losses have done between epoch {best} and epoch {last}?",
+        f"and restores epoch {best}. {asked}",
         right,
         [
             f"training loss {t}, validation loss {v}"
@@ -347,9 +362,9 @@ def _ask_training_on(params: Params, data: Data, rng: np.random.Generator) -> Qu
             for v in ("rises", "falls")
         ],
         rng,
-        f"From epoch {best} to {last} the training MSE goes from {_mse(train[0])} to "
+        f"From epoch {start} to {end} the training MSE goes from {_mse(train[0])} to "
         f"{_mse(train[1])} and the validation MSE from {_mse(val[0])} to {_mse(val[1])}, as the "
-        "curves past the best line show.",
+        f"curves {where} the best line show.",
     )
 
 

@@ -287,7 +287,9 @@ def fractions_kept(data: Data) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ask_shrunk_direction(params: Params, data: Data, rng: np.random.Generator) -> Question:
-    """Ask along which curvature direction early stopping shrinks most: the flat one."""
+    """Ask along which curvature direction early stopping shrinks most (the flat one) or least
+    (the steep one), the way round drawn here."""
+    shortest = bool(rng.integers(2))
     (low, high), (kept_low, kept_high) = fractions_kept(data)
     directions = {
         "low": f"the low-curvature direction (curvature {num(low, 3)})",
@@ -297,12 +299,12 @@ def _ask_shrunk_direction(params: Params, data: Data, rng: np.random.Generator) 
     if abs(kept_low - kept_high) <= SAME_SHRINK:
         right = "same"
     else:
-        right = "low" if kept_low < kept_high else "high"
+        right = "low" if (kept_low < kept_high) == shortest else "high"
     return choice(
         f"Least squares in two weights has curvatures {num(high, 3)} and {num(low, 3)} along "
         f"two orthogonal directions. Gradient descent from w = 0 with step η = {data.eta:g} "
-        f"stops after τ = {data.tau} steps. Along which direction does it fall shortest of the "
-        "least-squares weight?",
+        f"stops after τ = {data.tau} steps. Along which direction does it "
+        f"{'fall shortest of' if shortest else 'come closest to'} the least-squares weight?",
         directions[right],
         [text for key, text in directions.items() if key != right],
         rng,

@@ -300,27 +300,32 @@ def _large_lambda_variant(rng: np.random.Generator) -> Params:
     return sample(Params, rng, ranges={"lam": (1e3, 1e4)})
 
 
-MEAN_ONLY = "the test MSE of predicting each training set's mean"
-
-
 def _ask_large_lambda(params: Params, data: Data, rng: np.random.Generator) -> Question:
-    """Ask what a huge penalty's test error tends to: that of the intercept alone, the mean."""
-    right = abs(data.test_at - data.mean_test_mse)
-    others = {
-        f"the noise variance σ² = {num(data.noise**2, 4)}": data.noise**2,
-        "the lowest test MSE of the sweep": data.best_test,
-        "0": 0.0,
-    }
+    """Ask a huge penalty's test error from its train error: about as high, the mean's error.
+
+    The wrong values are those of other readings of the figure: the noise floor σ², the
+    sweep's lowest test error (regularization only helps), the test error at the weakest
+    penalty (an extreme λ fares like the other extreme) and the train error scaled by the
+    test/train ratio at the best λ (the gap stays as it was); only those clearly apart from it.
+    """
+    test = data.test_at
+    best = int(np.argmin(data.test_mse))
+    others = (
+        data.noise**2,
+        data.best_test,
+        float(data.test_mse[0]),
+        data.train_at * float(data.test_mse[best] / data.train_mse[best]),
+    )
     return choice(
-        f"{_describe_fit(params)}. At λ = {data.lam:g} the penalty dominates. Which is its "
-        "expected test MSE closest to?",
-        MEAN_ONLY,
-        # Only values farther from the test error than the mean's: that one is the closest.
-        [text for text, value in others.items() if abs(data.test_at - value) > right],
+        f"{_describe_fit(params)}. At λ = {data.lam:g} the penalty dominates, and the expected "
+        f"training MSE is {num(data.train_at, 3)}. Which is the expected test MSE?",
+        num(test, 3),
+        [num(value, 3) for value in others if abs(value - test) > CLOSE * test],
         rng,
-        f"At λ = {data.lam:g} the expected test MSE is {num(data.test_at, 3)}, and predicting "
-        f"the training mean gives {num(data.mean_test_mse, 3)}: the penalty shrinks w toward "
-        "0 and leaves the intercept, the mean, as at the right end of the sweep.",
+        f"At λ = {data.lam:g} the expected train MSE {num(data.train_at, 3)} and test MSE "
+        f"{num(test, 3)} are {_compare(data.train_at, test)}, and predicting each training "
+        f"set's mean scores {num(data.mean_test_mse, 3)}: the penalty shrinks w toward 0 and "
+        "leaves the intercept, the mean, as at the right end of the sweep.",
     )
 
 

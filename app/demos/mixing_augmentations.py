@@ -326,30 +326,49 @@ def _ask_cutmix_label(params: Params, data: Data, rng: np.random.Generator) -> Q
 
 
 def _cutout_variant(rng: np.random.Generator) -> Params:
-    # A patch of at least 12 pixels a side erases a share that prints above 0.
-    return sample(Params, rng, ranges={"cutout": (12, 40)})
+    # A patch of at least 12 pixels a side erases a share that prints above 0; a of 0.5 or more
+    # draws a CutMix box that pastes some of the dog, as in the CutMix question.
+    return sample(Params, rng, ranges={"cutout": (12, 40), "alpha": (0.5, 2.0)})
+
+
+def _box_area(box: np.ndarray) -> tuple[int, int]:
+    """Return a clipped box's height and width."""
+    top, bottom, left, right = (int(v) for v in box)
+    return bottom - top, right - left
 
 
 def _ask_cutout_label(params: Params, data: Data, rng: np.random.Generator) -> Question:
-    """Ask which label Cutout trains with: the original one, whatever it erased."""
-    top, bottom, left, right = (int(v) for v in data.cutout_box)
-    erased = (bottom - top) * (right - left) / SIZE**2
+    """Ask which labels Cutout and CutMix train with: Cutout keeps the cat's, whatever it
+    erased; CutMix gives the dog the share of pixels it pasted."""
+    height, width = _box_area(data.cutout_box)
+    erased = height * width / SIZE**2
     kept = 1.0 - erased
-    wrong = [
-        f"{CLASSES[0]} {num(kept)} / {CLASSES[1]} {num(erased)}",  # as if CutMix
-        f"{CLASSES[0]} {num(kept)}",  # scaled down by what is left
-        f"{CLASSES[0]} 0.50 / {CLASSES[1]} 0.50",
-        f"{CLASSES[1]} 1.00",
-    ]
-    right_text = _label_text(data.cutout_label)
+    box_height, box_width = _box_area(data.cutmix_box)
+    pasted = box_height * box_width / SIZE**2
+    cutout, cutmix = _label_text(data.cutout_label), _label_text(data.cutmix_label)
+    as_cutmix = f"{CLASSES[0]} {num(kept)} / {CLASSES[1]} {num(erased)}"
+    scaled = f"{CLASSES[0]} {num(kept)}"  # scaled down by what is left
+    unchanged = _label_text(data.label_a)
+
+    def pair(first: str, second: str) -> str:
+        return f"Cutout: {first}; CutMix: {second}"
+
+    box = f"a box of {box_height}x{box_width} pixels" if pasted else "an empty box"
     return choice(
-        f"Cutout erases a {bottom - top}x{right - left} patch ({pct(erased)} of the pixels) of "
-        "the cat image. Which label does the erased image train with?",
-        right_text,
-        wrong,
+        f"Cutout erases a patch of {height}x{width} pixels ({pct(erased)} of the image) from the "
+        f"{SIZE}x{SIZE} cat image; CutMix pastes {box} of the dog ({pct(pasted)} of the "
+        "image) into another copy of it. Which labels do the two images train with?",
+        pair(cutout, cutmix),
+        [
+            pair(scaled, cutmix),
+            pair(as_cutmix, cutmix),
+            pair(unchanged, unchanged),
+            pair(as_cutmix, unchanged),
+        ],
         rng,
-        f"Cutout keeps the label, so the Cutout tile's bar reads {right_text} although "
-        f"{pct(erased)} of the image is black.",
+        f"Cutout keeps the label, so its tile's bar reads {cutout} although {pct(erased)} of "
+        f"the image is black, while CutMix gives the dog the {pct(pasted)} of the pixels it "
+        f"pasted: {cutmix}.",
     )
 
 

@@ -208,14 +208,18 @@ def _ask_ridge_alpha(params: Params, data: Data, rng: np.random.Generator) -> Qu
 
 
 def _ask_closest_fit(params: Params, data: Data, rng: np.random.Generator) -> Question:
-    """Ask which fit least squares on noisy copies lands on: ridge with α = nσ²."""
+    """Ask which fit least squares on noisy copies lands on: ridge with α = nσ².
+
+    The choices give α as a number only, so the learner works nσ² out from n and σ; the wrong
+    ones are σ², nσ, (nσ)² and plain least squares.
+    """
     n, s = data.samples, data.sigma
     gap = float(np.linalg.norm(data.noisy - data.ridge))
     others = {
-        f"Ridge with α = σ² = {sig(s**2, 6)}": s**2,
-        f"Ridge with α = nσ = {sig(n * s, 6)}": n * s,
+        f"Ridge with α = {sig(s**2, 6)}": s**2,
+        f"Ridge with α = {sig(n * s, 6)}": n * s,
         "Plain least squares (α = 0)": 0.0,
-        f"Ridge with α = (nσ)² = {sig((n * s) ** 2, 6)}": (n * s) ** 2,
+        f"Ridge with α = {sig((n * s) ** 2, 6)}": (n * s) ** 2,
     }
     distance = {
         text: float(np.linalg.norm(data.noisy - ridge(data.x, data.y, alpha)))
@@ -227,12 +231,12 @@ def _ask_closest_fit(params: Params, data: Data, rng: np.random.Generator) -> Qu
     return choice(
         f"Least squares is fitted to {data.copies} copies of {n} samples, each copy's inputs "
         f"with fresh Gaussian noise of σ = {num(s)}. Which fit are its weights closest to?",
-        f"Ridge with α = nσ² = {sig(data.alpha, 6)}",
+        f"Ridge with α = {sig(data.alpha, 6)}",
         wrong,
         rng,
         f"The noisy-copy weights lie {num(gap, 3)} (Euclidean distance) from ridge with "
-        f"α = nσ², the bars beside them, against {num(distance[nearest], 3)} from the next "
-        "closest choice.",
+        f"α = nσ² = {n} × {num(s)}² = {sig(data.alpha, 6)}, the bars beside them, against "
+        f"{num(distance[nearest], 3)} from the next closest choice.",
     )
 
 

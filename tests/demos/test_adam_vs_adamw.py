@@ -218,11 +218,20 @@ def scale_named(text: str) -> float | None:
 
 
 @pytest.mark.parametrize("seed", QUESTION_SEEDS)
-def test_least_shrunk_is_the_weight_with_the_largest_gradient(seed: int) -> None:
+def test_least_shrunk_is_the_largest_gradient_under_l2_and_none_under_adamw(seed: int) -> None:
     data, question = asked("least-shrunk", seed)
-    ends = np.abs(data.w_adam_l2[-1])
-    assert scale_named(question.choices[question.answer]) == float(subject.SCALES.max())
-    assert ends[-1] == ends.max()
+    adamw = "steps of AdamW" in question.prompt
+    assert adamw != ("steps of Adam with L2" in question.prompt)
+    ends = data.w_adamw[-1] if adamw else data.w_adam_l2[-1]
+    right = scale_named(question.choices[question.answer])
+    if adamw:
+        # Decoupled decay: every weight shrinks alike, whatever its gradient.
+        assert right is None
+        assert ends.max() - ends.min() <= 0.05
+    else:
+        # Coupled decay is divided by the gradient's size: the s = 10 weight barely shrinks.
+        assert right == float(subject.SCALES.max())
+        assert ends[-1] == ends.max()
     for index, text in enumerate(question.choices):
         if index == question.answer:
             continue
@@ -230,7 +239,15 @@ def test_least_shrunk_is_the_weight_with_the_largest_gradient(seed: int) -> None
         if scale is None:
             assert ends.max() - ends.min() > 0.05
         else:
-            assert ends[list(subject.SCALES).index(scale)] < ends.max() - 0.05
+            assert ends[list(subject.SCALES).index(scale)] < ends.max()
+            if not adamw:
+                assert ends[list(subject.SCALES).index(scale)] < ends.max() - 0.05
+
+
+def test_least_shrunk_asks_about_both_optimizers() -> None:
+    prompts = [asked("least-shrunk", seed)[1].prompt for seed in QUESTION_SEEDS]
+    assert any("steps of AdamW" in prompt for prompt in prompts)
+    assert any("steps of Adam with L2" in prompt for prompt in prompts)
 
 
 @pytest.mark.parametrize("seed", QUESTION_SEEDS)

@@ -300,17 +300,33 @@ def test_crop_places_question_answers_the_share_of_places_that_lose_the_house(se
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_label_breaker_question_answers_the_crop(seed: int) -> None:
+def test_label_breaker_question_answers_the_small_crop(seed: int) -> None:
     params, data, question = _asked("label-breaker", seed)
     image = data.image
     index = np.arange(SIZE * SIZE).reshape(SIZE, SIZE)
     side = round(params.crop * SIZE)
     _, lost = positions_lost(image, side)
-    # Only the crop can show less than a quarter of the house; flip, jitter and rotation keep it.
+    # Only the small crop can show less than a quarter of the house; flip, jitter, rotation and
+    # the larger crop on offer keep it.
     assert lost > 0
     assert house_share(index[:, ::-1], image) == 1.0
     assert house_share(rotate(index, data.angle, -1), image) >= THRESHOLD
-    assert question.choices[question.answer] == f"a random {side}x{side} crop"
-    for choice_index, text in enumerate(question.choices):
-        if choice_index != question.answer:
-            assert "crop" not in text, text
+    right = question.choices[question.answer]
+    assert right == f"a random {side}x{side} crop"
+    wrong = [text for text in question.choices if text != right]
+    larger = [int(text.split()[2].split("x")[0]) for text in wrong if text.endswith("crop")]
+    assert len(larger) == 1
+    assert side < larger[0] < SIZE
+    assert positions_lost(image, larger[0])[1] == 0
+    assert f"every place of a {larger[0]} px crop shows" in question.explanation
+
+
+def test_label_breaker_question_offers_crops_of_many_sizes() -> None:
+    rights, larger = set(), set()
+    for seed in range(12):
+        _, _, question = _asked("label-breaker", seed)
+        right = question.choices[question.answer]
+        rights.add(right)
+        larger |= {text for text in question.choices if text.endswith("crop") and text != right}
+    assert len(rights) >= 3
+    assert len(larger) >= 3

@@ -207,18 +207,30 @@ def test_question_variants_differ_between_seeds() -> None:
 
 
 @pytest.mark.parametrize("seed", QUESTION_SEEDS)
-def test_trend_question_follows_bias_and_variance_to_the_strongest_penalty(seed: int) -> None:
+def test_trend_question_follows_bias_and_variance_to_an_end_of_the_sweep(seed: int) -> None:
     params, data, question = asked("trend", seed)
+    upward = "grows" in question.prompt
+    assert upward != ("shrinks" in question.prompt)
+    end = float(data.lambdas[-1] if upward else data.lambdas[0])
+    assert f"to λ = {end:g}," in question.prompt
+    assert (end / params.lam >= 100) if upward else (params.lam / end >= 100)
     bias_at, variance_at, _ = direct_decomposition(params, params.lam)
-    bias_end, variance_end, _ = direct_decomposition(params, float(data.lambdas[-1]))
+    bias_end, variance_end, _ = direct_decomposition(params, end)
     right = (
         f"bias² {'rises' if bias_end > bias_at else 'falls'}, "
         f"variance {'rises' if variance_end > variance_at else 'falls'}"
     )
     assert question.choices[question.answer] == right
-    assert right == "bias² rises, variance falls"  # the trade the card teaches, at every variant
+    # The trade the card teaches, at every variant: a stronger penalty, more bias, less variance.
+    assert right == ("bias² rises, variance falls" if upward else "bias² falls, variance rises")
     assert len(question.choices) == 4
     assert right not in [t for i, t in enumerate(question.choices) if i != question.answer]
+
+
+def test_trend_question_asks_both_ways_round() -> None:
+    prompts = [asked("trend", seed)[2].prompt for seed in QUESTION_SEEDS]
+    assert any("grows" in prompt for prompt in prompts)
+    assert any("shrinks" in prompt for prompt in prompts)
 
 
 @pytest.mark.parametrize("seed", QUESTION_SEEDS)

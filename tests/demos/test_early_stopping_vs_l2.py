@@ -180,11 +180,22 @@ def test_ridge_alpha_is_one_over_tau_eta(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", QUESTION_SEEDS)
-def test_gradient_descent_falls_shortest_along_the_flat_direction(seed: int) -> None:
+def test_gradient_descent_falls_shortest_along_the_flat_direction_closest_along_the_steep(
+    seed: int,
+) -> None:
     _, data, question = asked("shrunk-direction", seed)
     low, high = np.linalg.eigvalsh(data.hessian)
     # Per direction GD holds 1 - (1 - eta lambda)^tau of the least-squares weight.
     kept_low, kept_high = (1.0 - (1.0 - data.eta * lam) ** data.tau for lam in (low, high))
     assert kept_low < kept_high - 0.05
-    assert question.choices[question.answer].startswith("the low-curvature direction")
-    assert sum(text.startswith("the low-curvature") for text in question.choices) == 1
+    shortest = "fall shortest of the least-squares weight?" in question.prompt
+    assert shortest != ("come closest to the least-squares weight?" in question.prompt)
+    side = "low" if shortest else "high"
+    assert question.choices[question.answer].startswith(f"the {side}-curvature direction")
+    assert sum(text.startswith(f"the {side}-curvature") for text in question.choices) == 1
+
+
+def test_shrunk_direction_asks_both_ways_round() -> None:
+    prompts = [asked("shrunk-direction", seed)[2].prompt for seed in QUESTION_SEEDS]
+    assert any("fall shortest of" in prompt for prompt in prompts)
+    assert any("come closest to" in prompt for prompt in prompts)

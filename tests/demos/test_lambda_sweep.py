@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from app.demos import lambda_sweep
 from app.demos.lambda_sweep import (
     CLOSE,
-    MEAN_ONLY,
     QUESTIONS,
     REPEATS,
     SWEEP,
@@ -235,24 +234,47 @@ def test_best_lambda_question_names_the_lowest_test_error(seed: int) -> None:
     assert all(error > right for i, error in enumerate(errors) if i != question.answer)
 
 
-@pytest.mark.parametrize("seed", QUESTION_SEEDS)
-def test_large_lambda_question_points_at_the_mean_predictor(seed: int) -> None:
-    params, data, question = asked("large-lambda", seed)
-    assert params.lam >= 1e3
-    assert question.choices[question.answer] == MEAN_ONLY
-    # The mean predictor's test error, from the same draws compute() makes.
+def direct_errors(params: Params, lam: float) -> tuple[float, float, float]:
+    """Return the expected train and test MSE at λ, one ridge solve per training set, and the
+    test MSE of predicting each training set's mean, from the draws compute() makes."""
     rng = np.random.default_rng(params.seed)
     x_train = rng.uniform(-1.0, 1.0, (REPEATS, params.n))
     y_train = lambda_sweep.target(x_train) + params.noise * rng.standard_normal(x_train.shape)
     x_test = rng.uniform(-1.0, 1.0, lambda_sweep.N_TEST)
     y_test = lambda_sweep.target(x_test) + params.noise * rng.standard_normal(len(x_test))
+    train, test = [], []
+    for points, labels in zip(x_train, y_train, strict=True):
+        phi = lambda_sweep.features(points)
+        centre, level = phi.mean(axis=0), labels.mean()
+        system = (phi - centre).T @ (phi - centre) + lam * np.eye(phi.shape[1])
+        w = np.linalg.solve(system, (phi - centre).T @ (labels - level))
+        b = level - centre @ w
+        train.append(np.mean((b + phi @ w - labels) ** 2))
+        test.append(np.mean((b + lambda_sweep.features(x_test) @ w - y_test) ** 2))
     mean_only = float(np.mean((y_test[None, :] - y_train.mean(axis=1)[:, None]) ** 2))
-    offered = {
-        MEAN_ONLY: mean_only,
-        f"the noise variance σ² = {params.noise**2:.4f}": params.noise**2,
-        "the lowest test MSE of the sweep": float(data.test_mse.min()),
-        "0": 0.0,
-    }
-    assert set(question.choices) <= set(offered)
-    gaps = {text: abs(data.test_at - offered[text]) for text in question.choices}
-    assert all(gaps[text] > gaps[MEAN_ONLY] for text in question.choices if text != MEAN_ONLY)
+    return float(np.mean(train)), float(np.mean(test)), mean_only
+
+
+@pytest.mark.parametrize("seed", QUESTION_SEEDS)
+def test_large_lambda_question_asks_the_test_error_from_the_train_error(seed: int) -> None:
+    params, data, question = asked("large-lambda", seed)
+    assert params.lam >= 1e3
+    train, test, mean_only = direct_errors(params, params.lam)
+    assert f"the expected training MSE is {train:.3f}." in question.prompt
+    assert question.choices[question.answer] == f"{test:.3f}"
+    # The card's point: a huge penalty leaves the intercept, as bad as predicting the mean.
+    assert test == pytest.approx(mean_only, rel=0.05)
+    assert f"predicting each training set's mean scores {mean_only:.3f}" in question.explanation
+    best = int(np.argmin(data.test_mse))
+    as_at_best = train * data.test_mse[best] / data.train_mse[best]
+    offered = {f"{value:.3f}" for value in (params.noise**2, data.test_mse[best])}
+    offered |= {f"{data.test_mse[0]:.3f}", f"{as_at_best:.3f}"}
+    wrong = [text for i, text in enumerate(question.choices) if i != question.answer]
+    assert len(wrong) >= 2
+    assert set(wrong) <= offered
+    assert all(abs(float(text) - test) > CLOSE * test for text in wrong)
+
+
+def test_large_lambda_question_answers_differ_between_seeds() -> None:
+    questions = [asked("large-lambda", seed)[2] for seed in QUESTION_SEEDS]
+    assert len({question.choices[question.answer] for question in questions}) >= 5

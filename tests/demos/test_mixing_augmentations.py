@@ -219,11 +219,23 @@ def test_cutmix_question_answers_the_share_of_cat_pixels(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_cutout_question_answers_the_unchanged_label(seed: int) -> None:
+def test_cutout_question_answers_the_unchanged_label_beside_cutmix_mixed_one(seed: int) -> None:
     _, data, question = _asked("cutout-label", seed)
     erased = float(np.mean(np.any(data.cutout != data.image_a, axis=-1)))
     assert erased > 0.005  # an erased share that prints as 0 would make two labels alike
-    assert _shares(question.choices[question.answer]) == (1.0, 0.0)
+    # CutMix's cat share: the share of pixels still the cat's, counted on its image.
+    cat = float(np.mean(np.all(data.cutmix == data.image_a, axis=-1)))
+    cutout, cutmix = question.choices[question.answer].split("; ")
+    assert _shares(cutout.removeprefix("Cutout: ")) == (1.0, 0.0)
+    cutmix_cat, cutmix_dog = _shares(cutmix.removeprefix("CutMix: "))
+    assert cutmix_cat == pytest.approx(cat, abs=0.005 + 1e-9)
+    assert cutmix_cat + cutmix_dog == pytest.approx(1.0, abs=0.011)
     for index, text in enumerate(question.choices):
         if index != question.answer:
-            assert _shares(text) != (1.0, 0.0), text
+            first, second = text.split("; ")
+            assert (_shares(first), _shares(second)) != (_shares(cutout), _shares(cutmix)), text
+
+
+def test_cutout_question_answers_differ_between_seeds() -> None:
+    questions = [_asked("cutout-label", seed)[2] for seed in range(8)]
+    assert len({question.choices[question.answer] for question in questions}) >= 4

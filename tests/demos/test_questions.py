@@ -3,13 +3,14 @@ distinct distractors, and a check that accepts the answer and refuses every dist
 
 import dataclasses
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pytest
 
 from app.figures.demo import Demo
-from app.figures.questions import LETTERS, ask, rng_for
+from app.figures.questions import LETTERS, Question, ask, rng_for
 from app.figures.registry import demos
 
 SEEDS = range(50)
@@ -83,3 +84,57 @@ def test_question_data_is_not_changed_by_asking(demo: Demo[Any, Any]) -> None:
         a, b = getattr(first, field.name), getattr(second, field.name)
         if isinstance(a, np.ndarray):
             np.testing.assert_array_equal(a, b)
+
+
+NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")
+
+
+def by_heart(question: Question) -> str | float:
+    """Return what a learner could learn by heart of a question's right answer.
+
+    A number question's value. A choice question's text with its numbers masked when no other
+    choice reads alike with its numbers masked (the words alone pick it, as "bias² rises" or
+    "a random 19x19 crop" among flips and rotations); the whole text when one does (the numbers
+    tell the choices apart, as "λ = 0.1" from "λ = 10").
+    """
+    if question.kind == "number":
+        return question.value
+    right = question.choices[question.answer]
+    words = NUMBER.sub("#", right)
+    if sum(NUMBER.sub("#", text) == words for text in question.choices) > 1:
+        return right
+    return words
+
+
+@pytest.mark.parametrize("demo", ASKING, ids=[demo.id for demo in ASKING])
+def test_every_kind_has_a_right_answer_that_varies_between_seeds(demo: Demo[Any, Any]) -> None:
+    # The same right answer at every seed could be learnt by heart, without the figure's point.
+    same: dict[str, str | float] = {}
+    for kind in demo.questions:
+        answers: set[str | float] = set()
+        for seed in SEEDS:
+            rng = rng_for(demo.id, seed)
+            rng.integers(len(demo.questions))  # as ask() draws the kind: its variants, in turn
+            params = kind.variant(rng)
+            answers.add(by_heart(kind.ask(params, demo.compute(params), rng)))
+            if len(answers) >= 2:
+                break
+        if len(answers) < 2:
+            same[kind.id] = answers.pop()
+    assert not same, f"right answers alike at seeds 0-49: {same}"
+
+
+@pytest.mark.parametrize(
+    ("choices", "answer", "remembered"),
+    [
+        (("bias² rises", "bias² falls", "both alike"), 0, "bias² rises"),
+        (("a random 19x19 crop", "a flip", "a rotation by +20°"), 0, "a random #x# crop"),
+        (("λ = 0.1", "λ = 10", "none of them"), 1, "λ = 10"),
+        (("0.25", "0.5", "1.25"), 2, "1.25"),
+    ],
+)
+def test_by_heart_masks_numbers_only_where_the_words_alone_pick_the_answer(
+    choices: tuple[str, ...], answer: int, remembered: str
+) -> None:
+    question = Question(kind="choice", prompt="?", explanation=".", choices=choices, answer=answer)
+    assert by_heart(question) == remembered
