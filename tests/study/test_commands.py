@@ -83,11 +83,11 @@ def test_export_and_import(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_import_bad_file(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
-    path.write_text('{"format": "prepdeck-progress", "version": 3}', encoding="utf-8")
+    path.write_text('{"format": "prepdeck-progress", "version": 4}', encoding="utf-8")
     result = runner.invoke(main, ["import", str(path)])
     assert result.exit_code == 1
     assert "is not a prepdeck progress export" in result.output
-    assert "version: Input should be 1 or 2" in result.output
+    assert "version: Input should be 1, 2 or 3" in result.output
     path.write_text("not json", encoding="utf-8")
     result = runner.invoke(main, ["import", str(path)])
     assert result.exit_code == 1
