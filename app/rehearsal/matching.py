@@ -21,6 +21,9 @@ MAX_TEXT = 5_000  # characters of one explained answer
 FUZZY_MIN_LENGTH = 5  # stems this long allow a typo
 FUZZY_SCORE = 84.0  # RapidFuzz ratio: about one wrong letter in six
 PREFIX_MIN_LENGTH = 6  # stems this long also match words that start with them
+# A phrasing's words must all fall within this many words of the text (stop words not
+# counted): 4 more than twice the phrasing's words.
+WINDOW_BASE, WINDOW_PER_WORD = 4, 2
 STOPWORDS = frozenset(
     {
         "a",
@@ -84,7 +87,9 @@ class Tokens:
     @classmethod
     def of(cls, text: str) -> "Tokens":
         """Split a text into words."""
-        found = list(_WORD.finditer(text))
+        # Stop words are left out, as phrasings leave them out: a window counts words that
+        # carry meaning.
+        found = [m for m in _WORD.finditer(text) if _norm(m.group()) not in STOPWORDS]
         return cls(tuple(_stem(m.group()) for m in found), tuple(m.span() for m in found))
 
 
@@ -183,7 +188,7 @@ def _phrasing_spans(index: _Index, phrasing: str) -> list[Span] | None:
         if not positions:
             return None
         slot_positions.append(positions)
-    chosen = _window(slot_positions, width=4 + 2 * len(slots))
+    chosen = _window(slot_positions, width=WINDOW_BASE + WINDOW_PER_WORD * len(slots))
     if chosen is None:
         return None
     return [index.tokens.spans[p] for p in chosen]

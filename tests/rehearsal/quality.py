@@ -17,6 +17,9 @@ from app.content.models import Card
 from app.rehearsal.matching import match_points
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# One answer per card written from the question alone, without the key points or the matcher
+# in view: a check of how the phrasings fare with words nobody tuned them to.
+BLIND = Path(__file__).parent / "blind_answers.yaml"
 NONSENSE = (
     "",
     "   ",
@@ -33,6 +36,7 @@ class CardQuality:
     card: Card
     own: float
     paraphrase: float
+    blind: float
     others: dict[str, float]
     nonsense: float
 
@@ -49,6 +53,7 @@ def measure() -> list[CardQuality]:
     library = load_library(paths.CONTENT_DIR)
     cards = [card for deck in library.decks for card in deck.cards]
     texts = {card.id: card_text(card) for card in cards}
+    blind: dict[str, str] = yaml.safe_load(BLIND.read_text(encoding="utf-8"))
     found = []
     for card in cards:
         if not card.key_points:
@@ -58,6 +63,7 @@ def measure() -> list[CardQuality]:
                 card=card,
                 own=match_points(texts[card.id], card.key_points).share,
                 paraphrase=match_points(paraphrase_of(card), card.key_points).share,
+                blind=match_points(blind[card.id], card.key_points).share,
                 others={
                     other: match_points(text, card.key_points).share
                     for other, text in texts.items()
@@ -76,6 +82,7 @@ def main() -> None:
         worst = max(r.others, key=r.others.__getitem__)
         print(
             f"{r.card.id:32} own {r.own:4.0%}  paraphrase {r.paraphrase:4.0%}  "
+            f"blind {r.blind:4.0%}  "
             f"others mean {sum(r.others.values()) / len(r.others):4.0%} "
             f"max {r.others[worst]:4.0%} ({worst})  nonsense {r.nonsense:4.0%}"
         )
@@ -84,8 +91,13 @@ def main() -> None:
     para = min(r.paraphrase for r in results)
     other_mean = sum(sum(r.others.values()) / len(r.others) for r in results) / n
     nonsense = max(r.nonsense for r in results)
+    blind = [r.blind for r in results]
     print(f"{n} cards: own text min {own:.0%}, paraphrase min {para:.0%}, ")
-    print(f"other cards' text mean {other_mean:.0%}, empty/nonsense max {nonsense:.0%}")
+    print(f"other cards' text mean {other_mean:.1%}, empty/nonsense max {nonsense:.0%}")
+    print(
+        f"blind answers: mean {sum(blind) / n:.0%}, min {min(blind):.0%}, "
+        f"{sum(b >= 0.7 for b in blind)} of {n} at 70% or more"
+    )
 
 
 if __name__ == "__main__":
