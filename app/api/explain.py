@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from app import urls
-from app.api.schemas import ExplainIn, ExplainOut, KeyPointOut
+from app.api.schemas import ExplainIn, ExplainOut, key_points_out
 from app.deps import CardDep
 from app.rehearsal.explain import explain
 
@@ -30,15 +30,7 @@ async def check_explanation(card: CardDep, body: ExplainIn) -> ExplainOut:
     """
     coverage = explain(card, body.text)
     return ExplainOut(
-        points=[
-            KeyPointOut(
-                id=point.id,
-                text=point.text,
-                covered=point.covered,
-                matched_spans=[list(span) for span in point.spans],
-            )
-            for point in coverage.points
-        ],
+        points=key_points_out(coverage),
         coverage=coverage.share,
         suggested_rating=coverage.suggested_rating,
     )

@@ -23,7 +23,7 @@ from app.api.schemas import (
     InterviewReportQuestionOut,
     InterviewStepOut,
     InterviewTopicOut,
-    KeyPointOut,
+    key_points_out,
 )
 from app.content.models import Library
 from app.deps import CsrfProtected, CurrentUser, LibraryDep, SessionDep
@@ -284,15 +284,7 @@ async def answer_interview(
         following = serve(session=session, interview=interview, now=utcnow())
         return InterviewAnswerResultOut(
             answer=answer_out(done.row),
-            points=[
-                KeyPointOut(
-                    id=point.id,
-                    text=point.text,
-                    covered=point.covered,
-                    matched_spans=[list(span) for span in point.spans],
-                )
-                for point in done.coverage.points
-            ],
+            points=key_points_out(done.coverage),
             coverage=done.row.coverage or 0.0,
             state=state_of(done.next_step),
             next=step_out(library, interview, following) if following is not None else None,

@@ -25,7 +25,7 @@ from app.rehearsal.interviews import (
     MIN_QUESTIONS,
     MIN_SECONDS,
 )
-from app.rehearsal.matching import MAX_TEXT
+from app.rehearsal.matching import MAX_TEXT, Coverage
 from app.study.queue import Counts
 
 
@@ -614,6 +614,19 @@ class KeyPointOut(BaseModel):
     text: str
     covered: bool
     matched_spans: list[list[int]]
+
+
+def key_points_out(coverage: Coverage) -> list[KeyPointOut]:
+    """Return the points of a matched answer as the API gives them."""
+    return [
+        KeyPointOut(
+            id=point.id,
+            text=point.text,
+            covered=point.covered,
+            matched_spans=[list(span) for span in point.spans],
+        )
+        for point in coverage.points
+    ]
 
 
 class ExplainOut(BaseModel):
