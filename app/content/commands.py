@@ -11,10 +11,10 @@ from app.content.models import Library
 from app.figures.registry import demo_ids
 
 
-def load_or_exit(path: Path) -> Library:
+def load_or_exit(path: Path, *, warn: bool = False) -> Library:
     """Load the content, or print every problem and exit 1."""
     try:
-        return load_library(path, demo_ids=demo_ids())
+        return load_library(path, demo_ids=demo_ids(), warn=warn)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -33,7 +33,7 @@ def check_content(path: Path | None) -> None:
     Print one file:line: message per problem and exit 1 when there is any; warnings are
     printed too, and do not fail the check.
     """
-    library = load_or_exit(path if path is not None else command_settings().content_dir)
+    library = load_or_exit(path if path is not None else command_settings().content_dir, warn=True)
     for warning in library.warnings:
         click.echo(warning, err=True)
     cards = sum(len(deck.cards) for deck in library.decks)

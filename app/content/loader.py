@@ -1,8 +1,10 @@
 """Assemble decks from their YAML files into validated models, reporting every problem at once."""
 
 import functools
+import hashlib
 import re
 import typing
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -92,7 +94,7 @@ def _render_card(
 
 
 def _load_deck(
-    folder: Path, demo_ids: frozenset[str] | None, warnings: list[Problem]
+    folder: Path, demo_ids: frozenset[str] | None, warnings: list[Problem] | None
 ) -> tuple[Deck | None, list[Problem]]:
     deck_path = folder / "deck.yaml"
     deck_file, problems = parse_yaml(deck_path)
@@ -126,7 +128,7 @@ def _load_deck(
     if deck_file is None or deck_source is None:
         return None, problems
     problems += _check_deck(deck_file, deck_source, parsed, named_ids, demo_ids)
-    if not problems:  # the warnings match the key points, which must be sound for that
+    if warnings is not None and not problems:  # the key points must be sound to match them
         warnings += key_point_warnings(parsed)
     cards = []
     for card_file, card in parsed:
@@ -256,11 +258,45 @@ def _duplicates(source: Source, values: list[tuple[Loc, str]], what: str) -> Ite
         seen.setdefault(value, source.line(loc))
 
 
-def load_library(root: Path, *, demo_ids: frozenset[str] | None = None) -> Library:
+_LOADED: OrderedDict[tuple[object, ...], Library] = OrderedDict()
+_LOADED_MAX = 8
+
+
+def _fingerprint(root: Path) -> str | None:
+    """Return a digest of every file under root, names and bytes: the same content, the same."""
+    if not root.is_dir():
+        return None
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def load_library(
+    root: Path, *, demo_ids: frozenset[str] | None = None, warn: bool = False
+) -> Library:
     """Load every deck under root (or root itself when it holds a deck.yaml).
 
     Raise ContentError listing every problem found. With demo_ids, a card's demo must be one.
+    With warn, the library's warnings list what check-content warns about.
+
+    A library is immutable: loading the same files again (same names and bytes) returns the
+    one already built, without parsing them again.
     """
+    fingerprint = _fingerprint(root)
+    key = (str(root.resolve()), fingerprint, demo_ids, warn)
+    found = _LOADED.get(key) if fingerprint is not None else None
+    if found is not None:
+        return found
+    library = _load_library(root, demo_ids=demo_ids, warn=warn)
+    _LOADED[key] = library
+    while len(_LOADED) > _LOADED_MAX:
+        _LOADED.popitem(last=False)
+    return library
+
+
+def _load_library(root: Path, *, demo_ids: frozenset[str] | None, warn: bool) -> Library:
     if not root.is_dir():
         raise ContentError([Problem(root, None, "no such folder: give the folder of decks")])
     if (root / "deck.yaml").is_file():
@@ -272,7 +308,8 @@ def load_library(root: Path, *, demo_ids: frozenset[str] | None = None) -> Libra
             if path.is_dir() and not path.name.startswith((".", "_"))
         )
     problems: list[Problem] = []
-    warnings: list[Problem] = []
+    # The warnings match every key point against the cards' texts: only check-content asks.
+    warnings: list[Problem] | None = [] if warn else None
     decks: list[Deck] = []
     first_folder: dict[str, Path] = {}
     for folder in folders:
@@ -300,5 +337,5 @@ def load_library(root: Path, *, demo_ids: frozenset[str] | None = None) -> Libra
         raise ContentError(problems)
     return Library(
         decks=tuple(sorted(decks, key=lambda deck: deck.title.casefold())),
-        warnings=tuple(str(warning) for warning in sorted(warnings)),
+        warnings=tuple(str(warning) for warning in sorted(warnings or ())),
     )

@@ -212,3 +212,16 @@ def test_loaded_models_are_immutable(content_copy: Path) -> None:
     with pytest.raises(ValidationError):
         deck.cards[0].question = "changed"  # type: ignore[misc]
     assert isinstance(deck.cards, tuple)
+
+
+def test_the_same_files_load_once_and_a_change_loads_again(content_copy: Path) -> None:
+    first = load_library(content_copy)
+    assert load_library(content_copy) is first
+    edit(CARD, "number: 3", "number: 3 ")(content_copy)  # same meaning, other bytes
+    second = load_library(content_copy)
+    assert second is not first
+    assert second == first
+    edit(CARD, "difficulty: hard", "difficulty: easy")(content_copy)
+    card = load_library(content_copy).decks[0].card("l1-vs-l2")
+    assert card is not None
+    assert card.difficulty == "easy"
