@@ -76,7 +76,7 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
     ("POST", "/api/v1/interviews", '{"questions": @}', ["questions"]),
     (
         "POST",
-        f"/api/v1/interviews/{uuid.uuid4()}/answers",
+        "/api/v1/interviews/00000000-0000-4000-8000-000000000001/answers",
         '{"answer_id": "' + str(uuid.uuid4()) + '", "text": @}',
         ["text"],
     ),
