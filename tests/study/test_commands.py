@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.cli_common import shown
 from app.config import Settings
 from tests.commands import assert_one_line_error, runner_with_ada
 from tests.helpers import PASSWORD
@@ -30,7 +31,8 @@ def db_runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def test_export_to_a_missing_folder(db_runner: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "nowhere" / "ada.json"
     result = db_runner.invoke(main, ["export", "--user", "ada", "-o", str(target)])
-    assert_one_line_error(result, f"cannot write {target}: No such file or directory")
+    # The message cuts a long path as every one-line message does.
+    assert_one_line_error(result, f"cannot write {shown(str(target))}: No such file or directory")
 
 
 def test_export_and_import(runner: CliRunner, tmp_path: Path) -> None:
