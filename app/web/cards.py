@@ -179,6 +179,17 @@ async def draw_question(demo: Demo[Any, Any], seed: int, limiter: CapacityLimite
     return await to_thread.run_sync(ask, demo, seed, limiter=limiter)
 
 
+async def question_panel(
+    card: Card, limiter: CapacityLimiter, seed: int | None = None
+) -> QuizPanel | None:
+    """Return the card's question for a seed (a fresh one when None), or None if it asks none."""
+    demo = quiz_demo(card)
+    if demo is None:
+        return None
+    asked = await draw_question(demo, fresh_seed() if seed is None else seed, limiter)
+    return QuizPanel(demo=demo, asked=asked, next_seed=fresh_seed())
+
+
 async def summary_of(
     demo: Demo[Any, Any],
     params: DemoParams,
@@ -297,12 +308,9 @@ async def read_card(
 ) -> HTMLResponse:
     """Show one card: question, answer behind a reveal, formula, code, pros and cons, demo."""
     predicting = predict_first(request, cookies)
-    demo = quiz_demo(card) if predicting else None
     quiz = None
-    if demo is not None:
-        seed = read_seed(request)
-        asked = await draw_question(demo, fresh_seed() if seed is None else seed, limiter)
-        quiz = QuizPanel(demo=demo, asked=asked, next_seed=fresh_seed())
+    if predicting and quiz_demo(card) is not None:
+        quiz = await question_panel(card, limiter, read_seed(request))
     return await card_page(
         request, page, deck, card, cache, client, predicting=predicting, quiz=quiz
     )
@@ -428,11 +436,7 @@ async def submit_explanation(
     if not card.key_points:
         raise HTTPException(404, f"Card '{card.id}' has no key points to explain it against.")
     predicting = predict_first(request, cookies)
-    quiz = None
-    demo = quiz_demo(card) if predicting else None
-    if demo is not None:
-        asked = await draw_question(demo, fresh_seed(), limiter)
-        quiz = QuizPanel(demo=demo, asked=asked, next_seed=fresh_seed())
+    quiz = await question_panel(card, limiter) if predicting else None
     status_code = 200
     if not text.strip():
         explanation = Explanation(text, error="text: type your explanation first")
