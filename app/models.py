@@ -1,8 +1,9 @@
 """The database tables."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -71,6 +72,13 @@ class User(Base):
     reviews_per_day: Mapped[int] = mapped_column(default=200)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     day_starts_at: Mapped[int] = mapped_column(SmallInteger, default=4)
+    # The longest interval, in days, a review card may be scheduled for.
+    maximum_interval: Mapped[int] = mapped_column(default=365)
+    # A card that lapses this many times is a leech; leech_action is "suspend" or "tag".
+    leech_threshold: Mapped[int] = mapped_column(SmallInteger, default=8)
+    leech_action: Mapped[str] = mapped_column(String(16), default="suspend")
+    # The FSRS parameters in force as a JSON list of floats; null means the defaults.
+    fsrs_parameters: Mapped[str | None] = mapped_column(Text)
 
 
 class AuthToken(Base):
@@ -127,6 +135,7 @@ class CardState(Base):
     version: Mapped[int] = mapped_column(default=0)
     buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspended: Mapped[bool] = mapped_column(default=False)
+    leech: Mapped[bool] = mapped_column(default=False)
 
     # Every UPDATE checks the version it read: of two tabs grading one card, one wins.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -156,6 +165,80 @@ class ReviewLog(Base):
     # The card state before the review as JSON (null for a card's first review): undo
     # restores it exactly, and the progress figures read the state a review started from.
     state_before: Mapped[str | None] = mapped_column(Text)
+    # The scheduler configuration in force at this review (parameters, maximum interval,
+    # day boundary, rules); null for reviews recorded before configurations were versioned.
+    scheduler_id: Mapped[int | None] = mapped_column(ForeignKey("schedulers.id"))
+
+
+class SchedulerConfig(Base):
+    """One scheduler configuration that reviews were recorded under, stored once.
+
+    config is canonical JSON; config_hash its SHA-256, so a configuration has one row.
+    """
+
+    __tablename__ = "schedulers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    config: Mapped[str] = mapped_column(Text)
+
+
+class FsrsFit(Base):
+    """One fit of a user's FSRS parameters to their review log: asked for, run, and its result.
+
+    status: queued, running, adopted (the fit was better and is now in force), kept (the
+    current parameters were as good or better), too_few (not enough reviews), failed.
+    trigger: user (Optimize in settings), schedule (the CLI), auto (review count doubled).
+    """
+
+    __tablename__ = "fsrs_fits"
+    __table_args__ = (Index("ix_fsrs_fits_user_id_requested_at", "user_id", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_count: Mapped[int | None]
+    # JSON lists of floats: the parameters fitted, and those in force when the fit ran.
+    parameters: Mapped[str | None] = mapped_column(Text)
+    previous_parameters: Mapped[str | None] = mapped_column(Text)
+    current_log_loss: Mapped[float | None] = mapped_column(Float)
+    current_rmse: Mapped[float | None] = mapped_column(Float)
+    fitted_log_loss: Mapped[float | None] = mapped_column(Float)
+    fitted_rmse: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class InterviewDate(Base):
+    """The date of a learner's interview, for one deck or (deck_id "") for all decks."""
+
+    __tablename__ = "interview_dates"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    deck_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    date: Mapped[date] = mapped_column(Date)
+
+
+class CardReset(Base):
+    """A reset of cards' progress, kept so it can be undone: what it removed, as JSON.
+
+    payload holds, per card, its card_states row and its review_logs rows as they were.
+    """
+
+    __tablename__ = "card_resets"
+    __table_args__ = (UniqueConstraint("user_id", "reset_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reset_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payload: Mapped[str] = mapped_column(Text)
 
 
 class ProgressImport(Base):

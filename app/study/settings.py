@@ -1,6 +1,6 @@
 """A user's study settings: retention, daily limits, timezone, when the day starts."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -36,6 +36,15 @@ class StudySettings(BaseModel):
         AfterValidator(_known_timezone),
     ] = "UTC"
     day_starts_at: JsonInt = Field(4, ge=0, le=23)
+    maximum_interval: JsonInt = Field(
+        365, ge=1, le=36500, description="the longest interval, in days, a review may be put off"
+    )
+    leech_threshold: JsonInt = Field(
+        8, ge=1, le=99, description="lapses after which a card is a leech"
+    )
+    leech_action: Literal["suspend", "tag"] = Field(
+        "suspend", description="suspend a leech, or only tag it"
+    )
 
     @classmethod
     def of(cls, user: User) -> "StudySettings":
@@ -46,6 +55,9 @@ class StudySettings(BaseModel):
             reviews_per_day=user.reviews_per_day,
             timezone=user.timezone,
             day_starts_at=user.day_starts_at,
+            maximum_interval=user.maximum_interval,
+            leech_threshold=user.leech_threshold,
+            leech_action=user.leech_action,
         )
 
     def save(self, *, session: Session, user: User) -> None:

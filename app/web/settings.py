@@ -70,6 +70,9 @@ def submit_settings(
     reviews_per_day: Annotated[str, Form(max_length=20)],
     timezone: Annotated[str, Form(max_length=64)],
     day_starts_at: Annotated[str, Form(max_length=20)],
+    maximum_interval: Annotated[str, Form(max_length=20)] = "365",
+    leech_threshold: Annotated[str, Form(max_length=20)] = "8",
+    leech_action: Annotated[str, Form(max_length=20)] = "suspend",
 ) -> Response:
     """Save the study settings, or show what is wrong with them."""
     values: dict[str, object] = {
@@ -78,6 +81,9 @@ def submit_settings(
         "reviews_per_day": reviews_per_day,
         "timezone": timezone,
         "day_starts_at": day_starts_at,
+        "maximum_interval": maximum_interval,
+        "leech_threshold": leech_threshold,
+        "leech_action": leech_action,
     }
     try:
         study_settings = StudySettings.model_validate_strings(values, context={TEXT_FORM: True})

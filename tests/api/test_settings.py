@@ -12,6 +12,9 @@ def test_settings_round_trip_and_errors(client: TestClient, auth: dict[str, str]
         "reviews_per_day": 200,
         "timezone": "UTC",
         "day_starts_at": 4,
+        "maximum_interval": 365,
+        "leech_threshold": 8,
+        "leech_action": "suspend",
     }
     new = {
         "desired_retention": 0.85,
@@ -19,6 +22,9 @@ def test_settings_round_trip_and_errors(client: TestClient, auth: dict[str, str]
         "reviews_per_day": 100,
         "timezone": "Europe/Berlin",
         "day_starts_at": 3,
+        "maximum_interval": 180,
+        "leech_threshold": 5,
+        "leech_action": "tag",
     }
     assert client.put("/api/v1/me/settings", json=new, headers=auth).json() == new
     assert client.get("/api/v1/me/settings", headers=auth).json() == new
@@ -28,6 +34,10 @@ def test_settings_round_trip_and_errors(client: TestClient, auth: dict[str, str]
         ({**new, "day_starts_at": 24}, "day_starts_at"),
         ({**new, "new_per_day": -1}, "new_per_day"),
         ({**new, "colour": "blue"}, "colour"),
+        ({**new, "maximum_interval": 0}, "maximum_interval"),
+        ({**new, "maximum_interval": 10**12}, "maximum_interval"),
+        ({**new, "leech_threshold": 100}, "leech_threshold"),
+        ({**new, "leech_action": "delete"}, "leech_action"),
     ]:
         response = client.put("/api/v1/me/settings", json=bad, headers=auth)
         assert response.status_code == 422, bad
