@@ -17,12 +17,22 @@ def test_settings_page_saves_and_rejects(user_client: TestClient) -> None:
         "reviews_per_day": "50",
         "timezone": "Asia/Tokyo",
         "day_starts_at": "5",
+        "maximum_interval": "90",
+        "leech_threshold": "4",
+        "leech_action": "tag",
     }
     response = user_client.post("/settings", data=good, follow_redirects=False)
     assert response.headers["location"] == "/settings?saved=true"
     page = soup(user_client.get("/settings?saved=true"))
     assert text_of(page, ".alert--info") == "Settings saved."
     assert attr(page, "#timezone", "value") == "Asia/Tokyo"
+    assert attr(page, "#maximum_interval", "value") == "90"
+    assert attr(page, "#leech_threshold", "value") == "4"
+    assert attr(page, "#leech_action option[selected]", "value") == "tag"
+    odd = {**good, "maximum_interval": "0", "leech_action": "explode"}
+    odd_errors = text_of(soup(user_client.post("/settings", data=odd)), ".alert--error")
+    assert "maximum_interval: Input should be greater than or equal to 1" in odd_errors
+    assert "leech_action: Input should be 'suspend' or 'tag'" in odd_errors
     bad = {**good, "desired_retention": "2", "timezone": "Nowhere/Else"}
     response = user_client.post("/settings", data=bad)
     assert response.status_code == 422
