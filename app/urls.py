@@ -154,6 +154,11 @@ def api_deck(deck_id: str) -> str:
     return f"{API}/decks/{deck_id}"
 
 
+def api_deck_apkg(deck_id: str) -> str:
+    """Return the API path of a deck's Anki package."""
+    return f"{API}/decks/{deck_id}/export.apkg"
+
+
 def api_cards(deck_id: str, query: Query | None = None) -> str:
     """Return the API path of a deck's cards, optionally filtered."""
     return with_query(f"{API}/decks/{deck_id}/cards", query)

@@ -35,6 +35,7 @@ PATHS: list[Callable[[], str]] = [
     urls.docs,
     urls.api_decks,
     lambda: urls.api_deck(DECK),
+    lambda: urls.api_deck_apkg(DECK),
     lambda: urls.api_cards(DECK),
     lambda: urls.api_card(DECK, CARD),
     lambda: urls.api_quiz(DECK, CARD, 1),
