@@ -26,6 +26,7 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.progress_chart("calendar", 0),
     urls.settings,
     lambda: urls.settings_export("csv"),
+    lambda: urls.settings_retention_chart("0"),
     urls.settings_import,
     urls.password,
     urls.logout_everywhere,
@@ -45,6 +46,7 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.api_demo_data(DEMO),
     urls.api_progress,
     urls.api_study_settings,
+    urls.api_retention,
     urls.api_login,
     urls.api_import,
 ]
