@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from statistics import fmean
 
 import fsrs_rs_python
+from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -66,15 +67,30 @@ class RetentionCurve:
 
 
 def parameters_of(user: User) -> tuple[float, ...]:
-    """Return the user's FSRS parameters (their stored list, or the defaults if none or bad)."""
+    """Return the user's FSRS parameters (their stored list, or the defaults if none or bad).
+
+    A list the simulator cannot take (not numbers, the wrong length, or a value outside
+    FSRS's bounds, on which it would abort) counts as none.
+    """
     if user.fsrs_parameters:
         try:
             stored = json.loads(user.fsrs_parameters)
             if isinstance(stored, list):
-                return tuple(fsrs_rs_python.check_and_fill_parameters([float(w) for w in stored]))
+                filled = fsrs_rs_python.check_and_fill_parameters([float(w) for w in stored])
+                if _within_bounds(filled):
+                    return tuple(filled)
         except (ValueError, TypeError):
             pass
     return tuple(fsrs_rs_python.DEFAULT_PARAMETERS)
+
+
+def _within_bounds(parameters: list[float]) -> bool:
+    lower, upper = LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
+    return len(parameters) == len(lower) and all(
+        # The simulator's float32 puts 0.8 a hair above 0.8: a little slack.
+        low - 1e-6 <= value <= high + 1e-6
+        for value, low, high in zip(parameters, lower, upper, strict=True)
+    )
 
 
 def default_costs() -> tuple[tuple[float, ...], ...]:

@@ -120,8 +120,26 @@ def test_fewer_seeds_for_larger_decks() -> None:
         ('{"w": 1}', DEFAULTS),
         ("[1.0, 2.0]", DEFAULTS),
         ('["a"]', DEFAULTS),
+        (
+            json.dumps([*OTHER[:-1], 0.8]),
+            tuple(fsrs_rs_python.check_and_fill_parameters([*OTHER[:-1], 0.8])),
+        ),
+        (json.dumps([1e30] * 21), DEFAULTS),
+        (json.dumps([-5.0] * 21), DEFAULTS),
+        (json.dumps([*OTHER[:-1], 0.9]), DEFAULTS),
     ],
-    ids=["null", "stored", "broken-json", "not-a-list", "too-short", "not-numbers"],
+    ids=[
+        "null",
+        "stored",
+        "broken-json",
+        "not-a-list",
+        "too-short",
+        "not-numbers",
+        "upper-bound",
+        "huge",
+        "negative",
+        "decay-out-of-bounds",
+    ],
 )
 def test_parameters_of_the_user(db: Session, stored: str | None, expected: tuple[float]) -> None:
     user = add_user(db, fsrs_parameters=stored)
