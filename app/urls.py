@@ -106,6 +106,11 @@ def settings_export(fmt: str) -> str:
     return f"/settings/export.{fmt}"
 
 
+def settings_retention_chart(stamp: str) -> str:
+    """Return the path of the retention simulator's chart; stamp changes with its inputs."""
+    return f"/settings/retention.png?v={stamp}"
+
+
 def settings_import() -> str:
     """Return the path the settings page posts an import to."""
     return "/settings/import"
@@ -152,6 +157,11 @@ def api_decks() -> str:
 def api_deck(deck_id: str) -> str:
     """Return the API path of a deck."""
     return f"{API}/decks/{deck_id}"
+
+
+def api_deck_apkg(deck_id: str) -> str:
+    """Return the API path of a deck's Anki package."""
+    return f"{API}/decks/{deck_id}/export.apkg"
 
 
 def api_cards(deck_id: str, query: Query | None = None) -> str:
@@ -214,6 +224,11 @@ def api_progress() -> str:
 def api_study_settings() -> str:
     """Return the API path of the user's study settings."""
     return f"{API}/me/settings"
+
+
+def api_retention() -> str:
+    """Return the API path of the user's retention simulation."""
+    return f"{API}/me/retention"
 
 
 def api_login() -> str:

@@ -26,6 +26,7 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.progress_chart("calendar", 0),
     urls.settings,
     lambda: urls.settings_export("csv"),
+    lambda: urls.settings_retention_chart("0"),
     urls.settings_import,
     urls.password,
     urls.logout_everywhere,
@@ -35,6 +36,7 @@ PATHS: list[Callable[[], str]] = [
     urls.docs,
     urls.api_decks,
     lambda: urls.api_deck(DECK),
+    lambda: urls.api_deck_apkg(DECK),
     lambda: urls.api_cards(DECK),
     lambda: urls.api_card(DECK, CARD),
     lambda: urls.api_quiz(DECK, CARD, 1),
@@ -44,6 +46,7 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.api_demo_data(DEMO),
     urls.api_progress,
     urls.api_study_settings,
+    urls.api_retention,
     urls.api_login,
     urls.api_import,
 ]

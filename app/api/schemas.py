@@ -800,3 +800,23 @@ class InterviewAnswerResultOut(BaseModel):
     coverage: float
     state: str = Field(description="question, follow_up or finished")
     next: InterviewStepOut | None = Field(description="the step to answer next; null: finished")
+
+
+# Retention simulator
+
+
+class RetentionPointOut(BaseModel):
+    """What one desired retention would cost: reviews and minutes a day, on average."""
+
+    retention: float
+    reviews_per_day: float
+    minutes_per_day: float
+
+
+class RetentionCurveOut(BaseModel):
+    """Expected daily reviews and minutes against desired retention, for this user."""
+
+    points: list[RetentionPointOut] = Field(description="desired retention 0.70 to 0.97")
+    current: RetentionPointOut = Field(description="at the user's own desired retention")
+    deck_size: int = Field(description="cards simulated: every card of the library")
+    days: int = Field(description="days simulated; the figures are averages over them")

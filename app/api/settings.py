@@ -7,13 +7,21 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app import urls
-from app.api.schemas import AUTHENTICATED, CSRF_FAILED, LOGIN_REQUIRED, ImportOut
+from app.api.schemas import (
+    AUTHENTICATED,
+    CSRF_FAILED,
+    LOGIN_REQUIRED,
+    ImportOut,
+    RetentionCurveOut,
+    RetentionPointOut,
+)
 from app.content.models import Library
 from app.deps import CsrfProtected, CurrentUser, LibraryDep, SessionDep
 from app.input_checks import raw_json_errors
 from app.models import User, utcnow
 from app.study.exports import review_log_file
 from app.study.settings import StudySettings
+from app.study.simulator import retention_curve
 from app.study.transfer import Export, export_progress, import_progress, parse_export
 
 router = APIRouter(
@@ -34,6 +42,21 @@ def update_study_settings(
     """Replace the user's study settings."""
     body.save(session=session, user=user)
     return StudySettings.of(user)
+
+
+# A plain function: the simulation (when not cached) runs in a worker thread.
+@router.get("/me/retention")
+def read_retention(
+    user: CurrentUser, session: SessionDep, library: LibraryDep
+) -> RetentionCurveOut:
+    """Simulate expected reviews and minutes a day against desired retention, 0.70 to 0.97."""
+    curve = retention_curve(session, user, library)
+    return RetentionCurveOut(
+        points=[RetentionPointOut(**vars(point)) for point in curve.points],
+        current=RetentionPointOut(**vars(curve.current)),
+        deck_size=curve.deck_size,
+        days=curve.days,
+    )
 
 
 @router.get("/me/export")

@@ -1,5 +1,6 @@
 """HTML pages: the study settings, with export and import of progress."""
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -13,8 +14,10 @@ from app.input_checks import TEXT_FORM, raw_json_errors
 from app.models import utcnow
 from app.study.day import timezone_names
 from app.study.exports import ExportFile, progress_file, review_log_file
+from app.study.retention_chart import retention_png
 from app.study.reviews import StudyError
 from app.study.settings import StudySettings
+from app.study.simulator import RetentionCurve, describe, retention_curve
 from app.study.transfer import InvalidImport, import_progress, parse_export
 from app.web.templating import Page, PageDep
 
@@ -28,8 +31,13 @@ def settings_page(
     errors: list[str] | None = None,
     notice: str | None = None,
     status_code: int = 200,
+    retention: RetentionCurve | None = None,
 ) -> HTMLResponse:
-    """Render the settings page with the given form values, errors and notice."""
+    """Render the settings page with the given form values, errors and notice.
+
+    retention: the user's retention simulation, for its panel (the page without it shows
+    the chart with a plain description).
+    """
     return page(
         "settings/settings.html",
         {
@@ -38,15 +46,27 @@ def settings_page(
             "notice": notice,
             "timezones": timezone_names(),
             "json_url": urls.api_study_settings(),
+            "retention": retention,
+            "retention_alt": describe(retention) if retention else None,
+            "retention_stamp": _stamp(retention),
         },
         status_code=status_code,
     )
+
+
+def _stamp(curve: RetentionCurve | None) -> str:
+    """Return a short digest of a curve: the chart's URL changes when its numbers do."""
+    if curve is None:
+        return "0"
+    return hashlib.sha256(repr(curve).encode()).hexdigest()[:12]
 
 
 @router.get("/settings", response_class=HTMLResponse)
 def read_settings(
     page: PageDep,
     user: CurrentUser,
+    session: SessionDep,
+    library: LibraryDep,
     saved: bool = False,
     imported: int | None = None,
     password_changed: bool = False,
@@ -57,7 +77,9 @@ def read_settings(
         notice = "Password changed. Every other session and API token has ended."
     if imported is not None:
         notice = f"Import done: {imported} new review{'s' if imported != 1 else ''} added."
-    return settings_page(page, StudySettings.of(user).model_dump(), notice=notice)
+    values = StudySettings.of(user).model_dump()
+    retention = retention_curve(session, user, library)
+    return settings_page(page, values, notice=notice, retention=retention)
 
 
 @router.post("/settings", dependencies=[CsrfProtected])
@@ -95,6 +117,17 @@ def submit_settings(
 
 def _download(file: ExportFile) -> Response:
     return Response(file.body, media_type=file.media_type, headers=file.headers)
+
+
+@router.get("/settings/retention.png")
+def read_retention_chart(user: CurrentUser, session: SessionDep, library: LibraryDep) -> Response:
+    """Draw expected reviews and minutes a day against desired retention, the user's marked."""
+    curve = retention_curve(session, user, library)
+    return Response(
+        retention_png(curve),
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600", "ETag": f'"{_stamp(curve)}"'},
+    )
 
 
 @router.get("/settings/export.json")
