@@ -33,7 +33,7 @@ class ResetResult:
 
     reset_id: str
     card_ids: list[str]
-    restored_reviews: int
+    reviews: int
     at: datetime
 
 
@@ -52,10 +52,10 @@ def row_data(model: type[Base], row: Base) -> dict[str, Any]:
     return {column.key: _encode(getattr(row, column.key)) for column in _columns(model)}
 
 
-def _python_type(column: Any) -> type:
+def _python_type(column: Any) -> Any:
     kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
     try:
-        found: type = kind.python_type
+        found = kind.python_type
     except NotImplementedError:
         return object
     return found
@@ -114,7 +114,7 @@ def reset_cards(
         delete(CardState).where(CardState.user_id == user.id, CardState.card_id.in_(selected))
     )
     session.commit()
-    return ResetResult(reset_id=reset_id, card_ids=selected, restored_reviews=len(logs), at=now)
+    return ResetResult(reset_id=reset_id, card_ids=selected, reviews=len(logs), at=now)
 
 
 def find_reset(session: Session, user: User, reset_id: str) -> CardReset:
@@ -179,7 +179,7 @@ def undo_reset(*, session: Session, user: User, reset_id: str, now: datetime) ->
         session.execute(insert(Base.metadata.tables["review_logs"]), logs)
     session.commit()
     session.expire_all()
-    return ResetResult(reset_id=reset_id, card_ids=card_ids, restored_reviews=len(logs), at=now)
+    return ResetResult(reset_id=reset_id, card_ids=card_ids, reviews=len(logs), at=now)
 
 
 def reset_size(reset: CardReset) -> int:

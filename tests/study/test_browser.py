@@ -188,10 +188,17 @@ def test_pages(db: Session, library: Library, studied: User) -> None:
 
 def test_suspend_unsuspend_unbury(db: Session, library: Library, studied: User) -> None:
     cards = ["l2-weight-decay", "max-norm"]
-    assert set_flags(
-        session=db, user=studied, library=library, action="suspend", card_ids=cards, now=LATER
-    ) == cards
-    assert ids(db, studied, library, state="suspended") == ["l2-weight-decay", "dropout", "max-norm"]
+    assert (
+        set_flags(
+            session=db, user=studied, library=library, action="suspend", card_ids=cards, now=LATER
+        )
+        == cards
+    )
+    assert ids(db, studied, library, state="suspended") == [
+        "l2-weight-decay",
+        "dropout",
+        "max-norm",
+    ]
     set_flags(
         session=db,
         user=studied,
@@ -245,7 +252,7 @@ def test_reset_and_undo_restore_exactly(db: Session, library: Library, studied: 
     before = snapshot(db, studied)
     cards = ["l1-vs-l2", "l2-weight-decay", "dropout", "max-norm"]
     result = reset_cards(session=db, user=studied, library=library, card_ids=cards, now=LATER)
-    assert result.restored_reviews == 3
+    assert result.reviews == 3
     found = rows(db, studied, library, limit=200)
     assert all(found[card_id].state == "new" and not found[card_id].flags for card_id in cards)
     assert found["what-is-regularization"].state == "learning"
@@ -263,9 +270,7 @@ def test_reset_and_undo_restore_exactly(db: Session, library: Library, studied: 
         undo_reset(session=db, user=studied, reset_id=result.reset_id, now=LATER)
 
 
-def test_reset_keeps_columns_it_does_not_know(
-    db: Session, library: Library, studied: User
-) -> None:
+def test_reset_keeps_columns_it_does_not_know(db: Session, library: Library, studied: User) -> None:
     result = reset_cards(
         session=db, user=studied, library=library, card_ids=["l1-vs-l2"], now=LATER
     )
@@ -275,9 +280,7 @@ def test_reset_keeps_columns_it_does_not_know(
     assert result.card_ids == ["l1-vs-l2"]
 
 
-def test_undo_after_studying_again_is_refused(
-    db: Session, library: Library, studied: User
-) -> None:
+def test_undo_after_studying_again_is_refused(db: Session, library: Library, studied: User) -> None:
     result = reset_cards(
         session=db, user=studied, library=library, card_ids=["l1-vs-l2", "dropout"], now=LATER
     )
@@ -302,9 +305,7 @@ def test_undo_replaces_a_flag_set_since(db: Session, library: Library, studied: 
 
 
 def test_another_users_reset_is_unknown(db: Session, library: Library, studied: User) -> None:
-    result = reset_cards(
-        session=db, user=studied, library=library, card_ids=["dropout"], now=LATER
-    )
+    result = reset_cards(session=db, user=studied, library=library, card_ids=["dropout"], now=LATER)
     other = add_user(db, "bob")
     with pytest.raises(UnknownReset):
         undo_reset(session=db, user=other, reset_id=result.reset_id, now=LATER)
