@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Difficulty, Library
 from app.content.queries import BadFilter
-from app.models import CardReset, CardState, ReviewLog, User
+from app.models import CardReset, CardState, ProgressImport, ReviewLog, User
 from app.study.browser import BrowseQuery, UnknownCards, browse, set_flags
 from app.study.resets import UnknownReset, reset_cards, row_data, undo_reset
 from app.study.reviews import Conflict, record_review, replay_mismatches, set_flag
@@ -311,3 +311,27 @@ def test_another_users_reset_is_unknown(db: Session, library: Library, studied: 
         undo_reset(session=db, user=other, reset_id=result.reset_id, now=LATER)
     with pytest.raises(UnknownReset):
         undo_reset(session=db, user=studied, reset_id=str(uuid.uuid4()), now=LATER)
+
+
+def test_no_action_while_an_import_runs(db: Session, library: Library, studied: User) -> None:
+    earlier = reset_cards(
+        session=db, user=studied, library=library, card_ids=["l1-vs-l2"], now=LATER
+    )
+    before = snapshot(db, studied)
+    db.add(ProgressImport(user_id=studied.id, started_at=LATER, beat_at=datetime.now(UTC)))
+    db.commit()
+    with pytest.raises(Conflict, match="import"):
+        reset_cards(session=db, user=studied, library=library, card_ids=["dropout"], now=LATER)
+    with pytest.raises(Conflict, match="import"):
+        set_flags(
+            session=db,
+            user=studied,
+            library=library,
+            action="suspend",
+            card_ids=["max-norm"],
+            now=LATER,
+        )
+    with pytest.raises(Conflict, match="import"):
+        undo_reset(session=db, user=studied, reset_id=earlier.reset_id, now=LATER)
+    assert snapshot(db, studied) == before
+    assert [reset.undone_at for reset in db.scalars(select(CardReset))] == [None]
