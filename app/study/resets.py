@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, TypeDecorator, delete, insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.content.models import Library
 from app.models import Base, CardReset, CardState, ReviewLog, User
@@ -82,38 +83,42 @@ def reset_cards(
 ) -> ResetResult:
     """Make the selected cards new, in one transaction; the result's reset_id undoes it."""
     selected = check_selection(library, card_ids)
+    reset_id = str(uuid.uuid4())
+    reset = CardReset(user_id=user.id, reset_id=reset_id, created_at=now, payload="")
+    session.add(reset)
+    # Written first: from here this transaction holds SQLite's write lock, so nothing changes
+    # the rows between reading and deleting them (PostgreSQL: the rows are locked below).
+    session.flush()
+    refuse_during_import(session, user)
     states = session.scalars(
-        select(CardState).where(CardState.user_id == user.id, CardState.card_id.in_(selected))
+        select(CardState)
+        .where(CardState.user_id == user.id, CardState.card_id.in_(selected))
+        .with_for_update()
     ).all()
     logs = session.scalars(
         select(ReviewLog)
         .where(ReviewLog.user_id == user.id, ReviewLog.card_id.in_(selected))
         .order_by(ReviewLog.id)
+        .with_for_update()
     ).all()
-    payload = {
-        "card_ids": selected,
-        "card_states": [row_data(CardState, row) for row in states],
-        "review_logs": [row_data(ReviewLog, row) for row in logs],
-    }
-    reset_id = str(uuid.uuid4())
-    session.add(
-        CardReset(
-            user_id=user.id,
-            reset_id=reset_id,
-            created_at=now,
-            undone_at=None,
-            payload=json.dumps(payload, sort_keys=True),
-        )
+    reset.payload = json.dumps(
+        {
+            "card_ids": selected,
+            "card_states": [row_data(CardState, row) for row in states],
+            "review_logs": [row_data(ReviewLog, row) for row in logs],
+        },
+        sort_keys=True,
     )
     session.flush()
-    refuse_during_import(session, user)
-    session.execute(
-        delete(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.card_id.in_(selected))
-    )
-    session.execute(
-        delete(CardState).where(CardState.user_id == user.id, CardState.card_id.in_(selected))
-    )
-    session.commit()
+    # Exactly the rows saved: a review another request adds meanwhile is never lost unsaved.
+    session.execute(delete(ReviewLog).where(ReviewLog.id.in_([log.id for log in logs])))
+    for row in states:
+        session.delete(row)
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("A card changed meanwhile; nothing was reset. Try again.") from exc
     return ResetResult(reset_id=reset_id, card_ids=selected, reviews=len(logs), at=now)
 
 
