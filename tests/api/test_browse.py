@@ -41,13 +41,15 @@ def mismatches(app: FastAPI) -> list[str]:
 def test_every_card_with_its_state(client: TestClient, auth: dict[str, str]) -> None:
     grade(client, auth, "dropout", 4)
     body = cards(client, auth, limit=200)
-    assert body["total"] == 20 and len(body["cards"]) == 20
+    assert body["total"] == 20
+    assert len(body["cards"]) == 20
     by_id = {card["id"]: card for card in body["cards"]}
     dropout = by_id["dropout"]
     assert dropout["state"] == "review"
     assert (dropout["reviews"], dropout["lapses"]) == (1, 0)
     assert 0 < dropout["retrievability"] <= 1
-    assert dropout["stability"] > 0 and dropout["memory_difficulty"] > 0
+    assert dropout["stability"] > 0
+    assert dropout["memory_difficulty"] > 0
     assert dropout["demo_url"] == "/decks/regularization/cards/dropout#demo"
     fresh = by_id["max-norm"]
     assert fresh["state"] == "new"
@@ -66,9 +68,11 @@ def test_sort_filter_search_and_pages(client: TestClient, auth: dict[str, str]) 
     assert [card["id"] for card in page["cards"]] == ordered[5:10]
     assert (page["total"], page["limit"], page["offset"]) == (20, 5, 5)
     hard = cards(client, auth, difficulty="hard", deck="regularization", limit=200)
-    assert hard["cards"] and {card["difficulty"] for card in hard["cards"]} == {"hard"}
+    assert hard["cards"]
+    assert {card["difficulty"] for card in hard["cards"]} == {"hard"}
     topic = cards(client, auth, topic="dropout", limit=200)["cards"]
-    assert topic and all("dropout" in card["topics"] for card in topic)
+    assert topic
+    assert all("dropout" in card["topics"] for card in topic)
     found = cards(client, auth, q="dropconnect")["cards"]
     assert "dropout-vs-dropconnect" in [card["id"] for card in found]
 

@@ -96,11 +96,13 @@ def test_every_state_shows(db: Session, library: Library, studied: User) -> None
     assert found["dropout"].flags == ["suspended"]
     assert found["early-stopping"].flags == ["buried"]
     assert found["max-norm"].state == "new"
-    assert found["max-norm"].due is None and found["max-norm"].retrievability is None
+    assert found["max-norm"].due is None
+    assert found["max-norm"].retrievability is None
     relearning = found["l1-vs-l2"]
     assert (relearning.reviews, relearning.lapses) == (2, 1)
     learning = found["what-is-regularization"]
-    assert learning.retrievability is not None and 0 < learning.retrievability <= 1
+    assert learning.retrievability is not None
+    assert 0 < learning.retrievability <= 1
     for state, expected in [
         ("new", None),
         ("learning", ["what-is-regularization"]),
@@ -112,7 +114,8 @@ def test_every_state_shows(db: Session, library: Library, studied: User) -> None
     ]:
         got = ids(db, studied, library, state=state, limit=200)
         if expected is None:
-            assert "max-norm" in got and "l2-weight-decay" not in got
+            assert "max-norm" in got
+            assert "l2-weight-decay" not in got
         else:
             assert got == expected, state
 
@@ -121,7 +124,8 @@ def test_due_is_in_the_users_time_zone(db: Session, library: Library) -> None:
     user = add_user(db, timezone="Asia/Tokyo")
     review(db, user, library, "dropout", rating=4)
     due = rows(db, user, library)["dropout"].due
-    assert due is not None and due.utcoffset() == timedelta(hours=9)
+    assert due is not None
+    assert due.utcoffset() == timedelta(hours=9)
 
 
 def test_sorting(db: Session, library: Library, studied: User) -> None:
@@ -136,7 +140,8 @@ def test_sorting(db: Session, library: Library, studied: User) -> None:
     assert ids(db, studied, library, sort="due")[0] == "what-is-regularization"
     found = rows(db, studied, library, limit=200)
     recall = [found[c].retrievability for c in ids(db, studied, library, sort="retrievability")]
-    assert recall[:3] == sorted(recall[:3]) and recall[3:] == [None] * (len(recall) - 3)
+    assert recall[:3] == sorted(recall[:3])
+    assert recall[3:] == [None] * (len(recall) - 3)
     # New cards have no value: last, in card order, either way.
     for direction in ("asc", "desc"):
         tail = ids(db, studied, library, sort="difficulty", order=direction)[3:]
@@ -257,7 +262,7 @@ def test_reset_and_undo_restore_exactly(db: Session, library: Library, studied: 
     assert all(found[card_id].state == "new" and not found[card_id].flags for card_id in cards)
     assert found["what-is-regularization"].state == "learning"
     assert replay_mismatches(db, studied) == []
-    states, logs = snapshot(db, studied)
+    _states, logs = snapshot(db, studied)
     assert {row["card_id"] for row in logs} == {"what-is-regularization"}
 
     undone = undo_reset(session=db, user=studied, reset_id=result.reset_id, now=LATER)
