@@ -40,7 +40,7 @@ class UnknownCards(AppError):
         self.card_ids = card_ids or []
         super().__init__(message)
 
-    def json_detail(self) -> object:
+    def json_detail(self) -> list[dict[str, object]]:
         """Return the error as FastAPI lists a body's invalid fields."""
         return [
             {

@@ -233,7 +233,7 @@ def test_unknown_ids_change_nothing(db: Session, library: Library, studied: User
                 session=db,
                 user=studied,
                 library=library,
-                action=action,  # type: ignore[arg-type]
+                action=action,
                 card_ids=["max-norm", "nope", "gone"],
                 now=LATER,
             )
