@@ -223,3 +223,13 @@ def test_login_required(client: TestClient) -> None:
     response = client.get("/browse", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Fbrowse"
+
+
+def test_undo_of_an_unknown_reset_is_404(user_client: TestClient) -> None:
+    response = user_client.post(
+        f"/browse/resets/{uuid.uuid4()}/undo", data={"csrf_token": csrf_of(user_client)}
+    )
+    assert response.status_code == 404
+    assert "There is no reset" in text_of(soup(response), "main")
+    page = soup(user_client.get(f"/browse?reset={uuid.uuid4()}"))
+    assert page.select_one("[data-notice]") is None
