@@ -96,6 +96,26 @@ def progress_chart(name: str, stamp: int) -> str:
     return f"/progress/{name}.png?v={stamp}"
 
 
+def browse(query: Query | None = None) -> str:
+    """Return the path of the card browser, optionally filtered, sorted and paged."""
+    return with_query("/browse", query)
+
+
+def browse_actions() -> str:
+    """Return the path the card browser posts an action on its selection to."""
+    return "/browse/actions"
+
+
+def browse_reset() -> str:
+    """Return the path the reset confirmation page posts to."""
+    return "/browse/reset"
+
+
+def browse_undo(reset_id: str) -> str:
+    """Return the path that undoes a reset of cards' progress."""
+    return f"/browse/resets/{reset_id}/undo"
+
+
 def settings(query: Query | None = None, fragment: str = "") -> str:
     """Return the path of the settings page."""
     return with_query("/settings", query, fragment)
@@ -219,6 +239,21 @@ def api_demo_data(demo_id: str, query: str = "") -> str:
 def api_progress() -> str:
     """Return the API path of the user's progress."""
     return f"{API}/progress"
+
+
+def api_browse(query: Query | None = None) -> str:
+    """Return the API path of every card with the user's state of it."""
+    return with_query(f"{API}/me/cards", query)
+
+
+def api_card_actions() -> str:
+    """Return the API path of the actions on a selection of cards."""
+    return f"{API}/me/cards/actions"
+
+
+def api_reset_undo(reset_id: str) -> str:
+    """Return the API path that undoes a reset of cards' progress."""
+    return f"{API}/me/cards/resets/{reset_id}/undo"
 
 
 def api_study_settings() -> str:

@@ -30,7 +30,9 @@ from app.rehearsal.interviews import (
 )
 from app.serving import RequestRefused
 from app.study.attempts import AttemptConflict, InvalidAttempt
+from app.study.browser import UnknownCards
 from app.study.day import BadTimezone
+from app.study.resets import UnknownReset
 from app.study.reviews import STALE, Conflict, StudyError, UnknownCard
 from app.study.transfer import InvalidImport, NotAnExport
 from tests.helpers import PASSWORD, soup, text_of
@@ -335,6 +337,29 @@ CASES = {
         {"detail": "answer_id was used for another answer: send a new one."},
         "Conflict",
         ["answer_id was used for another answer: send a new one."],
+    ),
+    "unknown-cards": Case(
+        lambda: UnknownCards("unknown card: nope; nothing was changed", ["nope"]),
+        422,
+        {
+            "detail": [
+                {
+                    "loc": ["body", "card_ids"],
+                    "msg": "unknown card: nope; nothing was changed",
+                    "type": "value_error",
+                    "input": ["nope"],
+                }
+            ]
+        },
+        "Invalid parameter",
+        ["card_ids: unknown card: nope; nothing was changed"],
+    ),
+    "unknown-reset": Case(
+        lambda: UnknownReset("There is no reset abc of your cards."),
+        404,
+        {"detail": "There is no reset abc of your cards."},
+        "Not found",
+        ["There is no reset abc of your cards."],
     ),
 }
 PAGES = [name for name in CASES if name != "login-required"]

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from app import urls
 
 DECK, CARD, DEMO = "regularization", "dropout", "dropout-mask"
+RESET = "00000000-0000-4000-8000-000000000001"
 
 PATHS: list[Callable[[], str]] = [
     urls.home,
@@ -49,6 +50,13 @@ PATHS: list[Callable[[], str]] = [
     urls.api_retention,
     urls.api_login,
     urls.api_import,
+    urls.browse,
+    urls.browse_actions,
+    urls.browse_reset,
+    lambda: urls.browse_undo(RESET),
+    urls.api_browse,
+    urls.api_card_actions,
+    lambda: urls.api_reset_undo(RESET),
 ]
 
 

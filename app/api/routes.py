@@ -7,6 +7,7 @@ metrics label requests by that path.
 
 from app.api import (
     accounts,
+    browse,
     cards,
     decks,
     demos,
@@ -29,4 +30,5 @@ ROUTERS = (
     study.router,
     progress.router,
     settings.router,
+    browse.router,
 )

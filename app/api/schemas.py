@@ -26,6 +26,7 @@ from app.rehearsal.interviews import (
     MIN_SECONDS,
 )
 from app.rehearsal.matching import MAX_TEXT, Coverage
+from app.study.browser import MAX_SELECTION
 from app.study.queue import Counts
 
 
@@ -820,3 +821,65 @@ class RetentionCurveOut(BaseModel):
     current: RetentionPointOut = Field(description="at the user's own desired retention")
     deck_size: int = Field(description="cards simulated: every card of the library")
     days: int = Field(description="days simulated; the figures are averages over them")
+
+
+# The card browser
+
+BROWSE_STATES = "new, learning, review, relearning, suspended, buried or leech"
+
+
+class BrowseCardOut(CardSummaryOut):
+    """A card with the learner's state of it: schedule, memory and flags."""
+
+    state: str = Field(description="new, learning, review or relearning")
+    suspended: bool
+    buried: bool = Field(description="buried until buried_until, which is still to come")
+    buried_until: datetime | None
+    leech: bool
+    due: datetime | None = Field(description="in the learner's time zone; null for a new card")
+    stability: float | None = Field(description="days for recall to fall to 90%")
+    memory_difficulty: float | None = Field(description="FSRS difficulty, 1 (easy) to 10")
+    retrievability: float | None = Field(description="predicted recall now; null for new")
+    lapses: int
+    reviews: int
+    demo_url: str | None
+
+
+class BrowseOut(BaseModel):
+    """One page of the cards that match the query, and how many match in all."""
+
+    cards: list[BrowseCardOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class CardActionIn(BaseModel):
+    """An action on a selection of cards."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    action: Literal["suspend", "unsuspend", "unbury", "reset"]
+    card_ids: list[ShortId] = Field(
+        min_length=1,
+        max_length=MAX_SELECTION,
+        description=f"the cards, at most {MAX_SELECTION}; every one must exist",
+    )
+
+
+class CardActionOut(BaseModel):
+    """What an action changed; a reset gives the id that undoes it."""
+
+    action: str
+    card_ids: list[str]
+    reset_id: str | None = None
+    undo_url: str | None = Field(None, description="reset: POST here to undo it")
+
+
+class ResetUndoOut(BaseModel):
+    """A reset undone: the cards whose progress is back, and how many reviews."""
+
+    reset_id: str
+    card_ids: list[str]
+    reviews_restored: int
+    undone_at: datetime

@@ -250,9 +250,20 @@ def undo_last_review(*, session: Session, user: User, review_id: str | None = No
 
 
 def set_flag(
-    *, session: Session, user: User, library: Library, card_id: str, action: str, now: datetime
+    *,
+    session: Session,
+    user: User,
+    library: Library,
+    card_id: str,
+    action: str,
+    now: datetime,
+    commit: bool = True,
 ) -> CardState:
-    """Bury a card until the user's next day, or suspend or unsuspend it."""
+    """Bury a card until the user's next day, or suspend or unsuspend it.
+
+    With commit=False the change is left in the session, for a caller that changes several
+    cards in one transaction (and checks for a running import itself).
+    """
     deck, _card = find_card(library, card_id)
     row = session.get(CardState, (user.id, card_id))
     if row is None:
@@ -267,6 +278,8 @@ def set_flag(
         row.suspended = False
     else:
         raise ValueError(f"unknown action {action!r}")
+    if not commit:
+        return row
     try:
         session.flush()
         refuse_during_import(session, user)

@@ -1,6 +1,16 @@
 """The routers of the HTML pages, in the order they are matched."""
 
-from app.web import accounts, assets, cards, decks, interviews, progress, settings, study
+from app.web import (
+    accounts,
+    assets,
+    browse,
+    cards,
+    decks,
+    interviews,
+    progress,
+    settings,
+    study,
+)
 
 ROUTERS = (
     decks.router,
@@ -9,6 +19,7 @@ ROUTERS = (
     study.router,
     interviews.router,
     progress.router,
+    browse.router,
     settings.router,
     assets.router,
 )

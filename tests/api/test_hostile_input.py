@@ -74,6 +74,13 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
     ("PUT", "/api/v1/me/settings", SETTINGS_BODY, ["desired_retention"]),
     ("POST", "/api/v1/me/import", EXPORT_BODY, ["reviews", 0, "card_id"]),
     ("POST", "/api/v1/interviews", '{"questions": @}', ["questions"]),
+    ("POST", "/api/v1/me/cards/actions", '{"action": "suspend", "card_ids": [@]}', ["card_ids", 0]),
+    (
+        "POST",
+        "/api/v1/me/cards/resets/00000000-0000-4000-8000-000000000001/undo",
+        '{"note": [1, @]}',
+        ["note", 1],
+    ),
     (
         "POST",
         "/api/v1/interviews/00000000-0000-4000-8000-000000000001/answers",
