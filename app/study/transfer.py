@@ -616,7 +616,7 @@ def reviews_csv(export: Export) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for review in export.reviews:
-        row = review.model_dump()
+        row = review.model_dump(exclude={"scheduler"})  # an index into the JSON file only
         row["reviewed_at"] = review.reviewed_at.isoformat()
         writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return out.getvalue()
