@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -137,8 +137,11 @@ def test_an_interday_learning_card_waits_for_its_day_in_the_queue(
     late = datetime(2026, 6, 11, 3, 55, tzinfo=UTC)
     review(db, user, library, "dropout", 3, late)
     row = db.get(CardState, (user.id, "dropout"))
-    assert row is not None and row.due == datetime(2026, 6, 11, 4, tzinfo=UTC)
-    queue = build_queue(session=db, user=user, library=library, study_filter=StudyFilter(), now=late)
+    assert row is not None
+    assert row.due == datetime(2026, 6, 11, 4, tzinfo=UTC)
+    queue = build_queue(
+        session=db, user=user, library=library, study_filter=StudyFilter(), now=late
+    )
     assert "dropout" not in [item.card.id for item in queue.items]
 
 
@@ -228,10 +231,7 @@ def test_answer_time_is_recorded_capped_at_60_seconds(db: Session, library: Libr
     user = add_user(db, "ada")
     review(db, user, library, "dropout", 3, NOON, duration_ms=600_000)
     review(db, user, library, "l2-weight-decay", 3, NOON, duration_ms=59_000)
-    durations = {
-        card_id: duration
-        for card_id, duration in db.execute(select(ReviewLog.card_id, ReviewLog.duration_ms))
-    }
+    durations = dict(db.execute(select(ReviewLog.card_id, ReviewLog.duration_ms)))
     assert durations == {"dropout": 60_000, "l2-weight-decay": 59_000}
 
 
@@ -247,12 +247,14 @@ def test_a_card_in_learning_is_not_buried(db: Session, library: Library) -> None
     with pytest.raises(Conflict, match="learning cards are not buried"):
         flag(db, user, library, "dropout", "bury")
     row = db.get(CardState, (user.id, "dropout"))
-    assert row is not None and row.buried_until is None
+    assert row is not None
+    assert row.buried_until is None
     later = NOON + timedelta(minutes=2)
     queue = build_queue(
         session=db, user=user, library=library, study_filter=StudyFilter(), now=later
     )
-    assert queue.next is not None and queue.next.card.id == "dropout"
+    assert queue.next is not None
+    assert queue.next.card.id == "dropout"
     # New and review cards are buried.
     flag(db, user, library, "l2-weight-decay", "bury")
     review(db, user, library, "what-is-regularization", 4, NOON)
