@@ -231,7 +231,7 @@ def test_answer_time_is_recorded_capped_at_60_seconds(db: Session, library: Libr
     user = add_user(db, "ada")
     review(db, user, library, "dropout", 3, NOON, duration_ms=600_000)
     review(db, user, library, "l2-weight-decay", 3, NOON, duration_ms=59_000)
-    durations = dict(db.execute(select(ReviewLog.card_id, ReviewLog.duration_ms)))
+    durations = dict(db.execute(select(ReviewLog.card_id, ReviewLog.duration_ms)).all())
     assert durations == {"dropout": 60_000, "l2-weight-decay": 59_000}
 
 
