@@ -5,6 +5,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.content.models import Library
 from app.models import CardState, ReviewLog, User
 from app.models import SchedulerConfig as SchedulerRow
+from app.study import schedulers
 from app.study.reviews import record_review, replay_mismatches
 from app.study.schedulers import configs_by_id, scheduler_id
 from app.study.scheduling import (
@@ -277,3 +279,17 @@ def test_a_bad_configuration_in_a_file_is_named(
     with pytest.raises(NotAnExport) as raised:
         parse_export(json.dumps(data).encode())
     assert [found for found, _message in raised.value.problems] == [loc]
+
+
+def test_a_configuration_made_meanwhile_by_another_process_is_found(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes making the same new configuration get its one row: the second one's
+    upsert meets the first one's row and returns its id instead of failing."""
+    config = SchedulerConfig(None, 55, "Europe/Paris", 5, ANKI_RULES)
+    first = scheduler_id(db, config)
+    db.commit()
+    monkeypatch.setattr(schedulers, "_known", WeakKeyDictionary())  # another process's memory
+    assert scheduler_id(db, config) == first
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(SchedulerRow)) == 1
