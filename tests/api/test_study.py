@@ -119,6 +119,26 @@ def test_bury_suspend_unsuspend(client: TestClient, auth: dict[str, str]) -> Non
     )
 
 
+def test_a_card_in_learning_is_not_buried_and_long_answers_count_60_seconds(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Anki's manual: learning cards are not buried, "as time is of the essence for those
+    cards"; and "Maximum answer seconds" caps the recorded time at 60 seconds."""
+    review = {
+        "card_id": "dropout",
+        "rating": 1,
+        "review_id": "5f0c1d2e-3a4b-4c5d-8e6f-708192a3b4c5",
+        "duration_ms": 3_600_000,
+    }
+    response = client.post("/api/v1/reviews", json=review, headers=auth)
+    assert response.status_code == 201
+    response = client.post("/api/v1/study/bury", json={"card_id": "dropout"}, headers=auth)
+    assert response.status_code == 409
+    assert "learning cards are not buried" in response.json()["detail"]
+    exported = client.get("/api/v1/me/export", headers=auth).json()
+    assert [entry["duration_ms"] for entry in exported["reviews"]] == [60_000]
+
+
 def test_filters_and_their_errors(client: TestClient, auth: dict[str, str]) -> None:
     body = client.get("/api/v1/study/next?topic=batch-norm&difficulty=hard", headers=auth).json()
     assert body["card"]["id"] == "bn-ln-in"
