@@ -285,9 +285,8 @@ class Memory:
                 _fuzz.reset(token)
             due = after.due
         else:
-            fsrs_scheduler = config.fsrs(desired_retention)
-            after = _fsrs_review(fsrs_scheduler, card, rating, when)
-            due = _anki_due(self, card, after, rating, when, seed, config, fsrs_scheduler)
+            after = _fsrs_after(self, rating, when, desired_retention, config)
+            due = _anki_due(self, after, rating, when, seed, config, desired_retention)
         lapse = self.state == fsrs.State.Review and rating == fsrs.Rating.Again
         return Memory(
             state=int(after.state),
@@ -325,12 +324,16 @@ class Memory:
 RATINGS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 
 
-def _fsrs_review(
-    fsrs_scheduler: fsrs.Scheduler, card: fsrs.Card, rating: int, when: datetime
+@lru_cache(maxsize=256)
+def _fsrs_after(
+    memory: Memory, rating: int, when: datetime, desired_retention: float, config: SchedulerConfig
 ) -> fsrs.Card:
+    """Return fsrs's card after a review (its due unused): kept a while, since a review's
+    previews and its siblings' intervals ask for the same few (do not change the result)."""
+    card = fsrs.Card(card_id=0, due=when) if memory.state == NEW else memory._fsrs_card()
     token = _fuzz.set(_NO_FUZZ)
     try:
-        after, _log = fsrs_scheduler.review_card(card, fsrs.Rating(rating), when)
+        after, _log = config.fsrs(desired_retention).review_card(card, fsrs.Rating(rating), when)
     finally:
         _fuzz.reset(token)
     return after
@@ -348,13 +351,12 @@ _NO_FUZZ = _MiddleOfRange()
 
 def _anki_due(
     before: Memory,
-    card: fsrs.Card,
     after: fsrs.Card,
     rating: int,
     when: datetime,
     seed: int,
     config: SchedulerConfig,
-    fsrs_scheduler: fsrs.Scheduler,
+    desired_retention: float,
 ) -> datetime:
     """Return when the card is due after this review under Anki's rules.
 
@@ -372,9 +374,9 @@ def _anki_due(
     fuzz = random.Random(seed).random()  # noqa: S311 (fuzz, not secrets)
 
     def interval(rating: int) -> float:
-        stability = _fsrs_review(fsrs_scheduler, card, rating, when).stability
+        stability = _fsrs_after(before, rating, when, desired_retention, config).stability
         assert stability is not None
-        return raw_interval(fsrs_scheduler, stability)
+        return raw_interval(config.fsrs(desired_retention), stability)
 
     if before.state == fsrs.State.Review:
         assert before.last_review is not None
