@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.content.models import Card, Deck, Library
 from app.models import User
 from app.study.queue import Counts, QueueItem, StudyFilter, build_queue, practice_card
-from app.study.scheduling import RATINGS, format_interval
+from app.study.scheduling import RATINGS, SchedulerConfig, config_of, format_interval
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,12 @@ class NextCard:
 
 
 def rating_previews(
-    item: QueueItem, desired_retention: float, now: datetime
+    item: QueueItem, desired_retention: float, now: datetime, config: SchedulerConfig
 ) -> tuple[RatingPreview, ...]:
-    """Return what each rating would do to the item's card, from again to easy."""
+    """Return what each rating would do to the item's card, from again to easy: what a
+    review now under config would do."""
     intervals = item.memory.previews(
-        card_id=item.card.id, when=now, desired_retention=desired_retention
+        card_id=item.card.id, when=now, desired_retention=desired_retention, config=config
     )
     return tuple(
         RatingPreview(
@@ -86,5 +87,5 @@ def next_card(
     item = queue.next
     if item is None:
         return base
-    previews = rating_previews(item, user.desired_retention, now)
+    previews = rating_previews(item, user.desired_retention, now, config_of(user))
     return replace(base, deck=item.deck, card=item.card, item=item, previews=previews)

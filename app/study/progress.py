@@ -12,7 +12,7 @@ from app.models import ReviewLog, User
 from app.study.day import local_day, study_day
 from app.study.predictions import Predictions, compute_predictions
 from app.study.queue import REVIEW, user_states
-from app.study.scheduling import NEW, Memory
+from app.study.scheduling import NEW, Memory, config_of
 
 FORECAST_DAYS = 30
 CALENDAR_DAYS = 365
@@ -99,8 +99,9 @@ def compute_progress(*, session: Session, user: User, library: Library, now: dat
         streak += 1
         cursor -= timedelta(days=1)
 
+    parameters = config_of(user).parameters
     recall = {
-        card_id: Memory.of(row).retrievability(now)
+        card_id: Memory.of(row).retrievability(now, parameters)
         for card_id, row in states.items()
         if row.state != NEW
     }

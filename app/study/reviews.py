@@ -13,7 +13,10 @@ from app.content.models import Card, Deck, Library
 from app.exceptions import AppError
 from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
 from app.study.day import study_day
-from app.study.scheduling import NEW, LoggedReview, Memory, replay
+from app.study.schedulers import configs_by_id, scheduler_id
+from app.study.scheduling import NEW, LoggedReview, Memory, config_of, replay
+
+LEARNING_STATES = (1, 3)  # fsrs.State.Learning, fsrs.State.Relearning
 
 
 class StudyError(AppError):
@@ -118,6 +121,16 @@ def _result(
     return ReviewResult(log=log, memory=Memory.of(row), version=row.version)
 
 
+# Anki's "Maximum answer seconds" (default 60): a longer answer time is recorded as 60 s,
+# since the learner most likely walked away; the fits of FSRS parameters see capped times.
+MAXIMUM_ANSWER_MS = 60_000
+
+
+def capped_duration(duration_ms: int | None) -> int | None:
+    """Return the answer time to record: at most MAXIMUM_ANSWER_MS."""
+    return None if duration_ms is None else min(duration_ms, MAXIMUM_ANSWER_MS)
+
+
 class Tally(Protocol):
     """A count that only goes up (the reviews metric)."""
 
@@ -159,13 +172,18 @@ def record_review(
         # the log in time order would apply the two in the other order.
         now = row.last_review
     before = Memory.of(row) if row is not None else Memory.new(now)
+    duration_ms = capped_duration(duration_ms)
+    config = config_of(user)
     after = before.review(
         card_id=card_id,
         rating=rating,
         when=now,
         desired_retention=user.desired_retention,
         duration_ms=duration_ms,
+        config=config,
     )
+    # Before the card's row changes: its flush may then fail only inside the try below.
+    config_id = scheduler_id(session, config)
     if row is None:
         row = CardState(user_id=user.id, card_id=card_id, deck_id=deck.id, suspended=False)
         session.add(row)
@@ -183,6 +201,7 @@ def record_review(
         duration_ms=duration_ms,
         desired_retention=user.desired_retention,
         state_before=None if before.state == NEW else before.to_json(),
+        scheduler_id=config_id,
     )
     session.add(log)
     try:
@@ -263,9 +282,25 @@ def set_flag(
 
     With commit=False the change is left in the session, for a caller that changes several
     cards in one transaction (and checks for a running import itself).
+
+    As in Anki's manual ("Siblings and Burying"): cards in learning are not hidden, "as time
+    is of the essence for those cards", so burying a card in (re)learning is refused with a
+    Conflict saying so, and nothing changes; "a card cannot be buried and suspended at the
+    same time. Suspending a buried card will unbury it. Suspended cards can't be buried."
     """
     deck, _card = find_card(library, card_id)
     row = session.get(CardState, (user.id, card_id))
+    if action == "bury" and row is not None:
+        if row.state in LEARNING_STATES:
+            raise Conflict(
+                f"Card '{card_id}' is in learning: learning cards are not buried, as their "
+                "next step is minutes away. Grade it, or suspend it to put it aside."
+            )
+        if row.suspended:
+            raise Conflict(
+                f"Card '{card_id}' is suspended, and a suspended card cannot be buried: "
+                "unsuspend it first."
+            )
     if row is None:
         row = CardState(user_id=user.id, card_id=card_id, deck_id=deck.id, suspended=False)
         Memory.new(now).store(row)
@@ -274,6 +309,7 @@ def set_flag(
         row.buried_until = study_day(now, user.timezone, user.day_starts_at).end
     elif action == "suspend":
         row.suspended = True
+        row.buried_until = None
     elif action == "unsuspend":
         row.suspended = False
     else:
@@ -307,10 +343,17 @@ def replay_mismatches(session: Session, user: User) -> list[str]:
         row.card_id: row
         for row in session.scalars(select(CardState).where(CardState.user_id == user.id))
     }
+    configs = configs_by_id(session, {log.scheduler_id for log in logs})
     mismatches = []
     for card_id in sorted(set(by_card) | set(rows)):
         reviews = [
-            LoggedReview(log.rating, log.reviewed_at, log.desired_retention, log.duration_ms)
+            LoggedReview(
+                log.rating,
+                log.reviewed_at,
+                log.desired_retention,
+                log.duration_ms,
+                configs[log.scheduler_id],
+            )
             for log in by_card.get(card_id, [])
         ]
         row = rows.get(card_id)

@@ -57,20 +57,24 @@ from app.models import (
 from app.rehearsal import interviews as rehearsal
 from app.rehearsal.matching import MAX_TEXT
 from app.study.attempts import MAX_ANSWER_LENGTH, MAX_DURATION_MS, MAX_SEED
+from app.study.day import check_timezone
 from app.study.reviews import (
     IMPORT_RUNNING,
     IMPORT_STALE_AFTER,
     Conflict,
 )
-from app.study.scheduling import NEW, Memory
+from app.study.schedulers import configs_by_id, scheduler_id
+from app.study.scheduling import ANKI_RULES, NEW, Memory, SchedulerConfig, scheduler
 from app.study.settings import StudySettings
 
 log = logging.getLogger(__name__)
 _Row = TypeVar("_Row")
 
 FORMAT = "prepdeck-progress"
-# Version 2 added quiz_attempts, version 3 interviews; older files (without them) still import.
-VERSION = 3
+# Version 2 added quiz_attempts, version 3 interviews, version 4 the scheduler configuration
+# of each review; older files (without them) still import, their reviews under LEGACY rules.
+VERSION = 4
+MAX_SCHEDULERS = 1_000
 MAX_INTERVIEWS = 10_000
 MAX_REVIEWS = 200_000
 MAX_ATTEMPTS = 200_000
@@ -118,6 +122,66 @@ class ExportedReview(_Strict):
     reviewed_at: AwareDatetime
     duration_ms: StrictInt | None = Field(default=None, ge=0, le=MAX_DURATION_MS)
     desired_retention: Annotated[float, Strict()] = Field(ge=0.7, le=0.97)
+    scheduler: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        lt=MAX_SCHEDULERS,
+        description="the index in schedulers of the configuration it was recorded under; "
+        "null: the legacy rules",
+    )
+
+
+def _accepted_parameters(value: list[float] | None) -> list[float] | None:
+    if value is not None:
+        try:
+            scheduler(0.9, tuple(value))
+        except ValueError as exc:
+            raise ValueError(f"FSRS does not accept these parameters: {exc}") from exc
+    return value
+
+
+Step = Annotated[StrictInt, Field(ge=1, le=366 * 86_400)]
+
+
+class ExportedScheduler(_Strict):
+    """A scheduler configuration that reviews were recorded under (Anki rules)."""
+
+    parameters: Annotated[
+        list[Annotated[float, Strict()]] | None,
+        Field(max_length=30),
+        AfterValidator(_accepted_parameters),
+    ]
+    maximum_interval: StrictInt = Field(ge=1, le=36500)
+    timezone: Annotated[StrictStr, Field(max_length=64), AfterValidator(check_timezone)]
+    day_starts_at: StrictInt = Field(ge=0, le=23)
+    rules: Literal[2]
+    learning_steps: list[Step] = Field(min_length=1, max_length=20)
+    relearning_steps: list[Step] = Field(min_length=1, max_length=20)
+
+    def config(self) -> SchedulerConfig:
+        """Return the configuration this entry describes."""
+        return SchedulerConfig(
+            parameters=tuple(self.parameters) if self.parameters is not None else None,
+            maximum_interval=self.maximum_interval,
+            timezone=self.timezone,
+            day_starts_at=self.day_starts_at,
+            rules=self.rules,
+            learning_steps=tuple(self.learning_steps),
+            relearning_steps=tuple(self.relearning_steps),
+        )
+
+    @classmethod
+    def of(cls, config: SchedulerConfig) -> "ExportedScheduler":
+        """Describe a configuration."""
+        return cls(
+            parameters=list(config.parameters) if config.parameters is not None else None,
+            maximum_interval=config.maximum_interval,
+            timezone=config.timezone,
+            day_starts_at=config.day_starts_at,
+            rules=ANKI_RULES,
+            learning_steps=list(config.learning_steps),
+            relearning_steps=list(config.relearning_steps),
+        )
 
 
 class ExportedAttempt(_Strict):
@@ -201,11 +265,12 @@ class Export(_Strict):
     """A user's progress as a file."""
 
     format: Literal["prepdeck-progress"]
-    version: Literal[1, 2, 3]
+    version: Literal[1, 2, 3, 4]
     exported_at: AwareDatetime
     username: Annotated[StrictStr, StringConstraints(max_length=64), AfterValidator(_plain_id)]
     settings: StudySettings
     cards: list[ExportedCard] = Field(max_length=MAX_CARDS)
+    schedulers: list[ExportedScheduler] = Field(default_factory=list, max_length=MAX_SCHEDULERS)
     reviews: list[ExportedReview] = Field(max_length=MAX_REVIEWS)
     quiz_attempts: list[ExportedAttempt] = Field(default_factory=list, max_length=MAX_ATTEMPTS)
     interviews: list[ExportedInterview] = Field(default_factory=list, max_length=MAX_INTERVIEWS)
@@ -331,6 +396,10 @@ def parse_export(raw: bytes) -> Export:
         problems.append(
             (("interviews",), f"a version {version} export has none: set version to {VERSION}")
         )
+    if type(version) is int and version in (1, 2, 3) and data.get("schedulers"):
+        problems.append(
+            (("schedulers",), f"a version {version} export has none: set version to {VERSION}")
+        )
     export = None
     try:
         export = Export.model_validate(data)
@@ -356,10 +425,30 @@ def parse_export(raw: bytes) -> Export:
     if problems or export is None:
         raise NotAnExport(problems[:MAX_PROBLEMS])
     export.reviews = checked["reviews"]
+    problems += _scheduler_problems(export)
+    if problems:
+        raise NotAnExport(problems[:MAX_PROBLEMS])
     export.cards = checked["cards"]
     export.quiz_attempts = checked["quiz_attempts"]
     export.interviews = checked.get("interviews", [])
     return export
+
+
+def _scheduler_problems(export: Export) -> list[tuple[tuple[str | int, ...], str]]:
+    """Name each review whose scheduler is not an index of the file's schedulers."""
+    count = len(export.schedulers)
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for index, review in enumerate(export.reviews):
+        if review.scheduler is not None and review.scheduler >= count and len(problems) < 10:
+            what = (
+                f"the file's schedulers has {count} entries (0 to {count - 1})"
+                if count
+                else "the file has no schedulers: use null (the legacy rules)"
+            )
+            problems.append(
+                (("reviews", index, "scheduler"), f"{review.scheduler} is not an index: {what}")
+            )
+    return problems
 
 
 def check_import(data: Export, now: datetime) -> None:
@@ -406,7 +495,15 @@ def export_progress(*, session: Session, user: User, now: datetime) -> Export:
     attempts = session.scalars(
         select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id)
     ).all()
+    configs = configs_by_id(session, {log.scheduler_id for log in logs})
+    index: dict[int, int] = {}
+    schedulers: list[ExportedScheduler] = []
+    for log in logs:
+        if log.scheduler_id is not None and log.scheduler_id not in index:
+            index[log.scheduler_id] = len(schedulers)
+            schedulers.append(ExportedScheduler.of(configs[log.scheduler_id]))
     return Export(
+        schedulers=schedulers,
         interviews=export_interviews(session, user),
         format=FORMAT,
         version=VERSION,
@@ -431,6 +528,7 @@ def export_progress(*, session: Session, user: User, now: datetime) -> Export:
                 reviewed_at=log.reviewed_at,
                 duration_ms=log.duration_ms,
                 desired_retention=log.desired_retention,
+                scheduler=index.get(log.scheduler_id) if log.scheduler_id is not None else None,
             )
             for log in logs
         ],
@@ -518,7 +616,7 @@ def reviews_csv(export: Export) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for review in export.reviews:
-        row = review.model_dump()
+        row = review.model_dump(exclude={"scheduler"})  # an index into the JSON file only
         row["reviewed_at"] = review.reviewed_at.isoformat()
         writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return out.getvalue()
@@ -678,6 +776,7 @@ _LOG_COLUMNS = (
     ReviewLog.desired_retention,
     ReviewLog.kind,
     ReviewLog.state_before,
+    ReviewLog.scheduler_id,
 )
 
 
@@ -691,6 +790,11 @@ def _plan(
     pace: _Pacer,
 ) -> _Plan:
     """Work out every row to write, replaying each touched card's whole log in time order."""
+    # The file's configurations get their rows first, in a short transaction of their own
+    # (a row no review names is harmless); each new review names its row.
+    file_ids = [scheduler_id(session, entry.config()) for entry in data.schedulers]
+    if file_ids:
+        session.commit()
     known = set(
         session.scalars(select(ReviewLog.review_id).where(ReviewLog.user_id == user.id)).all()
     )
@@ -719,6 +823,12 @@ def _plan(
     if everything:
         touched |= set(existing) | set(states)
     decks = {card.id: deck.id for deck in library.decks for card in deck.cards}
+    configs = configs_by_id(
+        session, {row.scheduler_id for rows in existing.values() for row in rows}
+    )
+    for entry, config_id in zip(data.schedulers, file_ids, strict=True):
+        if config_id is not None:
+            configs[config_id] = entry.config()
 
     plan = _Plan(cards=len(touched))
     new_logs: list[dict[str, Any]] = []
@@ -749,6 +859,11 @@ def _plan(
             pace()
             kind = memory.state
             before = None if kind == NEW else memory.to_json()
+            config_id = (
+                (file_ids[item.scheduler] if item.scheduler is not None else None)
+                if is_new
+                else item.scheduler_id
+            )
             if is_new:
                 new_logs.append(
                     {
@@ -763,6 +878,7 @@ def _plan(
                         "duration_ms": item.duration_ms,
                         "desired_retention": item.desired_retention,
                         "state_before": before,
+                        "scheduler_id": config_id,
                     }
                 )
             elif (kind, before) != (item.kind, item.state_before):
@@ -776,6 +892,7 @@ def _plan(
                 when=reviewed_at,
                 desired_retention=item.desired_retention,
                 duration_ms=item.duration_ms,
+                config=configs[config_id],
             )
         card_flags = flags.get(card_id)
         if old is None and not entries and card_flags is None:

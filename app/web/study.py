@@ -418,14 +418,24 @@ def submit_undo(
 @router.post("/study/{action}", dependencies=[CsrfProtected])
 def submit_flag(
     action: Literal["bury", "suspend"],
+    page: PageDep,
     user: CurrentUser,
     session: SessionDep,
     library: LibraryDep,
     card_id: FormSlug,
     study_filter: FilterFormDep,
 ) -> Response:
-    """Bury the card until tomorrow or suspend it, then show the next card."""
-    set_flag(
-        session=session, user=user, library=library, card_id=card_id, action=action, now=utcnow()
-    )
+    """Bury the card until tomorrow or suspend it, then show the next card; a refused bury
+    (a card in learning) shows the study page again with the reason (409)."""
+    try:
+        set_flag(
+            session=session,
+            user=user,
+            library=library,
+            card_id=card_id,
+            action=action,
+            now=utcnow(),
+        )
+    except Conflict as exc:
+        return _conflict_page(page, session, user, library, study_filter, exc)
     return _back(study_filter)

@@ -1,6 +1,7 @@
 """The study API: next card, reviews, undo, bury and suspend."""
 
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -117,6 +118,46 @@ def test_bury_suspend_unsuspend(client: TestClient, auth: dict[str, str]) -> Non
     assert (
         client.post("/api/v1/study/bury", json={"card_id": "nope"}, headers=auth).status_code == 404
     )
+
+
+def test_a_card_in_learning_is_not_buried_and_long_answers_count_60_seconds(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Anki's manual: learning cards are not buried, "as time is of the essence for those
+    cards"; and "Maximum answer seconds" caps the recorded time at 60 seconds."""
+    review = {
+        "card_id": "dropout",
+        "rating": 1,
+        "review_id": "5f0c1d2e-3a4b-4c5d-8e6f-708192a3b4c5",
+        "duration_ms": 3_600_000,
+    }
+    response = client.post("/api/v1/reviews", json=review, headers=auth)
+    assert response.status_code == 201
+    response = client.post("/api/v1/study/bury", json={"card_id": "dropout"}, headers=auth)
+    assert response.status_code == 409
+    assert "learning cards are not buried" in response.json()["detail"]
+    exported = client.get("/api/v1/me/export", headers=auth).json()
+    assert [entry["duration_ms"] for entry in exported["reviews"]] == [60_000]
+
+
+def test_the_previews_are_what_the_grades_do(client: TestClient, auth: dict[str, str]) -> None:
+    """The intervals shown come from the same configuration and fuzz as the grade: here the
+    maximum interval of the settings caps Easy in the preview and in the review alike."""
+    settings = client.get("/api/v1/me/settings", headers=auth).json()
+    response = client.put(
+        "/api/v1/me/settings", json=settings | {"maximum_interval": 2}, headers=auth
+    )
+    assert response.status_code == 200
+    shown = client.get("/api/v1/study/next", headers=auth).json()
+    assert shown["previews"]["easy"]["seconds"] == 2 * 86_400
+    review = {
+        "card_id": shown["card"]["id"],
+        "rating": 4,
+        "review_id": "6a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3",
+    }
+    body = client.post("/api/v1/reviews", json=review, headers=auth).json()
+    due = datetime.fromisoformat(body["card"]["due"])
+    assert due - datetime.fromisoformat(body["reviewed_at"]) == timedelta(days=2)
 
 
 def test_filters_and_their_errors(client: TestClient, auth: dict[str, str]) -> None:

@@ -1,10 +1,12 @@
 """The stored card state always equals the replay of the review log (random sequences)."""
 
 import contextlib
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+from fsrs.scheduler import DEFAULT_PARAMETERS as DEFAULTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
@@ -16,6 +18,14 @@ from tests.helpers import add_user
 CARDS = ["what-is-regularization", "l2-weight-decay", "dropout"]
 START = datetime(2026, 1, 1, 8, tzinfo=UTC)
 _names = count()
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Pacific/Auckland"]
+# Stored parameters: the defaults, a fitted-looking set (slower forgetting), and a malformed
+# value, which counts as the defaults.
+PARAMETERS = [
+    None,
+    json.dumps([round(w * 1.1, 4) if i in (0, 1, 2, 3) else w for i, w in enumerate(DEFAULTS)]),
+    "[1, 2",
+]
 
 actions = st.lists(
     st.one_of(
@@ -29,6 +39,10 @@ actions = st.lists(
         st.tuples(st.just("retry"), st.just(""), st.just(0), st.just(0)),
         st.tuples(st.just("suspend"), st.sampled_from(CARDS), st.integers(0, 1), st.just(0)),
         st.tuples(st.just("retention"), st.just(""), st.integers(70, 97), st.just(0)),
+        # Settings and parameters that change what a review does: each review keeps its own.
+        st.tuples(st.just("maximum"), st.just(""), st.integers(1, 400), st.just(0)),
+        st.tuples(st.just("parameters"), st.just(""), st.integers(0, 2), st.just(0)),
+        st.tuples(st.just("day"), st.sampled_from(ZONES), st.integers(0, 23), st.just(0)),
     ),
     max_size=40,
 )
@@ -85,5 +99,15 @@ def test_state_equals_replay_of_the_log(
             )
         elif action == "retention":
             user.desired_retention = value / 100
+            db.commit()
+        elif action == "maximum":
+            user.maximum_interval = value
+            db.commit()
+        elif action == "parameters":
+            user.fsrs_parameters = PARAMETERS[value]
+            db.commit()
+        elif action == "day":
+            user.timezone = card_id
+            user.day_starts_at = value
             db.commit()
         assert replay_mismatches(db, user) == []

@@ -70,7 +70,7 @@ def count(db: Session, table: type) -> int:
 def test_interviews_round_trip_and_import_once(db: Session, keyed: Library) -> None:
     ada = interviewed_user(db, keyed)
     exported = export_progress(session=db, user=ada, now=LATER)
-    assert exported.version == 3
+    assert exported.version == 4
     assert [len(i.answers) for i in exported.interviews] == [4, 2]
     assert exported.interviews[0].finished_at == NOON + timedelta(seconds=160)
     assert exported.interviews[1].finished_at is None
@@ -96,7 +96,7 @@ def test_a_version_2_file_still_imports_and_has_no_interviews(db: Session, keyed
     with pytest.raises(InvalidImport) as raised:
         parse_export(json.dumps(data).encode())
     assert [loc for loc, _message in raised.value.problems] == [("interviews",)]
-    assert "set version to 3" in str(raised.value)
+    assert "set version to 4" in str(raised.value)
     del data["interviews"]
     bob = add_user(db, "bob")
     parsed = parse_export(json.dumps(data).encode())

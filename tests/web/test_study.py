@@ -122,6 +122,17 @@ def test_bury_and_suspend_forms(user_client: TestClient) -> None:
     assert text_of(soup(user_client.get("/progress")), "[data-state=suspended] dd") == "1"
 
 
+def test_burying_a_card_in_learning_shows_why_not(user_client: TestClient) -> None:
+    """Learning cards are not buried (Anki's manual: "time is of the essence for those
+    cards"): the form answers 409 with the reason, and the card stays in learning."""
+    card_id, data = grade_form(user_client, 1)
+    user_client.post("/study/review", data=data)
+    token = user_client.cookies["prepdeck_csrf"]
+    response = user_client.post("/study/bury", data={"csrf_token": token, "card_id": card_id})
+    assert response.status_code == 409
+    assert "learning cards are not buried" in text_of(soup(response), "[data-notice]")
+
+
 def test_filters_on_the_study_page(user_client: TestClient) -> None:
     page = soup(user_client.get("/study?topic=batch-norm&difficulty=hard"))
     assert attr(page, "article.flashcard", "data-card") == "bn-ln-in"
