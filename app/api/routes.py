@@ -11,6 +11,7 @@ from app.api import (
     decks,
     demos,
     explain,
+    fsrs,
     interviews,
     progress,
     quiz,
@@ -29,4 +30,5 @@ ROUTERS = (
     study.router,
     progress.router,
     settings.router,
+    fsrs.router,
 )
