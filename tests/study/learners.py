@@ -1,9 +1,14 @@
 """Synthetic learners: review logs drawn from known FSRS parameters, for the fitting tests."""
 
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from fsrs_rs_python import FSRS, MemoryState
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from app.models import ReviewLog
 
 from app.study.fitting import Review
 
@@ -58,3 +63,24 @@ def simulate(
 
 def _name(rating: int) -> str:
     return ("again", "hard", "good", "easy")[rating - 1]
+
+
+def store(session: Session, user_id: int, reviews: list[Review]) -> None:
+    """Write simulated reviews to a user's review log."""
+    session.execute(
+        insert(ReviewLog),
+        [
+            {
+                "user_id": user_id,
+                "review_id": str(uuid.uuid4()),
+                "card_id": review.card_id,
+                "deck_id": "regularization",
+                "rating": review.rating,
+                "kind": review.kind,
+                "reviewed_at": review.reviewed_at,
+                "desired_retention": 0.9,
+            }
+            for review in reviews
+        ],
+    )
+    session.commit()
