@@ -331,12 +331,10 @@ def enqueue_due_fits(session: Session, now: datetime | None = None) -> list[int]
     has at least doubled since the last finished fit (adopted, kept or failed); or the last
     fit found too few reviews and at least the number it needed have been added since.
     """
-    counts: dict[int, int] = {
-        user_id: count
-        for user_id, count in session.execute(
-            select(ReviewLog.user_id, func.count()).group_by(ReviewLog.user_id)
-        )
-    }
+    rows = session.execute(
+        select(ReviewLog.user_id, func.count()).group_by(ReviewLog.user_id)
+    ).all()
+    counts: dict[int, int] = {row[0]: row[1] for row in rows}
     latest: dict[int, FsrsFit] = {}
     pending: set[int] = set()
     for fit in session.scalars(select(FsrsFit).order_by(FsrsFit.requested_at, FsrsFit.id)):

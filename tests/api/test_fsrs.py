@@ -39,7 +39,8 @@ def test_optimize_queues_one_fit_and_the_worker_adopts_it(
     queued = first.json()
     assert (queued["status"], queued["trigger"], queued["parameters"]) == ("queued", "user", None)
     again = client.post("/api/v1/me/fsrs/optimize", headers=auth)
-    assert again.status_code == 202 and again.json()["id"] == queued["id"]
+    assert again.status_code == 202
+    assert again.json()["id"] == queued["id"]
     assert client.get("/api/v1/me/fsrs", headers=auth).json()["latest_fit"] == queued
 
     [(fit_id, status, _result)] = run_pending_fits(app.state.sessionmaker)
@@ -47,9 +48,11 @@ def test_optimize_queues_one_fit_and_the_worker_adopts_it(
     body = client.get("/api/v1/me/fsrs", headers=auth).json()
     fit = body["latest_fit"]
     assert body["fitted"] is True
-    assert body["parameters"] == fit["parameters"] and len(fit["parameters"]) == 21
+    assert body["parameters"] == fit["parameters"]
+    assert len(fit["parameters"]) == 21
     assert body["fitted_on"] == fit["finished_at"]
-    assert fit["status"] == "adopted" and fit["review_count"] == 3000
+    assert fit["status"] == "adopted"
+    assert fit["review_count"] == 3000
     assert fit["previous_parameters"] is None
     assert fit["fitted_log_loss"] < fit["current_log_loss"]
     assert fit["fitted_rmse"] < fit["current_rmse"]

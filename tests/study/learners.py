@@ -9,7 +9,6 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.models import ReviewLog
-
 from app.study.fitting import Review
 
 # Non-default FSRS-6 parameters: a learner who forgets faster than the defaults assume,

@@ -53,9 +53,7 @@ def test_optimize_an_unknown_user_fails_clearly(runner: CliRunner) -> None:
     assert_one_line_error(result, "no user 'nobody': see `prepdeck user list`")
 
 
-@pytest.mark.parametrize(
-    "arguments", [[], ["--all", "--user", "ada"]], ids=["neither", "both"]
-)
+@pytest.mark.parametrize("arguments", [[], ["--all", "--user", "ada"]], ids=["neither", "both"])
 def test_optimize_needs_one_of_user_and_all(runner: CliRunner, arguments: list[str]) -> None:
     result = runner.invoke(main, ["fsrs", "optimize", *arguments])
     assert result.exit_code == 2

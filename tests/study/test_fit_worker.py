@@ -47,7 +47,10 @@ def login(client: TestClient, app: FastAPI, reviews: int) -> dict[str, str]:
 
 def fit_status(app: FastAPI) -> str | None:
     with app.state.sessionmaker() as session:
-        return session.scalars(select(FsrsFit.status).order_by(FsrsFit.id.desc())).first()
+        status: str | None = session.scalars(
+            select(FsrsFit.status).order_by(FsrsFit.id.desc())
+        ).first()
+        return status
 
 
 def wait_for(app: FastAPI, wanted: set[str]) -> str | None:
@@ -88,7 +91,8 @@ def test_a_fit_runs_in_another_process_while_reviews_go_on(worker_app: FastAPI) 
         assert wait_for(worker_app, {"adopted", "kept", "failed"}) == "adopted"
         [(_fit_id, status, result)] = list(worker_app.state.fit_worker.finished)
     assert status == "adopted"
-    assert result is not None and result.pid not in (0, os.getpid())
+    assert result is not None
+    assert result.pid not in (0, os.getpid())
 
 
 def test_stopping_the_app_puts_a_running_fit_back_in_the_queue(worker_app: FastAPI) -> None:

@@ -90,7 +90,7 @@ def test_items_are_ordered_by_the_review_that_ends_them() -> None:
         Review("a", AT + 2 * day, 3, 2),
     ]
     histories, items = card_histories(reviews, "UTC", 4)
-    cards = {index: history for index, history in enumerate(histories)}
+    cards = dict(enumerate(histories))
     assert [cards[index][length - 1] for index, length in items] == [(3, 2), (3, 2)]
     assert [index for index, _ in items] == [1, 0]  # a's item (day 2) before b's (day 3)
 
@@ -100,7 +100,7 @@ def test_items_are_ordered_by_the_review_that_ends_them() -> None:
 
 def test_fitted_parameters_are_rounded_into_fsrs_bounds() -> None:
     noisy = [0.800000011920929 if i == 19 else value for i, value in enumerate(TRUE_PARAMETERS)]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="parameters"):
         fsrs.Scheduler(parameters=noisy)  # as f32 comes back: just past fsrs's bound
     checked = valid_parameters(noisy)
     assert checked[19] == 0.8
@@ -117,8 +117,10 @@ def test_a_fit_on_a_known_learner_predicts_better_than_the_defaults() -> None:
     assert result.items == 2700  # every review after a card's first is on a later day
     assert len(result.parameters) == 21
     fsrs.Scheduler(parameters=result.parameters)
-    assert result.fitted_log_loss is not None and result.current_log_loss is not None
-    assert result.fitted_rmse is not None and result.current_rmse is not None
+    assert result.fitted_log_loss is not None
+    assert result.current_log_loss is not None
+    assert result.fitted_rmse is not None
+    assert result.current_rmse is not None
     assert result.fitted_log_loss < result.current_log_loss
     assert result.fitted_rmse < result.current_rmse
     assert result.better
@@ -139,14 +141,18 @@ def test_a_better_fit_is_adopted(db: Session) -> None:
     db.refresh(user)
     assert user.fsrs_parameters == done.parameters
     parameters = json.loads(done.parameters or "")
-    assert result is not None and parameters == result.parameters
+    assert result is not None
+    assert parameters == result.parameters
     fsrs.Scheduler(parameters=parameters)
     assert done.previous_parameters is None
     assert done.review_count == 3000
-    assert done.started_at is not None and done.finished_at is not None
-    assert done.fitted_log_loss is not None and done.current_log_loss is not None
+    assert done.started_at is not None
+    assert done.finished_at is not None
+    assert done.fitted_log_loss is not None
+    assert done.current_log_loss is not None
     assert done.fitted_log_loss < done.current_log_loss
-    assert done.fitted_rmse is not None and done.current_rmse is not None
+    assert done.fitted_rmse is not None
+    assert done.current_rmse is not None
     assert done.fitted_rmse < done.current_rmse
     assert done.message == "fitted on 2700 reviews and adopted"
 
@@ -196,13 +202,15 @@ def test_too_few_reviews_say_how_many_more(db: Session) -> None:
     request_fit(db, user, "user")
     [(_id, status, result)] = run_pending_fits(factory(db))
     assert status == "too_few"
-    assert result is not None and result.needed == MINIMUM_ITEMS - 20 == 44
+    assert result is not None
+    assert result.needed == MINIMUM_ITEMS - 20 == 44
     [done] = fits_of(db, user)
     assert done.message == (
         "needs 44 more reviews: a fit needs 64 reviews on a later day than the card's "
         "previous review; there are 20"
     )
-    assert done.parameters is None and done.review_count == 30
+    assert done.parameters is None
+    assert done.review_count == 30
     db.refresh(user)
     assert user.fsrs_parameters is None
 
@@ -276,7 +284,8 @@ def test_an_automatic_fit_comes_at_the_minimum_then_when_reviews_double(db: Sess
     assert enqueue_due_fits(db) == []  # one pending at a time
     run_pending_fits(factory(db))
     [first] = fits_of(db, user)
-    assert first.id == queued and first.review_count == 100
+    assert first.id == queued
+    assert first.review_count == 100
     store(db, user.id, reviews[100:199])
     assert enqueue_due_fits(db) == []  # 199 < 2 x 100
     store(db, user.id, reviews[199:])
