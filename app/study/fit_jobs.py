@@ -208,7 +208,10 @@ def record(session: Session, job: Job, result: FitResult, now: datetime | None =
             "fitted_rmse": result.fitted_rmse,
         }
         status = "kept"
-        values["message"] = f"fitted on {result.items} reviews; the current parameters do as well"
+        values["message"] = (
+            f"fitted to {result.items} reviews on a later day than the card's previous one; "
+            "kept the parameters in force, which predict them as well"
+        )
         if result.better and _still_held(session, job):
             adopted = session.execute(
                 update(User)
@@ -221,10 +224,13 @@ def record(session: Session, job: Job, result: FitResult, now: datetime | None =
             )
             if adopted.rowcount == 1:  # type: ignore[attr-defined]
                 status = "adopted"
-                values["message"] = f"fitted on {result.items} reviews and adopted"
+                values["message"] = (
+                    f"fitted to {result.items} reviews on a later day than the card's "
+                    "previous one; adopted, as they predict them better"
+                )
             else:
                 values["message"] = (
-                    f"fitted on {result.items} reviews; not adopted: the parameters "
+                    f"fitted to {result.items} reviews; not adopted: the parameters "
                     "changed while it ran"
                 )
     _finish(session, job, status, values)

@@ -154,7 +154,10 @@ def test_a_better_fit_is_adopted(db: Session) -> None:
     assert done.fitted_rmse is not None
     assert done.current_rmse is not None
     assert done.fitted_rmse < done.current_rmse
-    assert done.message == "fitted on 2700 reviews and adopted"
+    assert done.message == (
+        "fitted to 2700 reviews on a later day than the card's previous one; adopted, as "
+        "they predict them better"
+    )
 
 
 def test_a_fit_no_better_than_the_parameters_in_force_keeps_them(db: Session) -> None:
@@ -173,7 +176,10 @@ def test_a_fit_no_better_than_the_parameters_in_force_keeps_them(db: Session) ->
     assert user.fsrs_parameters == adopted
     assert second.previous_parameters == adopted
     assert second.current_log_loss == second.fitted_log_loss == first.fitted_log_loss
-    assert second.message == "fitted on 2700 reviews; the current parameters do as well"
+    assert second.message == (
+        "fitted to 2700 reviews on a later day than the card's previous one; kept the "
+        "parameters in force, which predict them as well"
+    )
 
 
 def test_a_worse_result_is_recorded_and_kept(db: Session) -> None:
