@@ -281,9 +281,14 @@ def release(session: Session, job: Job) -> None:
 def requeue_stale(session: Session, now: datetime | None = None) -> int:
     """Queue again the fits left running by a process that died; return how many."""
     cutoff = (now or utcnow()) - STALE_AFTER
+    stale = FsrsFit.status == "running", FsrsFit.started_at < cutoff
+    # Looked for first: an UPDATE, even of no row, would take SQLite's write lock each poll.
+    if session.scalar(select(func.count()).select_from(FsrsFit).where(*stale)) == 0:
+        session.rollback()
+        return 0
     result = session.execute(
         update(FsrsFit)
-        .where(FsrsFit.status == "running", FsrsFit.started_at < cutoff)
+        .where(*stale)
         .values(status="queued", started_at=None)
         .execution_options(synchronize_session=False)
     )
