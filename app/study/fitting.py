@@ -13,9 +13,9 @@ import json
 import math
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import fsrs
 from fsrs.scheduler import (
@@ -33,6 +33,8 @@ from app.study.day import local_day
 MINIMUM_ITEMS = 64
 PARAMETER_COUNT = len(DEFAULT_PARAMETERS)  # FSRS-6: 21
 DECIMALS = 4  # as Anki shows them; also brings f32 noise such as 0.80000001 back in bounds
+
+QUARTER_HOUR = 15 * 60  # seconds
 
 # Kinds (the card's state before a review) that belong to a learning block.
 _LEARNING_KINDS = (0, 1)
@@ -122,6 +124,7 @@ def card_histories(
         by_card[review.card_id].append(review)
     histories: list[list[tuple[int, int]]] = []
     dated: list[tuple[datetime, str, int, int]] = []
+    day_of = _day_finder(timezone, day_starts_at)
     for card_id, card_reviews in by_card.items():
         card_reviews.sort(key=lambda review: review.reviewed_at)
         kept = _from_last_learning_block(card_reviews)
@@ -129,9 +132,9 @@ def card_histories(
             continue
         index = len(histories)
         history: list[tuple[int, int]] = []
-        last_day = local_day(kept[0].reviewed_at, timezone, day_starts_at)
+        last_day = day_of(kept[0].reviewed_at)
         for review in kept:
-            day = local_day(review.reviewed_at, timezone, day_starts_at)
+            day = day_of(review.reviewed_at)
             delta_t = (day - last_day).days
             history.append((review.rating, delta_t))
             if delta_t > 0:  # a review on a later day ends an item
@@ -140,6 +143,23 @@ def card_histories(
         histories.append(history)
     dated.sort(key=lambda entry: (entry[0], entry[1]))
     return histories, [(index, length) for _at, _card, index, length in dated]
+
+
+def _day_finder(timezone: str, day_starts_at: int) -> Callable[[datetime], date]:
+    """Return local_day for one user, remembered per quarter hour of UTC time.
+
+    Every UTC offset is a whole number of quarter hours and the day starts on the hour, so
+    the study day cannot change within a quarter hour.
+    """
+    known: dict[int, date] = {}
+
+    def day_of(moment: datetime) -> date:
+        slot = int(moment.timestamp() // QUARTER_HOUR)
+        if slot not in known:
+            known[slot] = local_day(moment, timezone, day_starts_at)
+        return known[slot]
+
+    return day_of
 
 
 def _from_last_learning_block(reviews: list[Review]) -> list[Review]:

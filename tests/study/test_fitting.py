@@ -65,6 +65,18 @@ def test_items_count_study_days_in_the_users_timezone() -> None:
     assert in_utc == [[(3, 0), (3, 0), (3, 1), (1, 0), (3, 7)]]
 
 
+def test_study_days_follow_zones_a_quarter_hour_off_the_hour() -> None:
+    # Kathmandu is UTC+5:45: with the day starting at 4 AM it starts at 22:15 UTC.
+    reviews = [
+        Review("a", datetime(2026, 3, 1, 22, 14, tzinfo=UTC), 3, 0),
+        Review("a", datetime(2026, 3, 1, 22, 16, tzinfo=UTC), 3, 1),
+        Review("a", datetime(2026, 3, 2, 22, 14, 59, tzinfo=UTC), 3, 2),
+        Review("a", datetime(2026, 3, 2, 22, 15, tzinfo=UTC), 3, 2),
+    ]
+    histories, _items = card_histories(reviews, "Asia/Kathmandu", 4)
+    assert histories == [[(3, 0), (3, 1), (3, 0), (3, 1)]]
+
+
 def test_a_card_starts_over_at_its_last_learning_block() -> None:
     day = timedelta(days=1)
     reviews = [
