@@ -82,6 +82,11 @@ class FitWorker:
         """Look at the queue now rather than at the next poll."""
         self._wake.set()
 
+    def scan_now(self) -> None:
+        """Look for users due an automatic fit at the next round, which starts now."""
+        self._last_scan = float("-inf")
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop: a running fit's child is ended and its fit goes back to the queue."""
         self._stop.set()

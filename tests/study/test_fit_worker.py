@@ -103,3 +103,12 @@ def test_stopping_the_app_puts_a_running_fit_back_in_the_queue(worker_app: FastA
         assert wait_for(worker_app, {"running", "failed"}) == "running"
     assert fit_status(worker_app) == "queued"
     assert list(worker_app.state.fit_worker.finished) == []
+
+
+def test_the_worker_queues_an_automatic_fit_by_itself(worker_app: FastAPI) -> None:
+    with TestClient(worker_app) as client:
+        login(client, worker_app, 1_000)
+        worker_app.state.fit_worker.scan_now()
+        assert wait_for(worker_app, {"adopted", "kept", "too_few", "failed"}) == "adopted"
+    with worker_app.state.sessionmaker() as session:
+        assert session.scalars(select(FsrsFit.trigger)).all() == ["auto"]

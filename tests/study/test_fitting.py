@@ -324,3 +324,16 @@ def test_after_too_few_an_automatic_fit_waits_for_the_reviews_it_needed(db: Sess
     assert enqueue_due_fits(db) == []
     store(db, user.id, reviews[70 + needed - 1 : 70 + needed])
     assert len(enqueue_due_fits(db)) == 1
+
+
+def test_a_fit_that_cannot_run_is_recorded_as_failed(db: Session) -> None:
+    user = add_user(db, timezone="Nowhere/Atlantis")  # no longer a zone the system knows
+    store(db, user.id, simulate(cards=20, reviews_per_card=5, seed=1))
+    request_fit(db, user, "user")
+    assert [status for _id, status, _r in run_pending_fits(factory(db))] == ["failed"]
+    [fit] = fits_of(db, user)
+    assert fit.message == (
+        "the fit failed: unknown timezone 'Nowhere/Atlantis': use an IANA name such as "
+        "'Europe/Berlin' or 'UTC'"
+    )
+    assert fit.finished_at is not None
