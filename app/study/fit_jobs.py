@@ -9,8 +9,7 @@ adopts the fitted parameters only when they predict the user's own history bette
 
 import json
 import logging
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,7 +34,6 @@ DONE = ("adopted", "kept", "too_few", "failed")
 # A fit still running this long after it started was left by a process that died: queue it
 # again. A fit of 100,000 reviews takes seconds, so this is far past any live one.
 STALE_AFTER = timedelta(minutes=30)
-_NEEDED = re.compile(r"needs (\d+) more review")
 
 
 @dataclass(frozen=True)
@@ -333,56 +331,6 @@ def run_job(
         status = record(session, job, result)
     logger.info("FSRS fit %s of user %s: %s", job.fit_id, job.user_id, status)
     return job.fit_id, status, result
-
-
-def enqueue_due_fits(session: Session, now: datetime | None = None) -> list[int]:
-    """Queue an automatic fit for each user whose review log has grown enough; return ids.
-
-    Due: no fit has finished yet and the log has at least MINIMUM_ITEMS reviews; or the log
-    has at least doubled since the last finished fit (adopted, kept or failed); or the last
-    fit found too few reviews and at least the number it needed have been added since.
-    """
-    rows = session.execute(
-        select(ReviewLog.user_id, func.count()).group_by(ReviewLog.user_id)
-    ).all()
-    counts: dict[int, int] = {row[0]: row[1] for row in rows}
-    latest: dict[int, FsrsFit] = {}
-    pending: set[int] = set()
-    for fit in session.scalars(select(FsrsFit).order_by(FsrsFit.requested_at, FsrsFit.id)):
-        if fit.status in PENDING:
-            pending.add(fit.user_id)
-        else:
-            latest[fit.user_id] = fit
-    due = [
-        user_id
-        for user_id, count in counts.items()
-        if user_id not in pending and _due(latest.get(user_id), count)
-    ]
-    queued = []
-    for user_id in sorted(due):
-        user = session.get(User, user_id)
-        if user is not None:
-            queued.append(request_fit(session, user, "auto", now).id)
-    return queued
-
-
-def _due(last: FsrsFit | None, count: int) -> bool:
-    if last is None or last.review_count is None:
-        return count >= MINIMUM_ITEMS
-    if last.status == "too_few":
-        return count >= last.review_count + needed_more(last)
-    return count >= 2 * max(last.review_count, 1)
-
-
-def needed_more(fit: FsrsFit) -> int:
-    """Return how many more reviews a too_few fit said it needed (1 if it said nothing)."""
-    match = _NEEDED.search(fit.message or "")
-    return int(match.group(1)) if match else 1
-
-
-def fitted_parameters(fit: FsrsFit) -> Sequence[float] | None:
-    """Return a fit's parameters as a list, if it produced any."""
-    return None if fit.parameters is None else json.loads(fit.parameters)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from multiprocessing.context import SpawnProcess
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.study.fit_auto import enqueue_due_fits
 from app.study.fit_jobs import (
     Job,
     claim_next,
     compute_here,
-    enqueue_due_fits,
     release,
     requeue_stale,
     run_job,

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import make_sessionmaker
 from app.models import FsrsFit, User
+from app.study.fit_auto import enqueue_due_fits
 from app.study.fit_jobs import (
     Job,
     claim,
-    enqueue_due_fits,
     record,
     request_fit,
     requeue_stale,
