@@ -12,6 +12,7 @@ from app.content.commands import check_content
 from app.db_commands import backup, db, restore
 from app.server import serve
 from app.study.commands import export_command, import_command
+from app.study.fit_commands import fsrs_group
 
 
 def _debugging(ctx: click.Context) -> bool:
@@ -56,5 +57,6 @@ for command in (
     user_group,
     export_command,
     import_command,
+    fsrs_group,
 ):
     main.add_command(command)

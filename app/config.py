@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         default=True,
         description="Render every demo's default figure in the background at start.",
     )
+    fsrs_fit_worker: bool = Field(
+        default=True,
+        description="Run queued FSRS parameter fits in a background worker of each app process.",
+    )
     max_import_bytes: int = Field(
         default=20 * 1024 * 1024,
         ge=1024,

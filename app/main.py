@@ -26,6 +26,7 @@ from app.middleware.observability import ObservabilityMiddleware
 from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.observability import Metrics, count_queries
 from app.request_checks import reject_unsafe_input
+from app.study.fit_worker import FitWorker
 from app.web import routes as web_routes
 from app.web.templating import make_templates
 
@@ -50,8 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         if settings.warm_demos:
             warmer.start()  # readiness does not wait for it
+        if settings.fsrs_fit_worker:
+            fit_worker.start()
         yield
         stop.set()
+        fit_worker.stop()
         if warmer.is_alive():
             warmer.join(timeout=10)  # at most the render in progress
         demo_cache.close()
@@ -75,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.library = library
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    fit_worker = FitWorker(app.state.sessionmaker)
+    app.state.fit_worker = fit_worker
     app.state.templates = make_templates()
     app.state.demo_cache = demo_cache
     app.state.compute_limiter = CapacityLimiter(api_demos.COMPUTE_THREADS)

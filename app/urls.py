@@ -136,6 +136,11 @@ def settings_import() -> str:
     return "/settings/import"
 
 
+def settings_optimize() -> str:
+    """Return the path the settings page posts a request to fit FSRS parameters to."""
+    return "/settings/optimize"
+
+
 def password() -> str:
     """Return the path the settings page posts a password change to."""
     return "/settings/password"
@@ -274,6 +279,16 @@ def api_login() -> str:
 def api_import() -> str:
     """Return the API path that merges an export into the user's progress."""
     return f"{API}/me/import"
+
+
+def api_fsrs() -> str:
+    """Return the API path of the user's FSRS parameters and latest fit."""
+    return f"{API}/me/fsrs"
+
+
+def api_fsrs_optimize() -> str:
+    """Return the API path that queues a fit of the user's FSRS parameters."""
+    return f"{API}/me/fsrs/optimize"
 
 
 def interview_setup() -> str:

@@ -29,9 +29,15 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     data_dir = tmp_path / "data"
     if os.environ.get("PREPDECK_TEST_DATABASE") == "postgresql":
         with postgres_database_url() as url:
-            yield Settings(data_dir=data_dir, database_url=url, warm_demos=False, _env_file=None)
+            yield Settings(
+                data_dir=data_dir,
+                database_url=url,
+                warm_demos=False,
+                fsrs_fit_worker=False,
+                _env_file=None,
+            )
         return
-    yield Settings(data_dir=data_dir, warm_demos=False, _env_file=None)
+    yield Settings(data_dir=data_dir, warm_demos=False, fsrs_fit_worker=False, _env_file=None)
 
 
 @pytest.fixture

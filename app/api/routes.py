@@ -12,6 +12,7 @@ from app.api import (
     decks,
     demos,
     explain,
+    fsrs,
     interviews,
     progress,
     quiz,
@@ -31,4 +32,5 @@ ROUTERS = (
     progress.router,
     settings.router,
     browse.router,
+    fsrs.router,
 )

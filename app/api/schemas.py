@@ -883,3 +883,42 @@ class ResetUndoOut(BaseModel):
     card_ids: list[str]
     reviews_restored: int
     undone_at: datetime
+
+
+# FSRS parameters
+
+
+class FitOut(BaseModel):
+    """One fit of the user's FSRS parameters to their review log.
+
+    status: queued, running, adopted (better, now in force), kept (the parameters in force
+    did as well), too_few (not enough reviews: the message says how many more), failed.
+    Log loss and RMSE (binned) measure each parameter set on the user's own history; lower is
+    better.
+    """
+
+    id: int
+    trigger: Literal["user", "schedule", "auto"]
+    status: Literal["queued", "running", "adopted", "kept", "too_few", "failed"]
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    review_count: int | None = Field(description="Reviews in the log when the fit ran")
+    parameters: list[float] | None = Field(description="The fitted parameters")
+    previous_parameters: list[float] | None = Field(
+        description="The parameters in force when it ran (null: the defaults)"
+    )
+    current_log_loss: float | None
+    current_rmse: float | None
+    fitted_log_loss: float | None
+    fitted_rmse: float | None
+    message: str | None
+
+
+class FsrsOut(BaseModel):
+    """The FSRS parameters in force for the user and their latest fit."""
+
+    parameters: list[float] = Field(description="The 21 FSRS-6 parameters in force")
+    fitted: bool = Field(description="Fitted to the user's reviews (false: fsrs's defaults)")
+    fitted_on: datetime | None = Field(description="When the fit that produced them finished")
+    latest_fit: FitOut | None

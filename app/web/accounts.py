@@ -169,7 +169,12 @@ def submit_password(
     values = StudySettings.of(user).model_dump()
     if new_password != new_password_again:
         return settings_page(
-            page, values, errors=["The two new passwords differ."], status_code=422
+            page,
+            values,
+            session=session,
+            user=user,
+            errors=["The two new passwords differ."],
+            status_code=422,
         )
     try:
         change_password(
@@ -181,9 +186,13 @@ def submit_password(
             keep_token=cookies.session_token,
         )
     except Throttled as exc:
-        response = settings_page(page, values, errors=[str(exc)], status_code=429)
+        response = settings_page(
+            page, values, session=session, user=user, errors=[str(exc)], status_code=429
+        )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except AccountError as exc:
-        return settings_page(page, values, errors=[str(exc)], status_code=exc.status)
+        return settings_page(
+            page, values, session=session, user=user, errors=[str(exc)], status_code=exc.status
+        )
     return RedirectResponse(urls.settings({"password_changed": "true"}, "account"), status_code=303)

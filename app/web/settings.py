@@ -3,17 +3,19 @@
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from app import urls
 from app.deps import CsrfProtected, CurrentUser, LibraryDep, SessionDep, SettingsDep
 from app.exceptions import error_lines
 from app.input_checks import TEXT_FORM, raw_json_errors
-from app.models import utcnow
+from app.models import User, utcnow
 from app.study.day import timezone_names
 from app.study.exports import ExportFile, progress_file, review_log_file
+from app.study.fit_jobs import fsrs_status, request_fit
 from app.study.retention_chart import retention_png
 from app.study.reviews import StudyError
 from app.study.settings import StudySettings
@@ -28,6 +30,8 @@ def settings_page(
     page: Page,
     values: dict[str, object],
     *,
+    session: Session,
+    user: User,
     errors: list[str] | None = None,
     notice: str | None = None,
     status_code: int = 200,
@@ -49,6 +53,7 @@ def settings_page(
             "retention": retention,
             "retention_alt": describe(retention) if retention else None,
             "retention_stamp": _stamp(retention),
+            "fsrs": fsrs_status(session, user),
         },
         status_code=status_code,
     )
@@ -70,6 +75,7 @@ def read_settings(
     saved: bool = False,
     imported: int | None = None,
     password_changed: bool = False,
+    optimizing: bool = False,
 ) -> HTMLResponse:
     """Show the study settings, the export and import of progress, and the account."""
     notice = "Settings saved." if saved else None
@@ -77,9 +83,13 @@ def read_settings(
         notice = "Password changed. Every other session and API token has ended."
     if imported is not None:
         notice = f"Import done: {imported} new review{'s' if imported != 1 else ''} added."
+    if optimizing:
+        notice = "Optimization queued: it runs in the background; reload this page to see it."
     values = StudySettings.of(user).model_dump()
     retention = retention_curve(session, user, library)
-    return settings_page(page, values, notice=notice, retention=retention)
+    return settings_page(
+        page, values, session=session, user=user, notice=notice, retention=retention
+    )
 
 
 @router.post("/settings", dependencies=[CsrfProtected])
@@ -110,7 +120,9 @@ def submit_settings(
     try:
         study_settings = StudySettings.model_validate_strings(values, context={TEXT_FORM: True})
     except ValidationError as exc:
-        return settings_page(page, values, errors=error_lines(exc), status_code=422)
+        return settings_page(
+            page, values, session=session, user=user, errors=error_lines(exc), status_code=422
+        )
     study_settings.save(session=session, user=user)
     return RedirectResponse(urls.settings({"saved": "true"}), status_code=303)
 
@@ -160,10 +172,19 @@ def submit_import(
     values = StudySettings.of(user).model_dump()
     if len(raw) > limit:
         errors = [f"file: larger than {limit:,} bytes (the server's PREPDECK_MAX_IMPORT_BYTES)"]
-        return settings_page(page, values, errors=errors, status_code=413)
+        return settings_page(
+            page, values, session=session, user=user, errors=errors, status_code=413
+        )
     hostile = raw_json_errors(raw, ("file",))  # NUL, NaN or a lone surrogate: as the API does
     if hostile:
-        return settings_page(page, values, errors=error_lines(hostile), status_code=422)
+        return settings_page(
+            page,
+            values,
+            session=session,
+            user=user,
+            errors=error_lines(hostile),
+            status_code=422,
+        )
     now = utcnow()
     try:
         added, _rebuilt = import_progress(
@@ -171,7 +192,19 @@ def submit_import(
         )
     except InvalidImport as exc:
         errors = [f"file: {line}" for line in exc.lines()]
-        return settings_page(page, values, errors=errors, status_code=422)
+        return settings_page(
+            page, values, session=session, user=user, errors=errors, status_code=422
+        )
     except StudyError as exc:
-        return settings_page(page, values, errors=[str(exc)], status_code=exc.status)
+        return settings_page(
+            page, values, session=session, user=user, errors=[str(exc)], status_code=exc.status
+        )
     return RedirectResponse(urls.settings({"imported": added}), status_code=303)
+
+
+@router.post("/settings/optimize", dependencies=[CsrfProtected])
+def submit_optimize(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Queue a fit of the user's FSRS parameters (or keep the one already queued)."""
+    request_fit(session, user, "user")
+    request.app.state.fit_worker.wake()
+    return RedirectResponse(urls.settings({"optimizing": "true"}, "fsrs"), status_code=303)

@@ -68,6 +68,7 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
         ["rating"],
     ),
     ("POST", "/api/v1/reviews/undo", '{"note": [1, @]}', ["note", 1]),
+    ("POST", "/api/v1/me/fsrs/optimize", '{"note": [1, @]}', ["note", 1]),
     ("POST", "/api/v1/study/bury", '{"card_id": @}', ["card_id"]),
     ("POST", "/api/v1/study/suspend", '{"card_id": @}', ["card_id"]),
     ("POST", "/api/v1/study/unsuspend", '{"card_id": @}', ["card_id"]),
