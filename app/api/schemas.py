@@ -387,6 +387,18 @@ class PredictionsOut(BaseModel):
     revisit: list[CardPredictionsOut]
 
 
+class LeechOut(BaseModel):
+    """A card tagged a leech."""
+
+    deck: str
+    card: str
+    question: str
+    lapses: int
+    suspended: bool
+    url: str = Field(description="the card's page")
+    demo_url: str | None = Field(description="its demo on the card's page, if it has one")
+
+
 class ProgressOut(BaseModel):
     """The user's progress."""
 
@@ -402,6 +414,7 @@ class ProgressOut(BaseModel):
     forecast: list[ForecastDayOut]
     calendar: dict[date, int]
     predictions: PredictionsOut
+    leeches: list[LeechOut]
 
 
 # Study settings and the progress file
@@ -498,6 +511,9 @@ class ReviewOut(BaseModel):
     reviewed_at: datetime
     duration_ms: int | None
     card: CardStateOut
+    leech: bool = Field(
+        False, description="this review made the card a leech (tagged, and suspended if so set)"
+    )
 
 
 class UndoOut(BaseModel):
