@@ -96,6 +96,16 @@ def progress_chart(name: str, stamp: int) -> str:
     return f"/progress/{name}.png?v={stamp}"
 
 
+def plan() -> str:
+    """Return the path of the interview plan page (its forms post there too)."""
+    return "/plan"
+
+
+def plan_clear() -> str:
+    """Return the path the plan page posts the removal of an interview date to."""
+    return "/plan/clear"
+
+
 def settings(query: Query | None = None, fragment: str = "") -> str:
     """Return the path of the settings page."""
     return with_query("/settings", query, fragment)
@@ -214,6 +224,16 @@ def api_progress() -> str:
 def api_study_settings() -> str:
     """Return the API path of the user's study settings."""
     return f"{API}/me/settings"
+
+
+def api_plan() -> str:
+    """Return the API path of the user's interview plan."""
+    return f"{API}/me/plan"
+
+
+def api_interview_dates(deck: str | None = None) -> str:
+    """Return the API path that sets (PUT) and removes (DELETE, for deck) interview dates."""
+    return with_query(f"{API}/me/interview-dates", {"deck": deck})
 
 
 def api_login() -> str:

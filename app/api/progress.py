@@ -75,7 +75,7 @@ def _predictions(predictions: Predictions) -> PredictionsOut:
 
 @router.get("/progress")
 def read_progress(user: CurrentUser, session: SessionDep, library: LibraryDep) -> ProgressOut:
-    """Return cards by state, reviews, retention, streak, mastery, predictions, forecast, leeches."""
+    """Return cards by state, reviews, retention, streak, mastery, predictions, leeches."""
     progress = compute_progress(session=session, user=user, library=library, now=utcnow())
     week, month = progress.retention
     return ProgressOut(

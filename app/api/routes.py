@@ -12,6 +12,7 @@ from app.api import (
     demos,
     explain,
     interviews,
+    plan,
     progress,
     quiz,
     settings,
@@ -28,5 +29,6 @@ ROUTERS = (
     accounts.router,
     study.router,
     progress.router,
+    plan.router,
     settings.router,
 )

@@ -34,9 +34,7 @@ def apply_leech_rule(row: CardState, before: Memory, after: Memory, user: User) 
 
 def made_leech(log: ReviewLog, lapses_after: int, threshold: int) -> bool:
     """Return whether a logged review was a lapse that made its card a leech."""
-    return (
-        log.kind == REVIEW and log.rating == AGAIN and is_leech_point(lapses_after, threshold)
-    )
+    return log.kind == REVIEW and log.rating == AGAIN and is_leech_point(lapses_after, threshold)
 
 
 def undo_leech(row: CardState, log: ReviewLog, lapses_after: int, threshold: int) -> None:

@@ -1,6 +1,6 @@
 """The routers of the HTML pages, in the order they are matched."""
 
-from app.web import accounts, assets, cards, decks, interviews, progress, settings, study
+from app.web import accounts, assets, cards, decks, interviews, plan, progress, settings, study
 
 ROUTERS = (
     decks.router,
@@ -9,6 +9,7 @@ ROUTERS = (
     study.router,
     interviews.router,
     progress.router,
+    plan.router,
     settings.router,
     assets.router,
 )

@@ -157,6 +157,7 @@ def study_page(
         "attempt_id": uuid.uuid4(),
         "explained": explained,
         "leech": leech and leech_notice(session, user, *leech),
+        "plan_warning": None if practice else shown.plan_warning,
     }
     suggested = suggestion(quiz.verdict if quiz else None, explained)
     context["suggested"], context["suggested_why"] = suggested or (None, None)
