@@ -31,6 +31,7 @@ from app.rehearsal.interviews import (
 from app.serving import RequestRefused
 from app.study.attempts import AttemptConflict, InvalidAttempt
 from app.study.day import BadTimezone
+from app.study.plan import BadInterviewDate
 from app.study.reviews import STALE, Conflict, StudyError, UnknownCard
 from app.study.transfer import InvalidImport, NotAnExport
 from tests.helpers import PASSWORD, soup, text_of
@@ -119,6 +120,21 @@ CASES = {
         {"detail": "bad LaTeX '\\\\frac{': 1 '{' never closed"},
         "Content that cannot be rendered",
         ["bad LaTeX '\\\\frac{': 1 '{' never closed"],
+    ),
+    "bad-interview-date": Case(
+        lambda: BadInterviewDate(("body", "date"), "2020-01-01 has passed: pick a later day"),
+        422,
+        {
+            "detail": [
+                {
+                    "loc": ["body", "date"],
+                    "msg": "2020-01-01 has passed: pick a later day",
+                    "type": "value_error",
+                }
+            ]
+        },
+        "Invalid parameter",
+        ["date: 2020-01-01 has passed: pick a later day"],
     ),
     "bad-filter": Case(
         lambda: BadFilter("topic", "unknown topic 'nope': use one of dropout, weight-decay"),

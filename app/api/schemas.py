@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Security
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 
 from app import urls
 from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
@@ -823,6 +823,15 @@ class InterviewAnswerResultOut(BaseModel):
 CalendarDate = date
 
 
+def _date_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("give the date as text, YYYY-MM-DD, such as 2026-12-20")  # noqa: TRY004
+    return value
+
+
+DateText = Annotated[CalendarDate, BeforeValidator(_date_text)]
+
+
 class InterviewDateIn(BaseModel):
     """The date of an interview, for one deck or (deck null) for every deck."""
 
@@ -831,9 +840,7 @@ class InterviewDateIn(BaseModel):
     deck: str | None = Field(
         None, max_length=80, description="a deck id such as regularization; null for all decks"
     )
-    date: CalendarDate = Field(
-        strict=True, description="YYYY-MM-DD: today or later, within 3 years"
-    )
+    date: DateText = Field(description="YYYY-MM-DD: today or later, within 3 years")
 
 
 class InterviewDateOut(BaseModel):

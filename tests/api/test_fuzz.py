@@ -51,6 +51,7 @@ SERVICE_RULES = {
     "/api/v1/study/next": ["2xx", "404", "422"],
     "/api/v1/me/import": ["2xx", "409", "422"],
     "/api/v1/interviews": ["2xx", "422"],
+    "/api/v1/me/interview-dates": ["2xx", "422"],
     "/api/v1/interviews/{interview_id}/answers": ["2xx", "404", "409", "413", "422"],
 }
 CONFIG = SchemathesisConfig.from_dict(

@@ -74,6 +74,7 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
     ("PUT", "/api/v1/me/settings", SETTINGS_BODY, ["desired_retention"]),
     ("POST", "/api/v1/me/import", EXPORT_BODY, ["reviews", 0, "card_id"]),
     ("POST", "/api/v1/interviews", '{"questions": @}', ["questions"]),
+    ("PUT", "/api/v1/me/interview-dates", '{"deck": @, "date": "2030-01-01"}', ["deck"]),
     (
         "POST",
         "/api/v1/interviews/00000000-0000-4000-8000-000000000001/answers",
