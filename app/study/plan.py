@@ -226,7 +226,7 @@ class DeckPlan:
             return None
         cards = "card" if self.left_over == 1 else "cards"
         return (
-            f"{self.deck.title}: you need {self.per_day} new cards a day to introduce every "
+            f"{self.deck.short_title or self.deck.title}: you need {self.per_day} new cards a day to introduce every "
             f"card by {self.finish_by.isoformat()} for your interview on "
             f"{self.interview_date.isoformat()}; your limit is {self.limit}: raise it in "
             f"Settings, or {self.left_over} {cards} will not be introduced by then."

@@ -103,7 +103,7 @@ def test_a_limit_too_low_is_said_with_the_cards_left_over(db: Session, library: 
         "Regularization: you need 7 new cards a day to introduce every card by 2026-06-12 for "
         "your interview on 2026-06-14; your limit is 5: raise it in Settings, or 5 cards will "
         "not be introduced by then."
-    ).replace("Regularization", plan.deck.title)
+    ).replace("Regularization", plan.deck.short_title or plan.deck.title)
     # The queue studies at the limit.
     assert sum(1 for item in queue(db, user, library).items if item.kind == "new") == 5
 
