@@ -825,7 +825,7 @@ CalendarDate = date
 
 def _date_text(value: Any) -> Any:
     if not isinstance(value, str):
-        raise ValueError("give the date as text, YYYY-MM-DD, such as 2026-12-20")  # noqa: TRY004
+        raise ValueError("give the date as text, YYYY-MM-DD, such as 2026-12-20")
     return value
 
 

@@ -225,8 +225,9 @@ class DeckPlan:
         if self.per_day <= self.limit or self.interview_date is None or self.finish_by is None:
             return None
         cards = "card" if self.left_over == 1 else "cards"
+        title = self.deck.short_title or self.deck.title
         return (
-            f"{self.deck.short_title or self.deck.title}: you need {self.per_day} new cards a day to introduce every "
+            f"{title}: you need {self.per_day} new cards a day to introduce every "
             f"card by {self.finish_by.isoformat()} for your interview on "
             f"{self.interview_date.isoformat()}; your limit is {self.limit}: raise it in "
             f"Settings, or {self.left_over} {cards} will not be introduced by then."

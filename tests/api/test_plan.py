@@ -19,7 +19,9 @@ def today() -> date:
 def test_no_dates_means_no_plan(client: TestClient, auth: dict[str, str]) -> None:
     body = client.get("/api/v1/me/plan", headers=auth).json()
     assert body["dates"] == []
-    assert body["recall"] == [] and body["cards"] == [] and body["warning"] is None
+    assert body["recall"] == []
+    assert body["cards"] == []
+    assert body["warning"] is None
     assert body["decks"][0] == {
         "deck": "regularization",
         "title": body["decks"][0]["title"],
@@ -163,7 +165,8 @@ def test_another_users_dates_are_invisible(client: TestClient, auth: dict[str, s
     client.cookies.clear()
     grace = {"Authorization": f"Bearer {token}"}
     body = client.get("/api/v1/me/plan", headers=grace).json()
-    assert body["dates"] == [] and body["decks"][0]["status"] == "none"
+    assert body["dates"] == []
+    assert body["decks"][0]["status"] == "none"
     # Her removing a date leaves Ada's.
     assert (
         client.delete("/api/v1/me/interview-dates?deck=regularization", headers=grace).status_code

@@ -34,8 +34,10 @@ def lapsed_once(app: FastAPI, username: str = "ada") -> int:
                 review_id=str(uuid.uuid4()),
                 now=when,
             )
-        row = session.get(CardState, (user.id, CARD))
-        assert row is not None and row.lapses == 1 and row.state == 2
+        row: CardState | None = session.get(CardState, (user.id, CARD))
+        assert row is not None
+        assert row.lapses == 1
+        assert row.state == 2
         return row.version
 
 

@@ -34,7 +34,8 @@ def test_the_plan_page_without_a_date(user_client: TestClient) -> None:
     assert page.select_one("[data-dates] li") is None
     assert page.select_one("[data-empty]") is not None
     form = page.select_one("form[data-date-form]")
-    assert form is not None and form.get("method") == "post"
+    assert form is not None
+    assert form.get("method") == "post"
     assert form.select_one("input[name=csrf_token]") is not None
     assert [o.get("value") for o in form.select("select[name=deck] option")] == [
         "",
@@ -53,7 +54,8 @@ def test_setting_a_date_shows_the_plan(user_client: TestClient) -> None:
     assert text_of(page, "[data-notice]") == "Interview date saved."
     assert attr(page, "[data-dates] li", "data-date-for") == "regularization"
     row = page.select_one("tr[data-deck=regularization]")
-    assert row is not None and row.get("data-status") == "planned"
+    assert row is not None
+    assert row.get("data-status") == "planned"
     assert text_of(row, "[data-days-left]") == "6"
     finish = (day - timedelta(days=2)).isoformat()
     assert text_of(row, "[data-to-introduce]") == f"20 of 20 by {finish}"
@@ -63,7 +65,8 @@ def test_setting_a_date_shows_the_plan(user_client: TestClient) -> None:
     assert len(cards) == 20
     assert text_of(cards[0], "[data-recall-value]") == "not yet introduced"
     link = cards[0].select_one("a")
-    assert link is not None and str(link["href"]).startswith("/decks/regularization/cards/")
+    assert link is not None
+    assert str(link["href"]).startswith("/decks/regularization/cards/")
     assert "not yet introduced" in text_of(page, "[data-recall=regularization]")
 
 
