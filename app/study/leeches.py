@@ -6,7 +6,9 @@ card is tagged (card_states.leech) and, when the user's leech action is "suspend
 
 Undo of such a review puts the flags back as they were: the card was not suspended (a
 suspended card cannot be reviewed), and it was already a leech only if its lapses before the
-review had reached the threshold.
+review had reached the threshold. The review log keeps only the card's memory, so undo
+recognises a leech-making review by the user's threshold now: exact unless the threshold
+changed between the review and its undo.
 """
 
 from app.models import CardState, ReviewLog, User

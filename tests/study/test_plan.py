@@ -25,6 +25,7 @@ from tests.helpers import add_user
 NOON = datetime(2026, 6, 10, 12, tzinfo=UTC)  # study day 2026-06-10 (UTC, day starts at 4)
 TODAY = date(2026, 6, 10)
 ALL = StudyFilter()
+ONE_DAY = timedelta(days=1)
 DECK = "regularization"
 
 
@@ -239,3 +240,13 @@ def test_a_date_is_replaced_and_cleared(db: Session, library: Library) -> None:
     clear_date(session=db, user=user, library=library, deck_id=None)
     assert load_dates(db, user) == {}
     assert load_dates(db, other) == {DECK: TODAY}
+
+
+def test_a_decks_own_date_wins_over_the_one_for_all_decks(db: Session, library: Library) -> None:
+    user = add_user(db)
+    own = TODAY + timedelta(days=5)
+    set_date(session=db, user=user, library=library, deck_id=None, day=own + 10 * ONE_DAY, now=NOON)
+    assert plan_of(db, user, library).own is False
+    set_date(session=db, user=user, library=library, deck_id=DECK, day=own, now=NOON)
+    plan = plan_of(db, user, library)
+    assert (plan.interview_date, plan.own, plan.days_left) == (own, True, 5)
