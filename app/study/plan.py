@@ -413,7 +413,7 @@ def compute_plan(*, session: Session, user: User, library: Library, now: datetim
     )
 
 
-def weakest_first(entry: CardRecall) -> tuple[float, str, str]:
-    """Order cards by predicted recall, lowest first; cards not introduced come last."""
+def weakest_first(entry: CardRecall) -> tuple[float, str, int]:
+    """Order cards by predicted recall, lowest first; cards not introduced last, in order."""
     recall = entry.recall if entry.recall is not None else 2.0
-    return (recall, entry.deck.id, entry.card.id)
+    return (recall, entry.deck.id, entry.card.number)

@@ -183,18 +183,22 @@ def build_queue(
     reviews_left = max(0, user.reviews_per_day - done.get(REVIEW, 0))
     dates = load_dates(session, user)
     states = user_states(session, user)
-    plans = {
-        plan.deck.id: plan
-        for plan in deck_plans(
-            library=library,
-            dates=dates,
-            states=states,
-            new_today={deck_id: n for (deck_id, of), n in by_deck.items() if of == NEW},
-            today=day.date,
-            limit=user.new_per_day,
-        )
-        if plan.active
-    }
+    plans = (
+        {
+            plan.deck.id: plan
+            for plan in deck_plans(
+                library=library,
+                dates=dates,
+                states=states,
+                new_today={deck_id: n for (deck_id, of), n in by_deck.items() if of == NEW},
+                today=day.date,
+                limit=user.new_per_day,
+            )
+            if plan.active
+        }
+        if dates
+        else {}
+    )
     planned_new: list[QueueItem] = []
     planned_left = {deck_id: plan.new_left_today for deck_id, plan in plans.items()}
     new: list[QueueItem] = []
