@@ -39,6 +39,7 @@ from app.study.scheduling import NEW, Memory
 BUFFER_DAYS = 2
 FINAL_DAYS = 3
 MAX_DAYS_AHEAD = 3 * 365
+MAX_DATES = 1000  # in an imported file
 ALL_DECKS = ""
 
 
@@ -137,6 +138,27 @@ def clear_date(
         )
     )
     session.commit()
+
+
+def merge_dates(
+    *, session: Session, user: User, library: Library, dates: list[tuple[str | None, date]]
+) -> int:
+    """Add imported interview dates (deck None: all decks); return how many were added.
+
+    A date the user has already set for that deck stays, and dates of decks no longer in
+    the content are left out.
+    """
+    have = load_dates(session, user)
+    added = 0
+    for deck_id, day in dates:
+        stored = deck_id or ALL_DECKS
+        if stored in have or (stored and library.deck(stored) is None):
+            continue
+        session.add(InterviewDate(user_id=user.id, deck_id=stored, date=day))
+        have[stored] = day
+        added += 1
+    session.commit()
+    return added
 
 
 # The plan
