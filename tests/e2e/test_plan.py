@@ -23,7 +23,12 @@ def test_set_a_date_with_the_keyboard_at_phone_and_desktop_width(
         if tab is phone:
             sign_up(page, base_url)
         else:
-            page.context.add_cookies(phone.page.context.cookies())
+            page.context.add_cookies(
+                [
+                    {"name": cookie["name"], "value": cookie["value"], "url": base_url}
+                    for cookie in phone.page.context.cookies()
+                ]
+            )
             page.goto(f"{base_url}/study")
         tab_to(page, ".site-nav a[href='/plan']")
         page.keyboard.press("Enter")
