@@ -168,6 +168,9 @@ class ReviewLog(Base):
     # The scheduler configuration in force at this review (parameters, maximum interval,
     # day boundary, rules); null for reviews recorded before configurations were versioned.
     scheduler_id: Mapped[int | None] = mapped_column(ForeignKey("schedulers.id"))
+    # Set when this review made the card a leech: whether it was a leech before (undo puts
+    # that back, and unsuspends it); null for any other review.
+    leech_before: Mapped[bool | None]
 
 
 class SchedulerConfig(Base):

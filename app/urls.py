@@ -116,6 +116,16 @@ def browse_undo(reset_id: str) -> str:
     return f"/browse/resets/{reset_id}/undo"
 
 
+def plan() -> str:
+    """Return the path of the interview plan page (its forms post there too)."""
+    return "/plan"
+
+
+def plan_clear() -> str:
+    """Return the path the plan page posts the removal of an interview date to."""
+    return "/plan/clear"
+
+
 def settings(query: Query | None = None, fragment: str = "") -> str:
     """Return the path of the settings page."""
     return with_query("/settings", query, fragment)
@@ -269,6 +279,16 @@ def api_study_settings() -> str:
 def api_retention() -> str:
     """Return the API path of the user's retention simulation."""
     return f"{API}/me/retention"
+
+
+def api_plan() -> str:
+    """Return the API path of the user's interview plan."""
+    return f"{API}/me/plan"
+
+
+def api_interview_dates(deck: str | None = None) -> str:
+    """Return the API path that sets (PUT) and removes (DELETE, for deck) interview dates."""
+    return with_query(f"{API}/me/interview-dates", {"deck": deck})
 
 
 def api_login() -> str:

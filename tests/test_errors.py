@@ -32,6 +32,7 @@ from app.serving import RequestRefused
 from app.study.attempts import AttemptConflict, InvalidAttempt
 from app.study.browser import UnknownCards
 from app.study.day import BadTimezone
+from app.study.plan import BadInterviewDate
 from app.study.resets import UnknownReset
 from app.study.reviews import STALE, Conflict, StudyError, UnknownCard
 from app.study.transfer import InvalidImport, NotAnExport
@@ -121,6 +122,21 @@ CASES = {
         {"detail": "bad LaTeX '\\\\frac{': 1 '{' never closed"},
         "Content that cannot be rendered",
         ["bad LaTeX '\\\\frac{': 1 '{' never closed"],
+    ),
+    "bad-interview-date": Case(
+        lambda: BadInterviewDate(("body", "date"), "2020-01-01 has passed: pick a later day"),
+        422,
+        {
+            "detail": [
+                {
+                    "loc": ["body", "date"],
+                    "msg": "2020-01-01 has passed: pick a later day",
+                    "type": "value_error",
+                }
+            ]
+        },
+        "Invalid parameter",
+        ["date: 2020-01-01 has passed: pick a later day"],
     ),
     "bad-filter": Case(
         lambda: BadFilter("topic", "unknown topic 'nope': use one of dropout, weight-decay"),

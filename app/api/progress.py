@@ -8,6 +8,7 @@ from app.api.schemas import (
     LOGIN_REQUIRED,
     CardPredictionsOut,
     ForecastDayOut,
+    LeechOut,
     OutcomeOut,
     PredictionsOut,
     PredictionWeekOut,
@@ -74,7 +75,7 @@ def _predictions(predictions: Predictions) -> PredictionsOut:
 
 @router.get("/progress")
 def read_progress(user: CurrentUser, session: SessionDep, library: LibraryDep) -> ProgressOut:
-    """Return cards by state, reviews, retention, streak, mastery, predictions and forecast."""
+    """Return cards by state, reviews, retention, streak, mastery, predictions, leeches."""
     progress = compute_progress(session=session, user=user, library=library, now=utcnow())
     week, month = progress.retention
     return ProgressOut(
@@ -90,4 +91,18 @@ def read_progress(user: CurrentUser, session: SessionDep, library: LibraryDep) -
         forecast=[ForecastDayOut(date=day, due=due) for day, due in progress.forecast],
         calendar=progress.calendar,
         predictions=_predictions(progress.predictions),
+        leeches=[
+            LeechOut(
+                deck=leech.deck.id,
+                card=leech.card.id,
+                question=leech.card.question,
+                lapses=leech.lapses,
+                suspended=leech.suspended,
+                url=urls.card(leech.deck.id, leech.card.id),
+                demo_url=urls.card(leech.deck.id, leech.card.id, fragment="demo")
+                if leech.card.demo
+                else None,
+            )
+            for leech in progress.leeches
+        ],
     )

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Security
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 
 from app import urls
 from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
@@ -388,6 +388,18 @@ class PredictionsOut(BaseModel):
     revisit: list[CardPredictionsOut]
 
 
+class LeechOut(BaseModel):
+    """A card tagged a leech."""
+
+    deck: str
+    card: str
+    question: str
+    lapses: int
+    suspended: bool
+    url: str = Field(description="the card's page")
+    demo_url: str | None = Field(description="its demo on the card's page, if it has one")
+
+
 class ProgressOut(BaseModel):
     """The user's progress."""
 
@@ -403,6 +415,7 @@ class ProgressOut(BaseModel):
     forecast: list[ForecastDayOut]
     calendar: dict[date, int]
     predictions: PredictionsOut
+    leeches: list[LeechOut]
 
 
 # Study settings and the progress file
@@ -499,6 +512,9 @@ class ReviewOut(BaseModel):
     reviewed_at: datetime
     duration_ms: int | None
     card: CardStateOut
+    leech: bool = Field(
+        False, description="this review made the card a leech (tagged, and suspended if so set)"
+    )
 
 
 class UndoOut(BaseModel):
@@ -922,3 +938,89 @@ class FsrsOut(BaseModel):
     fitted: bool = Field(description="Fitted to the user's reviews (false: fsrs's defaults)")
     fitted_on: datetime | None = Field(description="When the fit that produced them finished")
     latest_fit: FitOut | None
+
+
+# Interview dates and the plan (a field named date would hide the type: CalendarDate)
+
+CalendarDate = date
+
+
+def _date_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("give the date as text, YYYY-MM-DD, such as 2026-12-20")
+    return value
+
+
+DateText = Annotated[CalendarDate, BeforeValidator(_date_text)]
+
+
+class InterviewDateIn(BaseModel):
+    """The date of an interview, for one deck or (deck null) for every deck."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deck: str | None = Field(
+        None, max_length=80, description="a deck id such as regularization; null for all decks"
+    )
+    date: DateText = Field(description="YYYY-MM-DD: today or later, within 3 years")
+
+
+class InterviewDateOut(BaseModel):
+    """A stored interview date."""
+
+    deck: str | None = Field(description="the deck, or null for all decks")
+    date: CalendarDate
+
+
+class DeckPlanOut(BaseModel):
+    """One deck's plan to meet its interview date."""
+
+    deck: str
+    title: str
+    date: CalendarDate | None = Field(description="the deck's own date, else the one for all decks")
+    date_for: Literal["deck", "all"] | None
+    status: Literal["none", "planned", "passed"]
+    days_left: int | None
+    finish_by: CalendarDate | None = Field(description="every card is to be introduced by this day")
+    cards: int
+    to_introduce: int = Field(description="cards not yet introduced (suspended ones left out)")
+    introduced_today: int
+    new_per_day_needed: int
+    new_per_day_pace: int = Field(description="what the queue introduces: needed, at most limit")
+    new_per_day_limit: int
+    left_over: int = Field(description="cards the limit leaves unintroduced by finish_by")
+    final_days: bool = Field(description="the last days: weakest reviews first")
+    warning: str | None
+
+
+class DeckRecallOut(BaseModel):
+    """The expected share of a dated deck's cards recalled on its date."""
+
+    deck: str
+    expected: float = Field(description="mean predicted recall, cards not introduced as 0")
+    expected_introduced: float | None = Field(description="mean over the introduced cards")
+    not_introduced: int
+
+
+class CardRecallOut(BaseModel):
+    """A dated deck's card and its predicted recall on the date."""
+
+    deck: str
+    card: str
+    question: str
+    recall: float | None = Field(description="null: not yet introduced")
+    suspended: bool
+    url: str
+
+
+class PlanOut(BaseModel):
+    """The interview plan: dates, each deck's pace, and predicted recall on the dates."""
+
+    today: CalendarDate
+    new_per_day_limit: int
+    new_per_day_needed: int
+    dates: list[InterviewDateOut]
+    decks: list[DeckPlanOut]
+    recall: list[DeckRecallOut]
+    cards: list[CardRecallOut] = Field(description="weakest first, not introduced last")
+    warning: str | None

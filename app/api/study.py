@@ -164,6 +164,7 @@ def create_review(
         reviewed_at=log.reviewed_at,
         duration_ms=log.duration_ms,
         card=_state_out(log.card_id, result.memory, result.version),
+        leech=result.leech,
     )
 
 

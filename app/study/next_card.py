@@ -37,6 +37,7 @@ class NextCard:
     card: Card | None = None
     item: QueueItem | None = None
     previews: tuple[RatingPreview, ...] = ()
+    plan_warning: str | None = None
 
 
 def rating_previews(
@@ -78,6 +79,7 @@ def next_card(
         counts=queue.counts,
         practice=practice,
         next_learning_due=queue.next_learning_due,
+        plan_warning=queue.plan_warning,
     )
     if practice:
         found = practice_card(library, study_filter, after)

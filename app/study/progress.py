@@ -1,4 +1,4 @@
-"""A user's progress: cards by state, retention, streak, mastery, predictions, forecast."""
+"""A user's progress: cards by state, retention, streak, mastery, predictions, forecast, leeches."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.content.models import Library
+from app.content.models import Card, Deck, Library
 from app.models import ReviewLog, User
 from app.study.day import local_day, study_day
 from app.study.predictions import Predictions, compute_predictions
@@ -46,6 +46,16 @@ class TopicMastery:
 
 
 @dataclass(frozen=True)
+class Leech:
+    """A card tagged a leech: how often it lapsed, and whether it is suspended."""
+
+    deck: Deck
+    card: Card
+    lapses: int
+    suspended: bool
+
+
+@dataclass(frozen=True)
 class Progress:
     """Everything the progress page shows."""
 
@@ -60,6 +70,7 @@ class Progress:
     forecast: list[tuple[date, int]]
     calendar: dict[date, int]
     predictions: Predictions
+    leeches: list[Leech]
 
 
 def compute_progress(*, session: Session, user: User, library: Library, now: datetime) -> Progress:
@@ -77,6 +88,14 @@ def compute_progress(*, session: Session, user: User, library: Library, now: dat
         else:
             by_state[STATE_NAMES[row.state]] += 1
     hidden = sum(1 for card_id in states if card_id not in cards)
+    leeches = sorted(
+        (
+            Leech(*cards[card_id], row.lapses, row.suspended)
+            for card_id, row in states.items()
+            if row.leech and card_id in cards
+        ),
+        key=lambda leech: (-leech.lapses, leech.deck.id, leech.card.id),
+    )
 
     since = day.start - timedelta(days=CALENDAR_DAYS)
     logs = session.execute(
@@ -149,4 +168,5 @@ def compute_progress(*, session: Session, user: User, library: Library, now: dat
         predictions=compute_predictions(
             session=session, user=user, library=library, day=day, recall=recall
         ),
+        leeches=leeches,
     )

@@ -1,6 +1,11 @@
-"""What to study now: due learning cards, due reviews, then new cards within today's limits."""
+"""What to study now: due learning cards, due reviews, then new cards within today's limits.
 
-from collections.abc import Sequence
+Decks with an interview date ahead introduce new cards at their plan's pace and, in the last
+days before it, put the weakest reviews first (see plan.py).
+"""
+
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,6 +16,7 @@ from app.content.models import Card, Deck, Difficulty, Library
 from app.content.queries import BadFilter
 from app.models import CardState, ReviewLog, User
 from app.study.day import Day, study_day
+from app.study.plan import DeckPlan, deck_plans, load_dates, recall_moment, short_warning
 from app.study.scheduling import NEW, Memory
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card this close to due is shown
@@ -122,6 +128,7 @@ class Queue:
     counts: Counts
     items: list[QueueItem] = field(default_factory=list)
     next_learning_due: datetime | None = None
+    plan_warning: str | None = None  # the interview plan needs more new cards than the limit
 
     @property
     def next(self) -> QueueItem | None:
@@ -131,17 +138,25 @@ class Queue:
 
 # The statements of every study request, built once (building one costs more than running it).
 _DONE_SINCE = (
-    select(ReviewLog.kind, func.count())
+    select(ReviewLog.deck_id, ReviewLog.kind, func.count())
     .where(ReviewLog.user_id == bindparam("user_id"), ReviewLog.reviewed_at >= bindparam("since"))
-    .group_by(ReviewLog.kind)
+    .group_by(ReviewLog.deck_id, ReviewLog.kind)
 )
 _STATES = select(CardState).where(CardState.user_id == bindparam("user_id"))
 
 
+def done_today_by_deck(session: Session, user: User, day: Day) -> dict[tuple[str, int], int]:
+    """Return how many reviews the user made today, by deck and kind of card (0 new .. 3)."""
+    rows = session.execute(_DONE_SINCE, {"user_id": user.id, "since": day.start}).all()
+    return {(deck_id, int(kind)): int(count) for deck_id, kind, count in rows}
+
+
 def done_today(session: Session, user: User, day: Day) -> dict[int, int]:
     """Return how many reviews the user made today, by the kind of card (0 new .. 3)."""
-    rows = session.execute(_DONE_SINCE, {"user_id": user.id, "since": day.start}).all()
-    return {int(kind): int(count) for kind, count in rows}
+    totals: Counter[int] = Counter()
+    for (_deck_id, kind), count in done_today_by_deck(session, user, day).items():
+        totals[kind] += count
+    return dict(totals)
 
 
 def user_states(session: Session, user: User) -> dict[str, CardState]:
@@ -160,10 +175,32 @@ def build_queue(
 ) -> Queue:
     """Return what the user studies next and how much is left today."""
     day = study_day(now, user.timezone, user.day_starts_at)
-    done = done_today(session, user, day)
+    by_deck = done_today_by_deck(session, user, day)
+    done: Counter[int] = Counter()
+    for (_deck_id, done_kind), count in by_deck.items():
+        done[done_kind] += count
     new_left = max(0, user.new_per_day - done.get(NEW, 0))
     reviews_left = max(0, user.reviews_per_day - done.get(REVIEW, 0))
+    dates = load_dates(session, user)
     states = user_states(session, user)
+    plans = (
+        {
+            plan.deck.id: plan
+            for plan in deck_plans(
+                library=library,
+                dates=dates,
+                states=states,
+                new_today={deck_id: n for (deck_id, of), n in by_deck.items() if of == NEW},
+                today=day.date,
+                limit=user.new_per_day,
+            )
+            if plan.active
+        }
+        if dates
+        else {}
+    )
+    planned_new: list[QueueItem] = []
+    planned_left = {deck_id: plan.new_left_today for deck_id, plan in plans.items()}
     new: list[QueueItem] = []
     learning: list[QueueItem] = []
     reviews: list[QueueItem] = []
@@ -174,13 +211,19 @@ def build_queue(
         ):
             continue
         if row is None or row.state == NEW:
-            new.append(QueueItem(deck, card, Memory.new(now), row.version if row else 0, "new"))
+            item = QueueItem(deck, card, Memory.new(now), row.version if row else 0, "new")
+            if deck.id not in plans:
+                new.append(item)
+            elif planned_left[deck.id] > 0:  # a dated deck: at its planned pace
+                planned_left[deck.id] -= 1
+                planned_new.append(item)
         elif row.due < day.end:
             kind = "review" if row.state == REVIEW else "learning"
             item = QueueItem(deck, card, Memory.of(row), row.version, kind)
             (reviews if kind == "review" else learning).append(item)
+    new = planned_new + new
     learning.sort(key=lambda item: item.memory.due)
-    reviews.sort(key=lambda item: item.memory.due)
+    reviews.sort(key=review_order(plans, user.timezone))
     # Learning cards due now go first; those due within LEARN_AHEAD only when nothing else
     # is left, as Anki does, so a card failed a moment ago is not shown straight back.
     due_now = [item for item in learning if item.memory.due <= now]
@@ -195,7 +238,29 @@ def build_queue(
         ),
         items=due_now + reviews[:reviews_left] + new[:new_left] + ahead,
         next_learning_due=min(later) if later else None,
+        plan_warning=short_warning(list(plans.values()), user.new_per_day),
     )
+
+
+def review_order(
+    plans: dict[str, DeckPlan], timezone: str
+) -> Callable[[QueueItem], tuple[int, float]]:
+    """Return the sort key of due reviews: most overdue first, except in a dated deck's last
+    days, whose reviews come first, lowest predicted recall on the date first.
+    """
+    final = {
+        deck_id: recall_moment(plan.interview_date, timezone)
+        for deck_id, plan in plans.items()
+        if plan.final_days and plan.interview_date is not None
+    }
+
+    def key(item: QueueItem) -> tuple[int, float]:
+        moment = final.get(item.deck.id)
+        if moment is None:
+            return (1, item.memory.due.timestamp())
+        return (0, item.memory.retrievability(moment))
+
+    return key
 
 
 def practice_card(

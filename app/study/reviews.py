@@ -13,6 +13,7 @@ from app.content.models import Card, Deck, Library
 from app.exceptions import AppError
 from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
 from app.study.day import study_day
+from app.study.leeches import apply_leech_rule, made_leech, undo_leech
 from app.study.schedulers import configs_by_id, scheduler_id
 from app.study.scheduling import NEW, LoggedReview, Memory, config_of, replay
 
@@ -45,6 +46,7 @@ class ReviewResult:
     log: ReviewLog
     memory: Memory
     version: int
+    leech: bool = False  # this review made the card a leech
 
 
 def find_card(library: Library, card_id: str) -> tuple[Deck, Card]:
@@ -118,7 +120,8 @@ def _result(
         )
     row = session.get(CardState, (user.id, log.card_id))
     assert row is not None
-    return ReviewResult(log=log, memory=Memory.of(row), version=row.version)
+    leech = made_leech(log)
+    return ReviewResult(log=log, memory=Memory.of(row), version=row.version, leech=leech)
 
 
 # Anki's "Maximum answer seconds" (default 60): a longer answer time is recorded as 60 s,
@@ -190,6 +193,7 @@ def record_review(
     after.store(row)
     row.deck_id = deck.id
     row.buried_until = None
+    leech_before = apply_leech_rule(row, before, after, user)
     log = ReviewLog(
         user_id=user.id,
         review_id=review_id,
@@ -202,6 +206,7 @@ def record_review(
         desired_retention=user.desired_retention,
         state_before=None if before.state == NEW else before.to_json(),
         scheduler_id=config_id,
+        leech_before=leech_before,
     )
     session.add(log)
     try:
@@ -217,7 +222,9 @@ def record_review(
         raise Conflict(STALE) from exc
     if reviews is not None:
         reviews.inc()
-    return ReviewResult(log=log, memory=after, version=row.version), True
+    return ReviewResult(
+        log=log, memory=after, version=row.version, leech=leech_before is not None
+    ), True
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -253,6 +260,7 @@ def undo_last_review(*, session: Session, user: User, review_id: str | None = No
             raise Conflict(UNDONE_MEANWHILE)
         row = session.get(CardState, (user.id, log.card_id))
         if row is not None:
+            undo_leech(row, log)
             if log.state_before is not None:
                 Memory.from_json(log.state_before).store(row)
             elif row.suspended or row.buried_until is not None:

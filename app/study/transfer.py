@@ -1,5 +1,5 @@
-"""Export and import of a user's progress: settings, card flags, the review log, quiz attempts
-and mock interviews.
+"""Export and import of a user's progress: settings, card flags, the review log, quiz attempts,
+mock interviews and interview dates.
 
 Card states are not trusted from a file: an import replays each touched card's review log
 into its state, so the database still equals the replay of the log.
@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar, cast
 
 import pydantic_core
@@ -58,6 +58,7 @@ from app.rehearsal import interviews as rehearsal
 from app.rehearsal.matching import MAX_TEXT
 from app.study.attempts import MAX_ANSWER_LENGTH, MAX_DURATION_MS, MAX_SEED
 from app.study.day import check_timezone
+from app.study.plan import MAX_DATES, load_dates, merge_dates
 from app.study.reviews import (
     IMPORT_RUNNING,
     IMPORT_STALE_AFTER,
@@ -261,6 +262,13 @@ class ExportedCard(_Strict):
     buried_until: AwareDatetime | None = None
 
 
+class ExportedInterviewDate(_Strict):
+    """The date of an interview: for a deck, or (deck null) for every deck."""
+
+    deck: Id | None = None
+    date: date
+
+
 class Export(_Strict):
     """A user's progress as a file."""
 
@@ -274,6 +282,7 @@ class Export(_Strict):
     reviews: list[ExportedReview] = Field(max_length=MAX_REVIEWS)
     quiz_attempts: list[ExportedAttempt] = Field(default_factory=list, max_length=MAX_ATTEMPTS)
     interviews: list[ExportedInterview] = Field(default_factory=list, max_length=MAX_INTERVIEWS)
+    interview_dates: list[ExportedInterviewDate] = Field(default_factory=list, max_length=MAX_DATES)
 
 
 class InvalidImport(AppError, ValueError):
@@ -505,6 +514,10 @@ def export_progress(*, session: Session, user: User, now: datetime) -> Export:
     return Export(
         schedulers=schedulers,
         interviews=export_interviews(session, user),
+        interview_dates=[
+            ExportedInterviewDate(deck=deck_id or None, date=day)
+            for deck_id, day in sorted(load_dates(session, user).items())
+        ],
         format=FORMAT,
         version=VERSION,
         exported_at=now,
@@ -709,6 +722,12 @@ def import_progress(
             raise Conflict(CHANGED) from exc
         raise
     _release(session, user)
+    merge_dates(
+        session=session,
+        user=user,
+        library=library,
+        dates=[(entry.deck, entry.date) for entry in data.interview_dates],
+    )
     return len(plan.new_logs), plan.cards
 
 

@@ -7,6 +7,7 @@ from app.web import (
     cards,
     decks,
     interviews,
+    plan,
     progress,
     settings,
     study,
@@ -20,6 +21,7 @@ ROUTERS = (
     interviews.router,
     progress.router,
     browse.router,
+    plan.router,
     settings.router,
     assets.router,
 )

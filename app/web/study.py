@@ -6,6 +6,7 @@ the card's answer and the grades, the one its verdict suggests marked.
 """
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app import urls
-from app.content.models import Card, Difficulty, Library
+from app.content.models import Card, Deck, Difficulty, Library
 from app.deps import (
     CsrfProtected,
     CurrentUser,
@@ -26,7 +27,7 @@ from app.deps import (
 )
 from app.figures.params import query_of
 from app.figures.questions import MAX_SEED, ask_once, summary_once
-from app.models import User, utcnow
+from app.models import CardState, User, utcnow
 from app.rehearsal.explain import BadExplanation, NoKeyPoints, explain
 from app.rehearsal.matching import MAX_TEXT
 from app.study.attempts import InvalidAttempt, record_attempt, study_seed
@@ -119,12 +120,14 @@ def study_page(
     shown: NextCard | None = None,
     quiz: QuizPanel | None = None,
     explained: Explanation | None = None,
+    leech: tuple[Deck, Card] | None = None,
 ) -> HTMLResponse:
     """Render the study page for the next card (or the practice card after `after`).
 
     A due card with key points offers to explain it back first; a due card whose demo asks
     questions shows its question before the answer, or, when quiz is given, that question's
-    state (an error in the answer, or the verdict). explained is the checked explanation.
+    state (an error in the answer, or the verdict). explained is the checked explanation;
+    leech the card the last grade made a leech.
     """
     if shown is None:
         shown = next_card(
@@ -153,6 +156,8 @@ def study_page(
         "quiz": quiz,
         "attempt_id": uuid.uuid4(),
         "explained": explained,
+        "leech": leech and leech_notice(session, user, *leech),
+        "plan_warning": None if practice else shown.plan_warning,
     }
     suggested = suggestion(quiz.verdict if quiz else None, explained)
     context["suggested"], context["suggested_why"] = suggested or (None, None)
@@ -181,12 +186,14 @@ def read_study(
     after: SlugParam = None,
     undone: SlugParam = None,
     cards: CardsParam = None,
+    leech: SlugParam = None,
 ) -> HTMLResponse:
     """Show the next card due (or a practice card, when asked)."""
     notice = None
     if undone:
         _deck, card = find_card(library, undone)
         notice = f"Undone: your last grade of “{card.question}”. It is back in the queue."
+    leech_card = find_card(library, leech) if leech and not undone else None
     return study_page(
         page,
         session=session,
@@ -196,7 +203,27 @@ def read_study(
         practice=practice,
         after=after,
         notice=notice,
+        leech=leech_card,
     )
+
+
+@dataclass(frozen=True)
+class LeechNotice:
+    """The card the last grade made a leech, and what became of it."""
+
+    deck: Deck
+    card: Card
+    lapses: int
+    suspended: bool
+    asks: bool  # its demo asks a question to predict
+
+
+def leech_notice(session: Session, user: User, deck: Deck, card: Card) -> LeechNotice | None:
+    """Return the notice of a card that is a leech, or None (undone meanwhile, or not one)."""
+    row = session.get(CardState, (user.id, card.id))
+    if row is None or not row.leech:
+        return None
+    return LeechNotice(deck, card, row.lapses, row.suspended, question_demo(card) is not None)
 
 
 def _conflict_page(
@@ -255,7 +282,7 @@ def submit_review(
 ) -> Response:
     """Record a grade, then show the next card."""
     try:
-        record_review(
+        result, _created = record_review(
             session=session,
             user=user,
             library=library,
@@ -269,6 +296,8 @@ def submit_review(
         )
     except Conflict as exc:
         return _conflict_page(page, session, user, library, study_filter, exc)
+    if result.leech:
+        return _back(study_filter, leech=card_id)
     return _back(study_filter)
 
 

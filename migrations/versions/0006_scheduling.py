@@ -46,6 +46,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("review_logs") as batch:
         batch.add_column(sa.Column("scheduler_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("leech_before", sa.Boolean(), nullable=True))
         batch.create_foreign_key(
             "fk_review_logs_scheduler_id_schedulers", "schedulers", ["scheduler_id"], ["id"]
         )
@@ -106,6 +107,7 @@ def downgrade() -> None:
     op.drop_table("fsrs_fits")
     with op.batch_alter_table("review_logs") as batch:
         batch.drop_constraint("fk_review_logs_scheduler_id_schedulers", type_="foreignkey")
+        batch.drop_column("leech_before")
         batch.drop_column("scheduler_id")
     op.drop_table("schedulers")
     with op.batch_alter_table("card_states") as batch:

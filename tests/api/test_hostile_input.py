@@ -82,6 +82,7 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
         '{"note": [1, @]}',
         ["note", 1],
     ),
+    ("PUT", "/api/v1/me/interview-dates", '{"deck": @, "date": "2030-01-01"}', ["deck"]),
     (
         "POST",
         "/api/v1/interviews/00000000-0000-4000-8000-000000000001/answers",
