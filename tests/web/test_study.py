@@ -160,5 +160,5 @@ def test_practice_mode_changes_nothing(user_client: TestClient) -> None:
 def test_nav_shows_the_users_links(user_client: TestClient) -> None:
     page = soup(user_client.get("/decks/regularization"))
     links = [a.get_text(strip=True) for a in page.select(".site-nav a")]
-    assert links == ["Decks", "Study", "Interview", "Progress", "Plan", "Settings"]
+    assert links == ["Decks", "Study", "Interview", "Progress", "Browse", "Plan", "Settings"]
     assert attr(page, 'meta[name="csrf-token"]', "content") == user_client.cookies["prepdeck_csrf"]
