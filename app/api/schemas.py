@@ -468,6 +468,9 @@ class NextOut(BaseModel):
     practice: bool = False
     day: str
     next_learning_due: datetime | None = None
+    plan_warning: str | None = Field(
+        None, description="set when the interview plan needs more new cards a day than the limit"
+    )
 
 
 DurationMs = Annotated[int, Field(ge=0, le=86_400_000), NUMBER_NOT_TEXT]

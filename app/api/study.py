@@ -95,6 +95,7 @@ def read_next(
                 counts=counts,
                 day=day,
                 next_learning_due=shown.next_learning_due,
+                plan_warning=shown.plan_warning,
             )
         )
     previews = {
@@ -111,6 +112,7 @@ def read_next(
             practice=False,
             day=day,
             next_learning_due=None,
+            plan_warning=shown.plan_warning,
         )
     )
 

@@ -15,7 +15,7 @@ from app.exceptions import AppError
 from app.models import CardState, User
 from app.study.day import zone
 from app.study.reviews import Conflict, refuse_during_import, set_flag
-from app.study.scheduling import NEW, Memory
+from app.study.scheduling import NEW, Memory, config_of
 
 State = Literal["new", "learning", "review", "relearning", "suspended", "buried", "leech"]
 Sort = Literal["order", "due", "stability", "difficulty", "retrievability", "lapses", "reviews"]
@@ -140,7 +140,7 @@ def _row_of(
         due=None if fresh else memory.due.astimezone(zone(user.timezone)),
         stability=memory.stability,
         difficulty=memory.difficulty,
-        retrievability=None if fresh else memory.retrievability(now),
+        retrievability=None if fresh else memory.retrievability(now, config_of(user).parameters),
         lapses=memory.lapses,
         reviews=memory.reps,
     )

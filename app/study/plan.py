@@ -34,7 +34,7 @@ from app.content.models import Card, Deck, Library
 from app.exceptions import AppError
 from app.models import CardState, InterviewDate, ReviewLog, User
 from app.study.day import study_day, zone
-from app.study.scheduling import NEW, Memory
+from app.study.scheduling import NEW, Memory, config_of
 
 BUFFER_DAYS = 2
 FINAL_DAYS = 3
@@ -359,11 +359,14 @@ def recall_moment(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time(12), tzinfo=zone(timezone))
 
 
-def predicted_recall(row: CardState | None, moment: datetime) -> float | None:
-    """Return a card's predicted recall at moment, or None if it was never introduced."""
+def predicted_recall(
+    row: CardState | None, moment: datetime, parameters: tuple[float, ...] | None = None
+) -> float | None:
+    """Return a card's predicted recall at moment under the FSRS parameters (None: the
+    defaults), or None if it was never introduced."""
     if row is None or row.state == NEW:
         return None
-    return Memory.of(row).retrievability(moment)
+    return Memory.of(row).retrievability(moment, parameters)
 
 
 _STATES = select(CardState).where(CardState.user_id == bindparam("user_id"))
@@ -399,6 +402,7 @@ def compute_plan(*, session: Session, user: User, library: Library, now: datetim
         today=day.date,
         limit=user.new_per_day,
     )
+    parameters = config_of(user).parameters
     recalls = []
     cards = []
     for plan in plans:
@@ -409,7 +413,7 @@ def compute_plan(*, session: Session, user: User, library: Library, now: datetim
             CardRecall(
                 plan.deck,
                 card,
-                predicted_recall(states.get(card.id), moment),
+                predicted_recall(states.get(card.id), moment, parameters),
                 bool(states.get(card.id) and states[card.id].suspended),
             )
             for card in plan.deck.cards

@@ -17,7 +17,7 @@ from app.content.queries import BadFilter
 from app.models import CardState, ReviewLog, User
 from app.study.day import Day, study_day
 from app.study.plan import DeckPlan, deck_plans, load_dates, recall_moment, short_warning
-from app.study.scheduling import NEW, Memory
+from app.study.scheduling import NEW, Memory, config_of
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card this close to due is shown
 LEARNING, REVIEW, RELEARNING = 1, 2, 3
@@ -223,7 +223,7 @@ def build_queue(
             (reviews if kind == "review" else learning).append(item)
     new = planned_new + new
     learning.sort(key=lambda item: item.memory.due)
-    reviews.sort(key=review_order(plans, user.timezone))
+    reviews.sort(key=review_order(plans, user.timezone, config_of(user).parameters))
     # Learning cards due now go first; those due within LEARN_AHEAD only when nothing else
     # is left, as Anki does, so a card failed a moment ago is not shown straight back.
     due_now = [item for item in learning if item.memory.due <= now]
@@ -243,7 +243,7 @@ def build_queue(
 
 
 def review_order(
-    plans: dict[str, DeckPlan], timezone: str
+    plans: dict[str, DeckPlan], timezone: str, parameters: tuple[float, ...] | None = None
 ) -> Callable[[QueueItem], tuple[int, float]]:
     """Return the sort key of due reviews: most overdue first, except in a dated deck's last
     days, whose reviews come first, lowest predicted recall on the date first.
@@ -258,7 +258,7 @@ def review_order(
         moment = final.get(item.deck.id)
         if moment is None:
             return (1, item.memory.due.timestamp())
-        return (0, item.memory.retrievability(moment))
+        return (0, item.memory.retrievability(moment, parameters))
 
     return key
 

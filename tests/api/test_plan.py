@@ -87,9 +87,12 @@ def test_the_date_for_all_decks(client: TestClient, auth: dict[str, str]) -> Non
         "your limit is 5: raise it in Settings, or 10 cards will not be introduced"
         in (body["warning"])
     )
+    study = client.get("/api/v1/study/next", headers=auth).json()
+    assert study["plan_warning"] == "Your interview plan needs 10 new cards a day; your limit is 5."
     response = client.delete("/api/v1/me/interview-dates", headers=auth)
     assert response.status_code == 204
     assert client.get("/api/v1/me/plan", headers=auth).json()["dates"] == []
+    assert client.get("/api/v1/study/next", headers=auth).json()["plan_warning"] is None
 
 
 def settings(**changes: Any) -> dict[str, Any]:
