@@ -45,7 +45,12 @@ def test_serve_refuses_invalid_content(
 
 def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
     credentials = {"username": "ada", "password": PASSWORD}
-    with running_server(tmp_path / "data", args=("--workers", "2")) as (base, _server):
+    # Two processes each load the app: on a busy machine (the suite on every core) that can
+    # take well over the usual 30 s.
+    with running_server(tmp_path / "data", args=("--workers", "2"), timeout=120) as (
+        base,
+        _server,
+    ):
         assert httpx2.get(f"{base}/healthz").json()["status"] == "ok"
         assert httpx2.post(f"{base}/api/v1/auth/register", json=credentials).status_code == 201
         token = httpx2.post(f"{base}/api/v1/auth/login", json=credentials).json()["token"]

@@ -63,6 +63,7 @@ OffsetParam = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 TopicFilter = Annotated[str | None, Query(max_length=80, description="a topic id")]
 ACTION_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "An import of your progress is running, or a card changed meanwhile"},
+    413: {"description": "The body is over 16 KiB (far more than 200 card ids need)"},
     **CSRF_FAILED,
 }
 

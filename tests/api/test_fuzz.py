@@ -52,7 +52,7 @@ SERVICE_RULES = {
     "/api/v1/me/import": ["2xx", "409", "422"],
     "/api/v1/interviews": ["2xx", "422"],
     "/api/v1/me/cards": ["2xx", "422"],
-    "/api/v1/me/cards/actions": ["2xx", "409", "422"],
+    "/api/v1/me/cards/actions": ["2xx", "409", "413", "422"],
     "/api/v1/me/cards/resets/{reset_id}/undo": ["2xx", "404", "409", "422"],
     "/api/v1/me/interview-dates": ["2xx", "422"],
     "/api/v1/interviews/{interview_id}/answers": ["2xx", "404", "409", "413", "422"],
