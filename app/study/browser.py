@@ -5,16 +5,14 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.content.models import Card, Deck, Difficulty, Library
 from app.content.queries import BadFilter, CardFilter, filter_cards
 from app.exceptions import AppError
 from app.models import CardState, User
 from app.study.day import zone
-from app.study.reviews import Conflict, refuse_during_import, set_flag
+from app.study.reviews import commit_flags, set_flag
 from app.study.scheduling import NEW, Memory, config_of
 
 State = Literal["new", "learning", "review", "relearning", "suspended", "buried", "leech"]
@@ -241,16 +239,6 @@ def check_selection(library: Library, card_ids: list[str]) -> list[str]:
     return unique
 
 
-def _commit(session: Session, user: User) -> None:
-    try:
-        session.flush()
-        refuse_during_import(session, user)
-        session.commit()
-    except (IntegrityError, StaleDataError) as exc:
-        session.rollback()
-        raise Conflict("A card changed meanwhile; nothing was changed. Try again.") from exc
-
-
 def set_flags(
     *,
     session: Session,
@@ -279,5 +267,5 @@ def set_flags(
                 now=now,
                 commit=False,
             )
-    _commit(session, user)
+    commit_flags(session, user, "A card changed meanwhile; nothing was changed. Try again.")
     return selected

@@ -9,7 +9,6 @@ This module is pure computation on plain data, so it can run in another process:
 takes the rows and returns a `FitResult`; the queue around it is in `fit_jobs.py`.
 """
 
-import json
 import math
 import os
 from collections import defaultdict
@@ -26,6 +25,7 @@ from fsrs.scheduler import (
 from fsrs_rs_python import FSRS, FSRSItem, FSRSReview, TrainingConfig
 
 from app.study.day import local_day
+from app.study.scheduling import parse_parameters
 
 # fsrs-rs returns the default parameters for fewer than 8 training items and fits only the
 # four initial stabilities for fewer than 64 (training.rs, compute_parameters): a fit of every
@@ -85,10 +85,9 @@ class FitResult:
 
 
 def parameters_in_force(stored: str | None) -> list[float]:
-    """Return the parameters a user's stored JSON list names, or fsrs's defaults for null."""
-    if stored is None:
-        return list(DEFAULT_PARAMETERS)
-    return [float(value) for value in json.loads(stored)]
+    """Return the parameters a user's stored JSON list names, or fsrs's defaults for null
+    (or for a list the scheduler would not take either: it schedules with the defaults)."""
+    return list(parse_parameters(stored) or DEFAULT_PARAMETERS)
 
 
 def valid_parameters(values: Sequence[float]) -> list[float]:

@@ -322,16 +322,22 @@ def set_flag(
         row.suspended = False
     else:
         raise ValueError(f"unknown action {action!r}")
-    if not commit:
-        return row
+    if commit:
+        commit_flags(session, user, "The card changed meanwhile; try again.")
+    return row
+
+
+def commit_flags(session: Session, user: User, changed_meanwhile: str) -> None:
+    """Commit changed card flags, or roll back and raise Conflict: while an import of the
+    user's progress runs, or (with the message changed_meanwhile) when a card changed since
+    it was read."""
     try:
         session.flush()
         refuse_during_import(session, user)
         session.commit()
     except (IntegrityError, StaleDataError) as exc:
         session.rollback()
-        raise Conflict("The card changed meanwhile; try again.") from exc
-    return row
+        raise Conflict(changed_meanwhile) from exc
 
 
 def replay_mismatches(session: Session, user: User) -> list[str]:

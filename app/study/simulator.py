@@ -8,7 +8,6 @@ only (its Python binding takes no existing card states), so the curve is what th
 library costs from scratch with this user's parameters, limits and answer times.
 """
 
-import json
 import math
 import threading
 from collections import OrderedDict
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Library
 from app.models import ReviewLog, User
+from app.study.scheduling import parse_parameters
 
 # Denser near the top, where each step of retention costs the most.
 RETENTIONS = (0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.95, 0.96, 0.97)
@@ -72,15 +72,11 @@ def parameters_of(user: User) -> tuple[float, ...]:
     A list the simulator cannot take (not numbers, the wrong length, or a value outside
     FSRS's bounds, on which it would abort) counts as none.
     """
-    if user.fsrs_parameters:
-        try:
-            stored = json.loads(user.fsrs_parameters)
-            if isinstance(stored, list):
-                filled = fsrs_rs_python.check_and_fill_parameters([float(w) for w in stored])
-                if _within_bounds(filled):
-                    return tuple(filled)
-        except (ValueError, TypeError):
-            pass
+    stored = parse_parameters(user.fsrs_parameters)  # the scheduler's own check
+    if stored is not None:
+        filled = fsrs_rs_python.check_and_fill_parameters(list(stored))
+        if _within_bounds(filled):
+            return tuple(filled)
     return tuple(fsrs_rs_python.DEFAULT_PARAMETERS)
 
 

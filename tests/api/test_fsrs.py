@@ -29,6 +29,20 @@ def test_a_new_user_has_the_defaults_and_no_fit(client: TestClient, auth: dict[s
     }
 
 
+def test_a_stored_list_the_scheduler_refuses_reads_as_the_defaults(
+    app: FastAPI, client: TestClient, auth: dict[str, str]
+) -> None:
+    """The scheduler schedules with the defaults then; the API says the same, not a 500."""
+    with app.state.sessionmaker() as session:
+        user = session.get(User, user_id(app))
+        assert user is not None
+        user.fsrs_parameters = "[1, 2"
+        session.commit()
+    response = client.get("/api/v1/me/fsrs", headers=auth)
+    assert response.status_code == 200
+    assert response.json()["parameters"] == list(DEFAULT_PARAMETERS)
+
+
 def test_optimize_queues_one_fit_and_the_worker_adopts_it(
     app: FastAPI, client: TestClient, auth: dict[str, str]
 ) -> None:
