@@ -69,11 +69,10 @@ def study_day(now: datetime, timezone: str, starts_at: int) -> Day:
     """Return the study day that now falls in."""
     tz = zone(timezone)
     day = local_day(now, timezone, starts_at)
-    return Day(
-        day, _start_of(day, tz, starts_at), _start_of(day + timedelta(days=1), tz, starts_at)
-    )
+    return Day(day, start_of(day, tz, starts_at), start_of(day + timedelta(days=1), tz, starts_at))
 
 
-def _start_of(day: date, tz: ZoneInfo, starts_at: int) -> datetime:
+def start_of(day: date, tz: ZoneInfo, starts_at: int) -> datetime:
+    """Return when the study day of date day starts, in UTC."""
     # Wall-clock time on that date; across a DST change a day lasts 23 or 25 hours.
     return datetime.combine(day, time(starts_at), tzinfo=tz).astimezone(UTC)

@@ -12,16 +12,15 @@ import random
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import fsrs
 import fsrs.scheduler
 
 from app.models import CardState, User
-from app.study.day import local_day, zone
+from app.study.day import local_day, start_of, zone
 
 NEW = 0  # a card never reviewed (fsrs.State starts at 1)
 _fuzz: ContextVar[random.Random | None] = ContextVar("prepdeck_fsrs_fuzz", default=None)
@@ -433,16 +432,12 @@ def interday(when: datetime, delay: int, timezone: str, day_starts_at: int) -> d
     """
     today = local_day(when, timezone, day_starts_at)
     tz = zone(timezone)
-    end = _day_start(today + timedelta(days=1), tz, day_starts_at)
+    end = start_of(today + timedelta(days=1), tz, day_starts_at)
     left = int((end - when).total_seconds())
     if delay < left:
         return when + timedelta(seconds=delay)
     days = (delay - left) // DAY_SECONDS + 1
-    return _day_start(today + timedelta(days=days), tz, day_starts_at)
-
-
-def _day_start(day: date, tz: ZoneInfo, starts_at: int) -> datetime:
-    return datetime.combine(day, time(starts_at), tzinfo=tz).astimezone(UTC)
+    return start_of(today + timedelta(days=days), tz, day_starts_at)
 
 
 def fuzz_bounds(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
