@@ -57,9 +57,13 @@ SERVICE_RULES = {
     "/api/v1/me/interview-dates": ["2xx", "422"],
     "/api/v1/interviews/{interview_id}/answers": ["2xx", "404", "409", "413", "422"],
 }
+# Invalid data is rejected by any 4xx the defaults name and by 413: a body over a route's
+# size limit (a generated list far past its maxItems, say) is refused before it is read.
+REJECTED = [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429, "5xx"]
 CONFIG = SchemathesisConfig.from_dict(
     {
         "generation": {"with-security-parameters": False},
+        "checks": {"negative_data_rejection": {"expected-statuses": REJECTED}},
         "operations": [
             {
                 "include-path": path,
