@@ -35,6 +35,8 @@ def running_server(
         "PATH": str(Path(sys.executable).parent),
         "PREPDECK_DATA_DIR": str(data_dir),
         "PREPDECK_WARM_DEMOS": "false",
+        # The server runs this checkout's code, whichever checkout the package was installed from.
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
         **(env or {}),
     }
     # The server's output goes to a file: a pipe that nobody reads fills up and then

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import app
-
-APP = Path(app.__file__).parent
+APP = Path(__file__).resolve().parents[1] / "app"
 FRAMEWORKS = ("fastapi", "starlette")
 
 
