@@ -79,6 +79,9 @@ class User(Base):
     leech_action: Mapped[str] = mapped_column(String(16), default="suspend")
     # The FSRS parameters in force as a JSON list of floats; null means the defaults.
     fsrs_parameters: Mapped[str | None] = mapped_column(Text)
+    # Set while an admin has disabled the account: it cannot log in, its tokens do not work.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuthToken(Base):
@@ -92,6 +95,20 @@ class AuthToken(Base):
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AppSetting(Base):
+    """A server-wide setting an admin changed while the app runs (a row overrides the config).
+
+    Kept in the database so every app process reads the same value at once.
+    """
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Throttle(Base):

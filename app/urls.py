@@ -334,3 +334,56 @@ def api_interviews() -> str:
 def api_interview(interview_id: str) -> str:
     """Return the API path of a mock interview."""
     return f"{API}/interviews/{interview_id}"
+
+
+# Administration
+
+
+def admin(query: Query | None = None) -> str:
+    """Return the path of the admin page (the list of users), optionally filtered and paged."""
+    return with_query("/admin", query)
+
+
+def admin_signup() -> str:
+    """Return the path the admin page posts the opening or closing of sign-up to."""
+    return "/admin/signup"
+
+
+def admin_user_action(user_id: int) -> str:
+    """Return the path the admin page posts disable, enable, promote or demote of a user to."""
+    return f"/admin/users/{user_id}/actions"
+
+
+def admin_reset_link(user_id: int) -> str:
+    """Return the path the admin page posts to make a user's password-reset link."""
+    return f"/admin/users/{user_id}/reset-link"
+
+
+def admin_delete(user_id: int) -> str:
+    """Return the path of the confirmation of a user's deletion (it posts there too)."""
+    return f"/admin/users/{user_id}/delete"
+
+
+def password_reset(token: str) -> str:
+    """Return the path of a one-time password-reset link."""
+    return f"/reset/{token}"
+
+
+def api_admin_users(query: Query | None = None) -> str:
+    """Return the API path of the list of users, optionally filtered and paged."""
+    return with_query(f"{API}/admin/users", query)
+
+
+def api_admin_user(user_id: int) -> str:
+    """Return the API path of one user (read, change with PATCH, DELETE)."""
+    return f"{API}/admin/users/{user_id}"
+
+
+def api_admin_reset_link(user_id: int) -> str:
+    """Return the API path that makes a user's password-reset link."""
+    return f"{API}/admin/users/{user_id}/reset-link"
+
+
+def api_admin_settings() -> str:
+    """Return the API path of the server-wide settings an admin changes (sign-up)."""
+    return f"{API}/admin/settings"

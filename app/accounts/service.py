@@ -58,6 +58,18 @@ class InvalidCredentials(AccountError):
         super().__init__("password", "Wrong username or password.", status=401)
 
 
+class AccountDisabled(AccountError):
+    """The password is right but an admin has disabled the account."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            "username",
+            f"The account '{username}' is disabled by an admin of this server: ask them to "
+            "enable it again.",
+            status=403,
+        )
+
+
 class Throttled(AppError):
     """Too many attempts; try again after retry_after seconds."""
 
@@ -289,6 +301,8 @@ def authenticate(
         _forget_stale(session, now)
         raise InvalidCredentials
     _login_succeeded(session, name, client)
+    if user.disabled_at is not None:  # said only to whoever knows the password
+        raise AccountDisabled(user.username)
     return user
 
 
@@ -361,10 +375,17 @@ def issue_token(*, session: Session, user: User, kind: str) -> str:
 
 # Built once: every request that is logged in runs it, and building it costs more than
 # running it.
+# A reset link's token is not a login, and a disabled user's tokens stop working at once.
+LOGIN_KINDS = ("session", "api")
 _USER_OF_TOKEN = (
     select(User)
     .join(AuthToken, AuthToken.user_id == User.id)
-    .where(AuthToken.token_hash == bindparam("digest"), AuthToken.expires_at > bindparam("now"))
+    .where(
+        AuthToken.token_hash == bindparam("digest"),
+        AuthToken.expires_at > bindparam("now"),
+        AuthToken.kind.in_(LOGIN_KINDS),
+        User.disabled_at.is_(None),
+    )
 )
 
 

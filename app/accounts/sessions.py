@@ -26,8 +26,9 @@ from app.accounts.service import (
     revoke_token,
     user_count,
 )
+from app.accounts.site import signup_open
 from app.exceptions import AppError
-from app.models import User
+from app.models import User, utcnow
 
 SESSION_COOKIE = "prepdeck_session"
 CSRF_COOKIE = "prepdeck_csrf"
@@ -206,7 +207,8 @@ class Login:
 
 
 def start_session(session: Session, user: User) -> str:
-    """Return a new session token for user (the session cookie's value)."""
+    """Return a new session token for user (the session cookie's value); note the login time."""
+    user.last_login_at = utcnow()  # committed with the token
     return issue_token(session=session, user=user, kind="session")
 
 
@@ -232,8 +234,11 @@ def log_out_everywhere(*, session: Session, user: User) -> None:
 
 
 def signup_allowed(session: Session, *, allow_signup: bool) -> bool:
-    """Return whether a new account may be made now (the first one always may)."""
-    return allow_signup or user_count(session) == 0
+    """Return whether a new account may be made now (the first one always may).
+
+    allow_signup is the configured default; an admin's choice stored in the database wins.
+    """
+    return signup_open(session, default=allow_signup) or user_count(session) == 0
 
 
 def sign_up(*, session: Session, username: str, password: str, client: str, per_hour: int) -> User:

@@ -7,6 +7,7 @@ metrics label requests by that path.
 
 from app.api import (
     accounts,
+    admin,
     browse,
     cards,
     decks,
@@ -35,4 +36,5 @@ ROUTERS = (
     settings.router,
     browse.router,
     fsrs.router,
+    admin.router,
 )

@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Security
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat
 
 from app import urls
+from app.accounts.admin import UserRow
 from app.content.models import Card, Deck, Difficulty, RenderedCheatSheet, Topic
 from app.figures.questions import MAX_SEED
 from app.input_checks import NUMBER_NOT_TEXT, JsonInt
@@ -1027,3 +1028,85 @@ class PlanOut(BaseModel):
     recall: list[DeckRecallOut]
     cards: list[CardRecallOut] = Field(description="weakest first, not introduced last")
     warning: str | None
+
+
+# Administration
+
+
+class AdminUserOut(BaseModel):
+    """A user as an admin sees them: flags and activity."""
+
+    id: int
+    username: str
+    is_admin: bool
+    disabled: bool
+    disabled_at: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+    last_review_at: datetime | None
+    last_active_at: datetime | None = Field(description="the later of last login and review")
+    reviews: int
+    url: str
+
+    @classmethod
+    def of(cls, row: UserRow) -> "AdminUserOut":
+        """Describe a user's row."""
+        return cls(
+            id=row.id,
+            username=row.username,
+            is_admin=row.is_admin,
+            disabled=row.disabled,
+            disabled_at=row.disabled_at,
+            created_at=row.created_at,
+            last_login_at=row.last_login_at,
+            last_review_at=row.last_review_at,
+            last_active_at=row.last_active_at,
+            reviews=row.reviews,
+            url=urls.api_admin_user(row.id),
+        )
+
+
+class AdminUsersOut(BaseModel):
+    """A page of users in username order."""
+
+    users: list[AdminUserOut]
+    total: int = Field(description="users matching q, on every page")
+    limit: int
+    offset: int
+    q: str
+
+
+class AdminUserIn(BaseModel):
+    """What to change about a user; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    disabled: StrictBool | None = Field(
+        default=None, description="true ends every login of the user and refuses new ones"
+    )
+    is_admin: StrictBool | None = None
+
+
+class ResetLinkOut(BaseModel):
+    """A one-time password-reset link: shown once, give it to the user."""
+
+    username: str
+    url: str
+    expires_at: datetime
+
+
+class AdminSettingsOut(BaseModel):
+    """The server-wide settings an admin changes while the app runs."""
+
+    allow_signup: bool
+    allow_signup_default: bool = Field(description="PREPDECK_ALLOW_SIGNUP, used when not set here")
+    allow_signup_set_by: str | None = Field(description="who set it here; null: the default")
+    allow_signup_set_at: datetime | None
+
+
+class AdminSettingsIn(BaseModel):
+    """Open or close sign-up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_signup: StrictBool

@@ -2,6 +2,7 @@
 
 from app.web import (
     accounts,
+    admin,
     assets,
     browse,
     cards,
@@ -23,5 +24,6 @@ ROUTERS = (
     browse.router,
     plan.router,
     settings.router,
+    admin.router,
     assets.router,
 )
