@@ -9,7 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.accounts.service import AccountError, InvalidCredentials, Throttled
+from app.accounts.admin import INVALID_LINK, InvalidResetLink, LastAdmin, UnknownUser
+from app.accounts.service import AccountDisabled, AccountError, InvalidCredentials, Throttled
 from app.accounts.sessions import CsrfFailed, LoginRequired
 from app.backups import BackupError
 from app.content.loader import ContentError
@@ -77,6 +78,10 @@ PROBLEMS = [
 ]
 LOG_IN_FIRST = "Log in first: send Authorization: Bearer <token> from POST /api/v1/auth/login."
 NOT_JSON = "not a prepdeck progress export: Invalid JSON: expected value at line 1 column 1"
+
+DISABLED = "The account 'bob' is disabled by an admin of this server: ask them to enable it again."
+NO_USER = "There is no user with id 7: the admin page and GET /api/v1/admin/users list them."
+LAST_ADMIN = "Disabling 'ada' would leave no enabled admin: make another account an admin first."
 
 CASES = {
     "body-too-large": Case(
@@ -209,6 +214,34 @@ CASES = {
         {"detail": "The username 'ada' is taken."},
         "Conflict",
         ["The username 'ada' is taken."],
+    ),
+    "account-disabled": Case(
+        lambda: AccountDisabled("bob"),
+        403,
+        {"detail": DISABLED},
+        "Forbidden",
+        [DISABLED],
+    ),
+    "unknown-user": Case(
+        lambda: UnknownUser(NO_USER),
+        404,
+        {"detail": NO_USER},
+        "Not found",
+        [NO_USER],
+    ),
+    "last-admin": Case(
+        lambda: LastAdmin(LAST_ADMIN),
+        409,
+        {"detail": LAST_ADMIN},
+        "Conflict",
+        [LAST_ADMIN],
+    ),
+    "invalid-reset-link": Case(
+        lambda: InvalidResetLink(INVALID_LINK),
+        404,
+        {"detail": INVALID_LINK},
+        "Link not valid",
+        [INVALID_LINK],
     ),
     "credentials": Case(
         InvalidCredentials,

@@ -57,6 +57,15 @@ PATHS: list[Callable[[], str]] = [
     urls.api_browse,
     urls.api_card_actions,
     lambda: urls.api_reset_undo(RESET),
+    urls.admin,
+    urls.admin_signup,
+    lambda: urls.admin_user_action(1),
+    lambda: urls.admin_reset_link(1),
+    lambda: urls.admin_delete(1),
+    urls.api_admin_users,
+    lambda: urls.api_admin_user(1),
+    lambda: urls.api_admin_reset_link(1),
+    urls.api_admin_settings,
 ]
 
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import migrate
 from app.accounts.service import issue_token
@@ -56,6 +56,9 @@ SERVICE_RULES = {
     "/api/v1/me/cards/resets/{reset_id}/undo": ["2xx", "404", "409", "422"],
     "/api/v1/me/interview-dates": ["2xx", "422"],
     "/api/v1/interviews/{interview_id}/answers": ["2xx", "404", "409", "413", "422"],
+    # A user id that no user has; the one admin may not disable, demote or delete themselves.
+    "/api/v1/admin/users/{user_id}": ["2xx", "404", "409"],
+    "/api/v1/admin/users/{user_id}/reset-link": ["2xx", "404"],
 }
 # Invalid data is rejected by any 4xx the defaults name and by 413: a body over a route's
 # size limit (a generated list far past its maxItems, say) is refused before it is read.
@@ -76,11 +79,29 @@ CONFIG = SchemathesisConfig.from_dict(
 HOSTILE_NUMBERS = [math.nan, math.inf, -math.inf]
 HOSTILE_TEXT = ["\ud800", "a\x00b"]
 HOSTILE_ERRORS = {"finite_number", "string_unicode", "string_nul"}
-# The operations that take text or numbers from the client: path, query or a JSON body.
+
+
+def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    return OPENAPI["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+
+def _booleans_only(operation: dict[str, Any]) -> bool:
+    """Return whether the operation's JSON body holds only booleans (nothing hostile to send)."""
+    schema = _resolved(operation["requestBody"]["content"]["application/json"]["schema"])
+    fields = schema.get("properties", {}).values()
+    return bool(fields) and all(_resolved(field).get("type") == "boolean" for field in fields)
+
+
+# The operations that take text or numbers from the client: path, query or a JSON body. (A
+# body of booleans only gets NaN and the rest in tests/api/test_hostile_input.py.)
 INPUT_OPERATIONS = [
     (method, path)
     for method, path in OPERATIONS
-    if "requestBody" in OPENAPI["paths"][path][method.lower()]
+    if (
+        "requestBody" in OPENAPI["paths"][path][method.lower()]
+        and not _booleans_only(OPENAPI["paths"][path][method.lower()])
+    )
     or any(
         parameter["in"] in ("path", "query") and parameter["schema"].get("type") != "boolean"
         for parameter in OPENAPI["paths"][path][method.lower()].get("parameters", [])
@@ -108,6 +129,10 @@ def api(fuzzed_app: tuple[Any, FastAPI]) -> tuple[Any, str]:
     """
     schema, app = fuzzed_app
     with app.state.sessionmaker() as session:
+        # The fuzzer stays the only user, so the only admin: with an account that sign-up
+        # fuzzing made, fuzzing the admin routes could make it an admin, then disable the fuzzer.
+        session.execute(delete(User).where(User.username != "fuzzer"))
+        session.commit()
         user = session.scalars(select(User).where(User.username == "fuzzer")).one()
         token = issue_token(session=session, user=user, kind="api")
     return schema, token

@@ -83,6 +83,10 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
         ["note", 1],
     ),
     ("PUT", "/api/v1/me/interview-dates", '{"deck": @, "date": "2030-01-01"}', ["deck"]),
+    ("PATCH", "/api/v1/admin/users/1", '{"disabled": @}', ["disabled"]),
+    ("PATCH", "/api/v1/admin/users/1", '{"is_admin": [@]}', ["is_admin", 0]),
+    ("POST", "/api/v1/admin/users/1/reset-link", '{"note": [1, @]}', ["note", 1]),
+    ("PUT", "/api/v1/admin/settings", '{"allow_signup": @}', ["allow_signup"]),
     (
         "POST",
         "/api/v1/interviews/00000000-0000-4000-8000-000000000001/answers",
