@@ -198,14 +198,13 @@ def change_user(*, session: Session, user_id: int, actions: Sequence[Action]) ->
     if not actions:
         return user
     _lock_admins(session)
-    values: dict[str, Any] = {}
-    for action in actions:
-        values |= {
-            "disable": {"disabled_at": user.disabled_at or utcnow()},
-            "enable": {"disabled_at": None},
-            "promote": {"is_admin": True},
-            "demote": {"is_admin": False},
-        }[action]
+    changes: dict[Action, tuple[str, Any]] = {
+        "disable": ("disabled_at", user.disabled_at or utcnow()),
+        "enable": ("disabled_at", None),
+        "promote": ("is_admin", True),
+        "demote": ("is_admin", False),
+    }
+    values = dict(changes[action] for action in actions)
     session.execute(update(User).where(User.id == user.id).values(**values))
     doing = " and ".join(WORDS[action] for action in actions).format(name=user.username)
     _keep_an_admin(session, doing[0].upper() + doing[1:])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.admin import (
     RESET_LIFETIME,
+    Action,
     InvalidResetLink,
     LastAdmin,
     UnknownUser,
@@ -84,6 +85,7 @@ def test_the_list_is_paged_with_review_counts_and_last_activity(db: Session) -> 
     assert bob_row.reviews == 2
     assert bob_row.last_login_at is None
     assert bob_row.last_active_at == bob_row.last_review_at
+    assert bob_row.last_review_at is not None
     assert utcnow() - timedelta(minutes=11) < bob_row.last_review_at < utcnow()
     assert [row.username for row in list_users(session=db, limit=2, offset=4).rows] == ["eve"]
     assert list_users(session=db, limit=2, offset=10).rows == []
@@ -147,7 +149,7 @@ def test_wrong_password_of_a_disabled_user_says_nothing_of_the_state(db: Session
         ),
     ],
 )
-def test_the_last_enabled_admin_stays(db: Session, actions: list, message: str) -> None:
+def test_the_last_enabled_admin_stays(db: Session, actions: list[Action], message: str) -> None:
     ada = add_admin(db, "ada")
     bob = add_user(db, "bob")
     with pytest.raises(LastAdmin, match=message):
