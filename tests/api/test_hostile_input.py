@@ -348,7 +348,7 @@ def test_import_form_refuses_nul_surrogates_and_nan(
     )
     assert response.status_code == 422
     items = [" ".join(li.get_text(" ").split()) for li in soup(response).select("main li")]
-    assert items == [f"file.reviews.0.card_id: {message}"]
+    assert items == [f"In this file, reviews.0.card_id: {message}"]
     assert client.get("/api/v1/progress").json()["total_reviews"] == 0
 
 
