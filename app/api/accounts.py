@@ -9,9 +9,9 @@ from app.api.schemas import (
     AUTHENTICATED,
     CSRF_FAILED,
     LOGIN_REQUIRED,
+    AccountDeleteIn,
     CredentialsIn,
     LoginOut,
-    AccountDeleteIn,
     PasswordChangeIn,
     UserOut,
 )

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from fastapi.testclient import TestClient
 
 from tests.helpers import attr, soup, text_of, urls_of
