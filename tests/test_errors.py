@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.accounts.service import AccountError, InvalidCredentials, Throttled
+from app.accounts.service import AccountError, InvalidCredentials, LastAdmin, Throttled
 from app.accounts.sessions import CsrfFailed, LoginRequired
 from app.backups import BackupError
 from app.content.loader import ContentError
@@ -51,6 +51,10 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+LAST_ADMIN = (
+    "You are the only admin of this server, and it has other users: make another user an "
+    "admin first, then delete your account."
+)
 TOO_LARGE = "The request body is larger than 100 bytes; send at most 100 bytes to this route."
 BAD_ALPHA = {
     "type": "less_than_equal",
@@ -209,6 +213,13 @@ CASES = {
         {"detail": "The username 'ada' is taken."},
         "Conflict",
         ["The username 'ada' is taken."],
+    ),
+    "last-admin": Case(
+        LastAdmin,
+        409,
+        {"detail": LAST_ADMIN},
+        "Conflict",
+        [LAST_ADMIN],
     ),
     "credentials": Case(
         InvalidCredentials,

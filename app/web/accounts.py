@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app import urls
 from app.accounts.service import (
     AccountError,
+    LastAdmin,
     Throttled,
     change_password,
     data_counts,
@@ -269,6 +270,8 @@ def submit_delete(
         response = delete_page(page, session, user, errors=errors, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    except LastAdmin as exc:  # the page says why, in place of its form
+        return delete_page(page, session, user, status_code=exc.status)
     except AccountError as exc:
         errors = {"current_password": [str(exc)]}
         return delete_page(page, session, user, errors=errors, status_code=exc.status)

@@ -73,6 +73,7 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
     ("POST", "/api/v1/study/suspend", '{"card_id": @}', ["card_id"]),
     ("POST", "/api/v1/study/unsuspend", '{"card_id": @}', ["card_id"]),
     ("PUT", "/api/v1/me/settings", SETTINGS_BODY, ["desired_retention"]),
+    ("DELETE", "/api/v1/me", '{"current_password": @}', ["current_password"]),
     ("POST", "/api/v1/me/import", EXPORT_BODY, ["reviews", 0, "card_id"]),
     ("POST", "/api/v1/interviews", '{"questions": @}', ["questions"]),
     ("POST", "/api/v1/me/cards/actions", '{"action": "suspend", "card_ids": [@]}', ["card_ids", 0]),
