@@ -275,9 +275,9 @@ def submit_delete(
     except AccountError as exc:
         errors = {"current_password": [str(exc)]}
         return delete_page(page, session, user, errors=errors, status_code=exc.status)
-    response = RedirectResponse(urls.goodbye(), status_code=303)
-    cookies.end_session(response)
-    return response
+    goodbye = RedirectResponse(urls.goodbye(), status_code=303)
+    cookies.end_session(goodbye)
+    return goodbye
 
 
 @router.get("/goodbye", response_class=HTMLResponse)

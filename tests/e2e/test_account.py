@@ -1,7 +1,7 @@
 """The settings and account pages in a real browser: 390 and 1280 px, light and dark."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.e2e.conftest import Tab
 from tests.e2e.test_browser import tab_to
@@ -51,9 +51,8 @@ def _check_settings(tab: Tab, base_url: str, width: int, scheme: str) -> None:
     _fits(page, width)
     tab.shot(f"settings-{width}-{scheme}")
     # A CSV file for the import: said to be the review log, at the file input.
-    page.set_input_files(
-        "#file", files=[{"name": "reviews.csv", "mimeType": "text/csv", "buffer": CSV}]
-    )
+    csv_file: FilePayload = {"name": "reviews.csv", "mimeType": "text/csv", "buffer": CSV}
+    page.set_input_files("#file", files=[csv_file])
     page.click(".import-form button[type=submit]")
     expect(page.locator("#file-error")).to_contain_text(
         "This file is a CSV review log; import takes the JSON export."
