@@ -397,7 +397,10 @@ def wrong_file(raw: bytes) -> str | None:
             f"This file is a ZIP archive (an Anki package is one), not a progress export. {TAKES}"
         )
     if text.split(b"\n", 1)[0].strip().decode("utf-8", "replace") == ",".join(CSV_FIELDS):
-        return f"This file is a CSV review log; import takes the JSON export. {TAKES}"
+        return (
+            "This file is a CSV review log; import takes the JSON export, the file "
+            "Export progress (JSON) downloads."
+        )
     try:
         data = json.loads(text)
     except RecursionError:

@@ -141,7 +141,8 @@ CSV_HEAD = b"review_id,card_id,deck_id,rating,reviewed_at,duration_ms,desired_re
         (b" \n\t", f"This file is empty. {TAKES}"),
         (
             CSV_HEAD + b"x,dropout,regularization,3,2026-01-01T00:00:00+00:00,,0.9\n",
-            f"This file is a CSV review log; import takes the JSON export. {TAKES}",
+            "This file is a CSV review log; import takes the JSON export, the file "
+            "Export progress (JSON) downloads.",
         ),
         (
             b"PK\x03\x04rest of a zip",
