@@ -56,7 +56,7 @@ def _check_settings(tab: Tab, base_url: str, width: int, scheme: str) -> None:
     page.set_input_files("#file", files=[csv_file])
     page.click(".import-form button[type=submit]")
     expect(page.locator("#file-error")).to_contain_text(
-        "This file is a CSV review log; import takes the JSON export."
+        "This file is a CSV review log; import takes the JSON export"
     )
     _fits(page, width)
     tab.shot(f"import-{width}-{scheme}")
