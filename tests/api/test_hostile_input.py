@@ -481,9 +481,7 @@ def test_settings_form_converts_its_text(client: TestClient) -> None:
     response = client.post("/settings", data={**form, "desired_retention": "nan"})
     assert response.status_code == 422
     items = [" ".join(li.get_text(" ").split()) for li in soup(response).select("main li")]
-    assert items == [
-        "Desired retention must be between 70 % and 97 %: a number from 0.70 to 0.97."
-    ]
+    assert items == ["Desired retention must be between 70 % and 97 %: a number from 0.70 to 0.97."]
 
 
 def test_import_takes_only_integer_ratings(client: TestClient, auth: dict[str, str]) -> None:
