@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from app import urls
 from app.input_checks import MAX_ERRORS, json_errors, text_error
 
-BODY_METHODS = ("POST", "PUT", "PATCH")
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def _is_json(request: Request) -> bool:

@@ -151,14 +151,29 @@ def settings_optimize() -> str:
     return "/settings/optimize"
 
 
+def account(query: Query | None = None, fragment: str = "") -> str:
+    """Return the path of the account page: password, sessions, deleting the account."""
+    return with_query("/account", query, fragment)
+
+
 def password() -> str:
-    """Return the path the settings page posts a password change to."""
-    return "/settings/password"
+    """Return the path the account page posts a password change to."""
+    return "/account/password"
 
 
 def logout_everywhere() -> str:
     """Return the path that ends every session of the user."""
-    return "/settings/logout-all"
+    return "/account/logout-all"
+
+
+def account_delete() -> str:
+    """Return the path of the page that deletes the account (GET asks, POST deletes)."""
+    return "/account/delete"
+
+
+def goodbye() -> str:
+    """Return the path of the page shown after an account is deleted."""
+    return "/goodbye"
 
 
 def login(next_path: str | None = None) -> str:
@@ -269,6 +284,11 @@ def api_card_actions() -> str:
 def api_reset_undo(reset_id: str) -> str:
     """Return the API path that undoes a reset of cards' progress."""
     return f"{API}/me/cards/resets/{reset_id}/undo"
+
+
+def api_me() -> str:
+    """Return the API path of the user's account (DELETE deletes it)."""
+    return f"{API}/me"
 
 
 def api_study_settings() -> str:

@@ -9,8 +9,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.accounts.admin import INVALID_LINK, InvalidResetLink, LastAdmin, UnknownUser
-from app.accounts.service import AccountDisabled, AccountError, InvalidCredentials, Throttled
+from app.accounts.admin import INVALID_LINK, InvalidResetLink, UnknownUser
+from app.accounts.service import (
+    AccountDisabled,
+    AccountError,
+    InvalidCredentials,
+    LastAdmin,
+    Throttled,
+)
 from app.accounts.sessions import CsrfFailed, LoginRequired
 from app.backups import BackupError
 from app.content.loader import ContentError
@@ -52,6 +58,10 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+SOLE_ADMIN = (
+    "You are the only admin of this server, and it has other users: make another user an "
+    "admin first, then delete your account."
+)
 TOO_LARGE = "The request body is larger than 100 bytes; send at most 100 bytes to this route."
 BAD_ALPHA = {
     "type": "less_than_equal",
@@ -235,6 +245,13 @@ CASES = {
         {"detail": LAST_ADMIN},
         "Conflict",
         [LAST_ADMIN],
+    ),
+    "sole-admin": Case(
+        lambda: LastAdmin(SOLE_ADMIN),
+        409,
+        {"detail": SOLE_ADMIN},
+        "Conflict",
+        [SOLE_ADMIN],
     ),
     "invalid-reset-link": Case(
         lambda: InvalidResetLink(INVALID_LINK),

@@ -29,8 +29,12 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.settings_export("csv"),
     lambda: urls.settings_retention_chart("0"),
     urls.settings_import,
+    urls.account,
     urls.password,
     urls.logout_everywhere,
+    urls.account_delete,
+    urls.goodbye,
+    urls.api_me,
     urls.login,
     urls.signup,
     urls.logout,
@@ -86,7 +90,7 @@ def test_blank_values_leave_the_query() -> None:
     assert (
         urls.api_cards(DECK, [("q", "a b"), ("topic", "")]) == f"/api/v1/decks/{DECK}/cards?q=a+b"
     )
-    assert urls.settings({"password_changed": "true"}, "account") == (
-        "/settings?password_changed=true#account"
+    assert urls.account({"password_changed": "true"}, "password") == (
+        "/account?password_changed=true#password"
     )
     assert urls.login("/study?deck=x") == "/login?next=%2Fstudy%3Fdeck%3Dx"

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts.service import check_password, hash_password, revoke_all
+from app.accounts.service import LastAdmin, check_password, hash_password, revoke_all
 from app.exceptions import AppError
 from app.models import AuthToken, ReviewLog, User, utcnow
 
@@ -37,12 +37,6 @@ class UnknownUser(AppError):
     """No user has the id asked for."""
 
     status = 404
-
-
-class LastAdmin(AppError):
-    """The change would leave no enabled admin."""
-
-    status = 409
 
 
 class InvalidResetLink(AppError):

@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from app.exceptions import AppError
-from app.models import AuthToken, Throttle, User, UTCDateTime, utcnow
+from app.models import (
+    AuthToken,
+    CardState,
+    Interview,
+    QuizAttempt,
+    ReviewLog,
+    Throttle,
+    User,
+    UTCDateTime,
+    utcnow,
+)
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 MIN_PASSWORD = 8
@@ -56,6 +66,12 @@ class InvalidCredentials(AccountError):
 
     def __init__(self) -> None:
         super().__init__("password", "Wrong username or password.", status=401)
+
+
+class LastAdmin(AppError):
+    """A change that would leave the server with no enabled admin; the message says which."""
+
+    status = 409
 
 
 class AccountDisabled(AccountError):
@@ -432,3 +448,55 @@ def change_password(
     check_password(new_password, user.username)
     check_current_password(session=session, user=user, password=current_password, client=client)
     set_password(session=session, user=user, password=new_password, keep_token=keep_token)
+
+
+def is_last_admin(session: Session, user: User) -> bool:
+    """Return whether user is the only admin while other users exist (they would have none)."""
+    if not user.is_admin:
+        return False
+    others = select(User.id).where(User.id != user.id)
+    other_admins = others.where(User.is_admin)
+    return bool(
+        session.scalar(select(others.exists()))
+        and not session.scalar(select(other_admins.exists()))
+    )
+
+
+def delete_account(*, session: Session, user: User, current_password: str, client: str) -> None:
+    """Delete user and all their data after checking their password; every login ends.
+
+    Every table with a user's rows references users with ON DELETE CASCADE (SQLite runs with
+    foreign keys on), so one DELETE removes progress, reviews, attempts, interviews, fits,
+    dates, resets and tokens. The login throttle of the name goes too. The only admin of a
+    server with other users is refused (LastAdmin): the server would have no admin.
+    """
+    if is_last_admin(session, user):
+        raise LastAdmin(
+            "You are the only admin of this server, and it has other users: make another user "
+            "an admin first, then delete your account."
+        )
+    check_current_password(session=session, user=user, password=current_password, client=client)
+    session.execute(delete(User).where(User.id == user.id))
+    session.execute(
+        delete(Throttle).where(
+            Throttle.key.startswith(
+                _key(PER_USER_ADDRESS.prefix, f"{user.username}|"), autoescape=True
+            )
+        )
+    )
+    session.commit()
+    session.expunge(user)
+
+
+def data_counts(session: Session, user: User) -> dict[str, int]:
+    """Return how many of user's cards, reviews, quiz attempts and interviews there are."""
+    counts = {}
+    for name, table in (
+        ("cards", CardState),
+        ("reviews", ReviewLog),
+        ("quiz_attempts", QuizAttempt),
+        ("interviews", Interview),
+    ):
+        counted = select(func.count()).select_from(table).where(table.user_id == user.id)
+        counts[name] = session.scalar(counted) or 0
+    return counts

@@ -1,14 +1,15 @@
-"""JSON API: sign up, log in (token and session cookie), log out here or everywhere, password."""
+"""JSON API: sign up, log in (token and cookie), log out here or everywhere, password, delete."""
 
 from fastapi import APIRouter, Response
 
 from app import urls
-from app.accounts.service import AccountError, change_password
+from app.accounts.service import AccountError, change_password, delete_account
 from app.accounts.sessions import log_in, log_out, log_out_everywhere, sign_up, signup_allowed
 from app.api.schemas import (
     AUTHENTICATED,
     CSRF_FAILED,
     LOGIN_REQUIRED,
+    AccountDeleteIn,
     CredentialsIn,
     LoginOut,
     PasswordChangeIn,
@@ -126,3 +127,29 @@ def update_password(
         client=client,
         keep_token=cookies.presented_token,
     )
+
+
+@router.delete(
+    "/me",
+    status_code=204,
+    dependencies=[CsrfProtected, *AUTHENTICATED],
+    responses={
+        **LOGIN_REQUIRED,
+        403: {"description": "The password is wrong"},
+        409: {"description": "The only admin of a server with other users cannot go"},
+        429: {"description": "Too many wrong passwords"},
+    },
+)
+def delete_me(
+    body: AccountDeleteIn,
+    client: ClientDep,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    cookies: CookiesDep,
+) -> None:
+    """Delete the account and all its data; every session and API token ends."""
+    delete_account(
+        session=session, user=user, current_password=body.current_password, client=client
+    )
+    cookies.end_session(response)

@@ -305,6 +305,14 @@ class PasswordChangeIn(BaseModel):
     new_password: str = Field(min_length=1, max_length=1024)
 
 
+class AccountDeleteIn(BaseModel):
+    """The password, asked again before the account and all its data are deleted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=1024)
+
+
 # Progress
 
 

@@ -2,7 +2,8 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+import annotated_types
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from app.input_checks import JsonInt
@@ -65,3 +66,61 @@ class StudySettings(BaseModel):
         for name, value in self.model_dump().items():
             setattr(user, name, value)
         session.commit()
+
+
+# How the settings form's plain error messages name each field.
+NAMES = {
+    "desired_retention": "Desired retention",
+    "new_per_day": "New cards per day",
+    "reviews_per_day": "Reviews per day",
+    "timezone": "Timezone",
+    "day_starts_at": "The hour the next day starts at",
+    "maximum_interval": "The maximum interval (days)",
+    "leech_threshold": "The leech threshold (lapses)",
+    "leech_action": "When a card becomes a leech",
+}
+
+
+def limits() -> dict[str, tuple[float, float]]:
+    """Return the lowest and highest value of each numeric setting, read from the model."""
+    found = {}
+    for name, info in StudySettings.model_fields.items():
+        low = [m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)]
+        high = [m.le for m in info.metadata if isinstance(m, annotated_types.Le)]
+        if low and high:
+            found[name] = (float(low[0]), float(high[0]))  # type: ignore[arg-type]
+    return found
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f} %"
+
+
+def plain_message(name: str) -> str:
+    """Return what a field of the settings form takes, as a sentence naming its limits."""
+    label = NAMES.get(name, name)
+    bounds = limits().get(name)
+    if name == "desired_retention" and bounds:
+        low, high = bounds
+        return (
+            f"{label} must be between {_percent(low)} and {_percent(high)}: "
+            f"a number from {low:.2f} to {high:.2f}."
+        )
+    if bounds:
+        low, high = bounds
+        return f"{label} must be a whole number from {low:.0f} to {high:.0f}."
+    if name == "timezone":
+        return f"{label} must be a name from the list, such as Europe/Berlin or UTC."
+    if name == "leech_action":
+        return f"{label}: choose to tag and suspend it, or only to tag it."
+    return f"{label} has a value this form does not take."
+
+
+def plain_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """Return one plain sentence per settings field the form got wrong, keyed by the field."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = error.get("loc", ())
+        name = str(loc[0]) if loc else "desired_retention"
+        errors.setdefault(name, [plain_message(name)])
+    return errors

@@ -378,6 +378,48 @@ def _unparsable(raw: bytes, exc: ValueError) -> list[tuple[tuple[str | int, ...]
     return named or [((), f"{NOT_AN_EXPORT}: Invalid JSON: {exc}")]
 
 
+TAKES = "Import takes the JSON file that Export progress (JSON) downloads."
+_ZIP = b"PK\x03\x04"
+
+
+def wrong_file(raw: bytes) -> str | None:
+    """Say in plain words what kind of wrong file raw is, or None when it may be an export.
+
+    Recognises an empty file, the CSV review log, a ZIP (such as an Anki package), text that
+    is not JSON, JSON that is not an export, and an export of a version this server does not
+    read. Called after parse_export refused the file, so a good file is parsed once.
+    """
+    text = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text:
+        return f"This file is empty. {TAKES}"
+    if raw.startswith(_ZIP):
+        return (
+            f"This file is a ZIP archive (an Anki package is one), not a progress export. {TAKES}"
+        )
+    if text.split(b"\n", 1)[0].strip().decode("utf-8", "replace") == ",".join(CSV_FIELDS):
+        return (
+            "This file is a CSV review log; import takes the JSON export, the file "
+            "Export progress (JSON) downloads."
+        )
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return f"This file nests lists or objects too deeply to be a progress export. {TAKES}"
+    except ValueError:
+        return f"This file is not JSON. {TAKES}"
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return f"This JSON file is not a prepdeck progress export. {TAKES}"
+    version = data.get("version")
+    if type(version) is int and version > VERSION:
+        return (
+            f"This export is version {version}, from a newer prepdeck; this server reads "
+            f"versions 1 to {VERSION}. Upgrade this server, then import it again."
+        )
+    if type(version) is not int or version < 1:
+        return f"This export has no version this server knows (1 to {VERSION}). {TAKES}"
+    return None
+
+
 def parse_export(raw: bytes) -> Export:
     """Parse and check an export file whole; raise NotAnExport naming each problem (up to 10).
 

@@ -1,12 +1,21 @@
-"""HTML pages: log in, sign up, log out (here or everywhere), change the password."""
+"""HTML pages: log in, sign up, log out; the account page (password, log out everywhere, delete)."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app import urls
-from app.accounts.service import AccountError, Throttled, change_password
+from app.accounts.service import (
+    AccountError,
+    LastAdmin,
+    Throttled,
+    change_password,
+    data_counts,
+    delete_account,
+    is_last_admin,
+)
 from app.accounts.sessions import (
     log_in,
     log_out,
@@ -25,9 +34,8 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.study.settings import StudySettings
-from app.web.settings import settings_page
-from app.web.templating import PageDep
+from app.models import User
+from app.web.templating import Page, PageDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -143,7 +151,37 @@ def submit_logout(session: SessionDep, cookies: CookiesDep) -> Response:
     return response
 
 
-@router.post("/settings/logout-all", dependencies=[CsrfProtected])
+def account_page(
+    page: Page,
+    session: Session,
+    user: User,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render the account page: change the password, log out everywhere, delete the account."""
+    return page(
+        "accounts/account.html",
+        {
+            "errors": errors or {},
+            "notice": notice,
+            "last_admin": is_last_admin(session, user),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+def read_account(
+    page: PageDep, user: CurrentUser, session: SessionDep, password_changed: bool = False
+) -> HTMLResponse:
+    """Show the account page."""
+    notice = "Password changed. Every other session and API token has ended."
+    return account_page(page, session, user, notice=notice if password_changed else None)
+
+
+@router.post("/account/logout-all", dependencies=[CsrfProtected])
 def submit_logout_everywhere(
     user: CurrentUser, session: SessionDep, cookies: CookiesDep
 ) -> Response:
@@ -154,7 +192,7 @@ def submit_logout_everywhere(
     return response
 
 
-@router.post("/settings/password", dependencies=[CsrfProtected])
+@router.post("/account/password", dependencies=[CsrfProtected])
 def submit_password(
     page: PageDep,
     client: ClientDep,
@@ -166,16 +204,9 @@ def submit_password(
     new_password_again: Password,
 ) -> Response:
     """Change the password; every other session and API token ends, this one stays."""
-    values = StudySettings.of(user).model_dump()
     if new_password != new_password_again:
-        return settings_page(
-            page,
-            values,
-            session=session,
-            user=user,
-            errors=["The two new passwords differ."],
-            status_code=422,
-        )
+        errors = {"new_password_again": ["The two new passwords differ: type the same one twice."]}
+        return account_page(page, session, user, errors=errors, status_code=422)
     try:
         change_password(
             session=session,
@@ -186,13 +217,70 @@ def submit_password(
             keep_token=cookies.session_token,
         )
     except Throttled as exc:
-        response = settings_page(
-            page, values, session=session, user=user, errors=[str(exc)], status_code=429
-        )
+        errors = {"current_password": [str(exc)]}
+        response = account_page(page, session, user, errors=errors, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except AccountError as exc:
-        return settings_page(
-            page, values, session=session, user=user, errors=[str(exc)], status_code=exc.status
-        )
-    return RedirectResponse(urls.settings({"password_changed": "true"}, "account"), status_code=303)
+        field = "new_password" if exc.field == "password" else exc.field
+        return account_page(page, session, user, errors={field: [str(exc)]}, status_code=exc.status)
+    return RedirectResponse(urls.account({"password_changed": "true"}), status_code=303)
+
+
+def delete_page(
+    page: Page,
+    session: Session,
+    user: User,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render the page that asks before deleting the account, with what it deletes."""
+    return page(
+        "accounts/delete.html",
+        {
+            "errors": errors or {},
+            "data": data_counts(session, user),
+            "last_admin": is_last_admin(session, user),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/account/delete", response_class=HTMLResponse)
+def read_delete(page: PageDep, user: CurrentUser, session: SessionDep) -> HTMLResponse:
+    """Ask before deleting the account: what goes, the export first, and the password."""
+    return delete_page(page, session, user)
+
+
+@router.post("/account/delete", dependencies=[CsrfProtected])
+def submit_delete(
+    page: PageDep,
+    client: ClientDep,
+    user: CurrentUser,
+    session: SessionDep,
+    cookies: CookiesDep,
+    current_password: Password,
+) -> Response:
+    """Delete the account and all its data, end the session and say goodbye."""
+    try:
+        delete_account(session=session, user=user, current_password=current_password, client=client)
+    except Throttled as exc:
+        errors = {"current_password": [str(exc)]}
+        response = delete_page(page, session, user, errors=errors, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except LastAdmin as exc:  # the page says why, in place of its form
+        return delete_page(page, session, user, status_code=exc.status)
+    except AccountError as exc:
+        errors = {"current_password": [str(exc)]}
+        return delete_page(page, session, user, errors=errors, status_code=exc.status)
+    goodbye = RedirectResponse(urls.goodbye(), status_code=303)
+    cookies.end_session(goodbye)
+    return goodbye
+
+
+@router.get("/goodbye", response_class=HTMLResponse)
+def read_goodbye(page: PageDep) -> HTMLResponse:
+    """Say that the account is deleted."""
+    return page("accounts/goodbye.html", {})

@@ -18,9 +18,15 @@ from app.study.exports import ExportFile, progress_file, review_log_file
 from app.study.fit_jobs import fsrs_status, request_fit
 from app.study.retention_chart import retention_png
 from app.study.reviews import StudyError
-from app.study.settings import StudySettings
+from app.study.settings import StudySettings, limits, plain_errors
 from app.study.simulator import RetentionCurve, describe, retention_curve
-from app.study.transfer import InvalidImport, import_progress, parse_export
+from app.study.transfer import (
+    InvalidImport,
+    NotAnExport,
+    import_progress,
+    parse_export,
+    wrong_file,
+)
 from app.web.templating import Page, PageDep
 
 router = APIRouter(include_in_schema=False)
@@ -32,12 +38,15 @@ def settings_page(
     *,
     session: Session,
     user: User,
-    errors: list[str] | None = None,
+    errors: dict[str, list[str]] | None = None,
     notice: str | None = None,
     status_code: int = 200,
     retention: RetentionCurve | None = None,
 ) -> HTMLResponse:
     """Render the settings page with the given form values, errors and notice.
+
+    errors: plain sentences keyed by the id of the field they are about (shown next to it,
+    and in a summary at the top that links to it).
 
     retention: the user's retention simulation, for its panel (the page without it shows
     the chart with a plain description).
@@ -46,7 +55,8 @@ def settings_page(
         "settings/settings.html",
         {
             "values": values,
-            "errors": errors or [],
+            "errors": errors or {},
+            "limits": limits(),
             "notice": notice,
             "timezones": timezone_names(),
             "json_url": urls.api_study_settings(),
@@ -74,13 +84,10 @@ def read_settings(
     library: LibraryDep,
     saved: bool = False,
     imported: int | None = None,
-    password_changed: bool = False,
     optimizing: bool = False,
 ) -> HTMLResponse:
-    """Show the study settings, the export and import of progress, and the account."""
+    """Show the study settings, and the export and import of progress."""
     notice = "Settings saved." if saved else None
-    if password_changed:
-        notice = "Password changed. Every other session and API token has ended."
     if imported is not None:
         notice = f"Import done: {imported} new review{'s' if imported != 1 else ''} added."
     if optimizing:
@@ -121,7 +128,7 @@ def submit_settings(
         study_settings = StudySettings.model_validate_strings(values, context={TEXT_FORM: True})
     except ValidationError as exc:
         return settings_page(
-            page, values, session=session, user=user, errors=error_lines(exc), status_code=422
+            page, values, session=session, user=user, errors=plain_errors(exc), status_code=422
         )
     study_settings.save(session=session, user=user)
     return RedirectResponse(urls.settings({"saved": "true"}), status_code=303)
@@ -171,19 +178,20 @@ def submit_import(
     raw = file.file.read(limit + 1)
     values = StudySettings.of(user).model_dump()
     if len(raw) > limit:
-        errors = [f"file: larger than {limit:,} bytes (the server's PREPDECK_MAX_IMPORT_BYTES)"]
+        errors = {
+            "file": [
+                f"This file is larger than {limit:,} bytes, the most this server imports "
+                "(its PREPDECK_MAX_IMPORT_BYTES setting)."
+            ]
+        }
         return settings_page(
             page, values, session=session, user=user, errors=errors, status_code=413
         )
-    hostile = raw_json_errors(raw, ("file",))  # NUL, NaN or a lone surrogate: as the API does
+    hostile = raw_json_errors(raw, ())  # NUL, NaN or a lone surrogate: as the API does
     if hostile:
+        errors = {"file": [f"In this file, {line}" for line in error_lines(hostile)]}
         return settings_page(
-            page,
-            values,
-            session=session,
-            user=user,
-            errors=error_lines(hostile),
-            status_code=422,
+            page, values, session=session, user=user, errors=errors, status_code=422
         )
     now = utcnow()
     try:
@@ -191,13 +199,19 @@ def submit_import(
             session=session, user=user, data=parse_export(raw), now=now, library=library
         )
     except InvalidImport as exc:
-        errors = [f"file: {line}" for line in exc.lines()]
+        kind = wrong_file(raw) if isinstance(exc, NotAnExport) else None
+        errors = {"file": [kind] if kind else [f"In this file, {line}" for line in exc.lines()]}
         return settings_page(
             page, values, session=session, user=user, errors=errors, status_code=422
         )
     except StudyError as exc:
         return settings_page(
-            page, values, session=session, user=user, errors=[str(exc)], status_code=exc.status
+            page,
+            values,
+            session=session,
+            user=user,
+            errors={"file": [str(exc)]},
+            status_code=exc.status,
         )
     return RedirectResponse(urls.settings({"imported": added}), status_code=303)
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app import migrate
 from app.config import Settings
 from app.main import create_app
-from tests.helpers import PASSWORD, attr, soup, text_of
+from tests.helpers import PASSWORD, attr, soup, text_of, urls_of
 
 NEW_PASSWORD = "velvet orbit pancake"
 CROSS_ORIGIN = "Cross-origin request refused"
@@ -81,7 +81,7 @@ def test_another_users_token_does_not_work_with_a_session(
         headers={"X-CSRF-Token": bobs_token},
     )
     assert response.status_code == 403
-    response = client.post("/settings/logout-all", data={"csrf_token": bobs_token})
+    response = client.post("/account/logout-all", data={"csrf_token": bobs_token})
     assert response.status_code == 403
     assert client.get("/api/v1/me/settings").status_code == 200  # still logged in
 
@@ -181,13 +181,13 @@ def test_api_logout_all_ends_every_session_and_token(
     assert client.get("/api/v1/me/settings").status_code == 401  # the browser session too
 
 
-def test_logout_everywhere_from_the_settings_page(client: TestClient) -> None:
+def test_logout_everywhere_from_the_account_page(client: TestClient) -> None:
     signup(client, "alice")
     api = bearer(client, "alice")
-    page = soup(client.get("/settings"))
-    token = attr(page, 'form[action="/settings/logout-all"] input[name=csrf_token]', "value")
+    page = soup(client.get("/account"))
+    token = attr(page, 'form[action="/account/logout-all"] input[name=csrf_token]', "value")
     response = client.post(
-        "/settings/logout-all", data={"csrf_token": token}, follow_redirects=False
+        "/account/logout-all", data={"csrf_token": token}, follow_redirects=False
     )
     assert response.status_code == 303
     assert client.get("/study", follow_redirects=False).headers["location"].startswith("/login")
@@ -218,7 +218,7 @@ def test_api_password_change_ends_every_other_login(
     bearer(client, "alice", NEW_PASSWORD)
 
 
-def test_password_change_from_the_settings_page(client: TestClient) -> None:
+def test_password_change_from_the_account_page(client: TestClient) -> None:
     signup(client, "alice")
     api = bearer(client, "alice")
     token = page_token(client)
@@ -228,12 +228,15 @@ def test_password_change_from_the_settings_page(client: TestClient) -> None:
         "new_password": NEW_PASSWORD,
         "new_password_again": NEW_PASSWORD + "x",
     }
-    response = client.post("/settings/password", data=form)
+    response = client.post("/account/password", data=form)
     assert response.status_code == 422
-    assert text_of(soup(response), ".alert--error") == "The two new passwords differ."
-    response = client.post("/settings/password", data=form | {"new_password_again": NEW_PASSWORD})
+    assert text_of(soup(response), "#new_password_again-error") == (
+        "The two new passwords differ: type the same one twice."
+    )
+    assert urls_of(soup(response), ".error-summary a") == ["#new_password_again"]
+    response = client.post("/account/password", data=form | {"new_password_again": NEW_PASSWORD})
     assert response.status_code == 200
-    assert str(response.url).endswith("/settings?password_changed=true#account")
+    assert str(response.url).endswith("/account?password_changed=true")
     assert text_of(soup(response), ".alert--info") == (
         "Password changed. Every other session and API token has ended."
     )
@@ -241,9 +244,15 @@ def test_password_change_from_the_settings_page(client: TestClient) -> None:
     assert client.get("/api/v1/me/settings", headers=api).status_code == 401
     form["current_password"] = "not it at all"
     form["new_password"] = form["new_password_again"] = "another velvet orbit"
-    response = client.post("/settings/password", data=form)
+    response = client.post("/account/password", data=form)
     assert response.status_code == 403
-    assert text_of(soup(response), ".alert--error") == "The current password is wrong."
+    assert text_of(soup(response), "#current_password-error") == "The current password is wrong."
+    assert attr(soup(response), "#current_password", "aria-invalid") == "true"
+    form["current_password"] = NEW_PASSWORD
+    form["new_password"] = form["new_password_again"] = "password"
+    response = client.post("/account/password", data=form)
+    assert response.status_code == 422
+    assert "too easy to guess" in text_of(soup(response), "#new_password-error")
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,7 @@ JSON_ENDPOINTS: list[tuple[str, str, str, list[str | int]]] = [
     ("POST", "/api/v1/study/suspend", '{"card_id": @}', ["card_id"]),
     ("POST", "/api/v1/study/unsuspend", '{"card_id": @}', ["card_id"]),
     ("PUT", "/api/v1/me/settings", SETTINGS_BODY, ["desired_retention"]),
+    ("DELETE", "/api/v1/me", '{"current_password": @}', ["current_password"]),
     ("POST", "/api/v1/me/import", EXPORT_BODY, ["reviews", 0, "card_id"]),
     ("POST", "/api/v1/interviews", '{"questions": @}', ["questions"]),
     ("POST", "/api/v1/me/cards/actions", '{"action": "suspend", "card_ids": [@]}', ["card_ids", 0]),
@@ -352,7 +353,7 @@ def test_import_form_refuses_nul_surrogates_and_nan(
     )
     assert response.status_code == 422
     items = [" ".join(li.get_text(" ").split()) for li in soup(response).select("main li")]
-    assert items == [f"file.reviews.0.card_id: {message}"]
+    assert items == [f"In this file, reviews.0.card_id: {message}"]
     assert client.get("/api/v1/progress").json()["total_reviews"] == 0
 
 
@@ -484,7 +485,7 @@ def test_settings_form_converts_its_text(client: TestClient) -> None:
     response = client.post("/settings", data={**form, "desired_retention": "nan"})
     assert response.status_code == 422
     items = [" ".join(li.get_text(" ").split()) for li in soup(response).select("main li")]
-    assert items == ["desired_retention: Input should be a finite number"]
+    assert items == ["Desired retention must be between 70 % and 97 %: a number from 0.70 to 0.97."]
 
 
 def test_import_takes_only_integer_ratings(client: TestClient, auth: dict[str, str]) -> None:
