@@ -22,7 +22,7 @@ def free_port() -> int:
 @contextmanager
 def running_server(
     data_dir: Path,
-    timeout: float = 30,
+    timeout: float = 120,
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
