@@ -1,12 +1,16 @@
 """The study page, driven as plain HTML forms (no JavaScript)."""
 
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
-from bs4 import Tag
+import pytest
+from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
-from app import migrate
+from app import migrate, urls
 from app.config import Settings
 from app.main import create_app
 from tests.accounts.test_accounts import signup
@@ -102,15 +106,167 @@ def test_a_stale_form_gets_409_and_a_clear_message(user_client: TestClient) -> N
     assert "graded in another tab" in text_of(soup(response), "[data-notice]")
 
 
+QUESTION_1 = "What is regularization in deep learning? Why is it needed?"
+
+
 def test_undo_form(user_client: TestClient) -> None:
     _card, data = grade_form(user_client, 4)
+    since = data["since"]
     user_client.post("/study/review", data=data)
     token = user_client.cookies["prepdeck_csrf"]
-    response = user_client.post("/study/undo", data={"csrf_token": token}, follow_redirects=False)
-    assert response.headers["location"] == "/study?undone=what-is-regularization"
+    response = user_client.post(
+        "/study/undo", data={"csrf_token": token, "since": since}, follow_redirects=False
+    )
+    assert response.headers["location"] == (
+        f"/study?{urlencode({'since': since})}&undone=what-is-regularization&undid=easy"
+    )
     page = soup(user_client.get(response.headers["location"]))
-    assert "Undone" in text_of(page, "[data-notice]")
+    assert text_of(page, "[data-notice]") == f"Undid your “Easy” on “{QUESTION_1}”"
     assert attr(page, "article.flashcard", "data-card") == "what-is-regularization"
+    # The session goes on: the page's forms carry its start along.
+    assert attr(page, "form[data-quiz-form] input[name=since]", "value") == since
+
+
+def test_the_study_page_starts_a_session_when_first_opened(user_client: TestClient) -> None:
+    before = datetime.now(UTC)
+    page = soup(user_client.get("/study"))
+    since = datetime.fromisoformat(attr(page, ".study-filter input[name=since]", "value"))
+    assert before <= since <= datetime.now(UTC)
+    forms = page.select("[data-study] form[method=post]")
+    assert forms
+    assert {str(form.select_one("input[name=since]")["value"]) for form in forms} == {  # type: ignore[index]
+        since.isoformat()
+    }
+    kept = "2026-01-02T03:04:05+00:00"
+    page = soup(user_client.get("/study", params={"since": kept}))
+    assert attr(page, ".study-filter input[name=since]", "value") == kept
+
+
+@pytest.mark.parametrize(
+    ("since", "why"),
+    [
+        ("2026-01-02T03:04:05", "timezone info"),
+        ("yesterday", "valid datetime"),
+        ("9999-12-31T23:59:59-05:00", "between the years 1 and 9999"),
+        ("0001-01-01T00:00:00+05:00", "between the years 1 and 9999"),
+        ("2026-01-02T03:04:05\x00+00:00", "NUL character"),
+    ],
+)
+def test_a_bad_session_start_is_refused_with_the_reason(
+    user_client: TestClient, since: str, why: str
+) -> None:
+    response = user_client.get("/study", params={"since": since})
+    assert response.status_code == 422
+    assert why in response.text
+    token = user_client.cookies["prepdeck_csrf"]
+    response = user_client.post("/study/undo", data={"csrf_token": token, "since": since})
+    assert response.status_code == 422
+    assert why in response.text
+
+
+def post_form(client: TestClient, form: Tag | None) -> Response:
+    """Post a form of a page as a browser would, without following the redirect."""
+    assert form is not None
+    return client.post(str(form["action"]), data=hidden_fields(form), follow_redirects=False)
+
+
+def test_bury_says_what_it_did_and_offers_undo(user_client: TestClient) -> None:
+    page = soup(user_client.get("/study"))
+    since = attr(page, ".study-filter input[name=since]", "value")
+    response = post_form(user_client, page.select_one(f"form[action='{urls.study_flag('bury')}']"))
+    assert response.headers["location"] == (
+        f"/study?{urlencode({'since': since})}&buried=what-is-regularization"
+    )
+    page = soup(user_client.get(response.headers["location"]))
+    # The default day starts at 04:00 in UTC.
+    assert text_of(page, "[data-notice] span") == f"Buried “{QUESTION_1}” until 04:00 UTC"
+    assert attr(page, "article.flashcard", "data-card") == "l2-weight-decay"
+    undo = page.select_one("[data-notice] form")
+    assert undo is not None
+    assert text_of(undo, "button") == "Undo"
+    response = post_form(user_client, undo)
+    page = soup(user_client.get(response.headers["location"]))
+    assert text_of(page, "[data-notice]") == f"Unburied “{QUESTION_1}”"
+    assert page.select("[data-notice] form") == []
+    assert attr(page, "article.flashcard", "data-card") == "what-is-regularization"
+
+
+def test_suspend_says_what_it_did_and_offers_undo(user_client: TestClient) -> None:
+    page = soup(user_client.get("/study"))
+    response = post_form(
+        user_client, page.select_one(f"form[action='{urls.study_flag('suspend')}']")
+    )
+    page = soup(user_client.get(response.headers["location"]))
+    assert text_of(page, "[data-notice] span") == (
+        f"Suspended “{QUESTION_1}”: it stays out of your reviews until you unsuspend it"
+    )
+    response = post_form(user_client, page.select_one("[data-notice] form"))
+    page = soup(user_client.get(response.headers["location"]))
+    assert text_of(page, "[data-notice]") == f"Unsuspended “{QUESTION_1}”"
+    assert attr(page, "article.flashcard", "data-card") == "what-is-regularization"
+    assert text_of(soup(user_client.get("/progress")), "[data-state=suspended] dd") == "0"
+
+
+def test_a_flag_notice_is_shown_only_while_it_is_true(user_client: TestClient) -> None:
+    # A link to the notice of a card that is not buried (undone meanwhile) says nothing.
+    page = soup(user_client.get("/study?buried=what-is-regularization"))
+    assert page.select("[data-notice]") == []
+    page = soup(user_client.get("/study?suspended=l2-weight-decay"))
+    assert page.select("[data-notice]") == []
+
+
+def test_undo_after_bury_undoes_the_bury_not_the_grade_before(user_client: TestClient) -> None:
+    _card, data = grade_form(user_client, 4)
+    user_client.post("/study/review", data=data)
+    page = soup(user_client.get(f"/study?{urlencode({'since': data['since']})}"))
+    assert attr(page, "article.flashcard", "data-card") == "l2-weight-decay"
+    post_form(user_client, page.select_one(f"form[action='{urls.study_flag('bury')}']"))
+    page = soup(user_client.get(f"/study?{urlencode({'since': data['since']})}"))
+    response = post_form(user_client, page.select_one("form[action='/study/undo']"))
+    page = soup(user_client.get(response.headers["location"]))
+    assert text_of(page, "[data-notice]") == (
+        "Unburied “Explain L2 regularization (weight decay). How does it work?”"
+    )
+    progress = soup(user_client.get("/progress"))
+    assert text_of(progress, "[data-stat=reviews-today]") == "1"
+    # The next undo takes back the grade.
+    response = post_form(user_client, page.select_one("form[action='/study/undo']"))
+    page = soup(user_client.get(response.headers["location"]))
+    assert text_of(page, "[data-notice]") == f"Undid your “Easy” on “{QUESTION_1}”"
+
+
+def test_undo_stops_at_the_start_of_the_session(user_client: TestClient) -> None:
+    _card, data = grade_form(user_client, 3)
+    user_client.post("/study/review", data=data)
+    # A new session: the study page opened again, after that grade.
+    page = soup(user_client.get("/study"))
+    since = attr(page, ".study-filter input[name=since]", "value")
+    assert since > data["since"]
+    response = post_form(user_client, page.select_one("form[action='/study/undo']"))
+    assert response.headers["location"] == f"/study?{urlencode({'since': since})}&undid=nothing"
+    page = soup(user_client.get(response.headers["location"]))
+    assert text_of(page, "[data-notice] span") == "Nothing to undo in this session."
+    assert text_of(progress_of(user_client), "[data-stat=reviews-today]") == "1"
+    earlier = page.select_one("[data-notice] form")
+    assert earlier is not None
+    assert text_of(earlier, "button") == "Undo an earlier action"
+    assert hidden_fields(earlier)["earlier"] == "1"
+    # Asked on purpose, it goes on past the start; the session keeps its start.
+    response = post_form(user_client, earlier)
+    assert response.headers["location"].startswith(f"/study?{urlencode({'since': since})}&")
+    page = soup(user_client.get(response.headers["location"]))
+    assert text_of(page, "[data-notice]") == f"Undid your “Good” on “{QUESTION_1}”"
+    assert text_of(progress_of(user_client), "[data-stat=reviews-today]") == "0"
+    # Nothing left at all: said so, with nothing more to offer.
+    response = post_form(user_client, page.select_one("form[action='/study/undo']"))
+    assert response.status_code == 409
+    assert text_of(soup(response), "[data-notice]") == "There is nothing to undo."
+    assert soup(response).select("[data-notice] form") == []
+
+
+def progress_of(client: TestClient) -> BeautifulSoup:
+    """Return the progress page."""
+    return soup(client.get("/progress"))
 
 
 def test_bury_and_suspend_forms(user_client: TestClient) -> None:
