@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy import CursorResult, Result, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -532,9 +533,11 @@ def replay_mismatches(session: Session, user: User) -> list[str]:
 
 
 def session_start(value: datetime) -> datetime:
-    """Return the start of a study session (an aware datetime) in UTC; ValueError when it has
-    no UTC equivalent (past year 9999 or before year 1)."""
+    """Return the start of a study session (an aware datetime) in UTC, or raise a validation
+    error when it has no UTC equivalent (past the year 9999 or before the year 1)."""
     try:
         return value.astimezone(UTC)
     except OverflowError as exc:
-        raise ValueError("since: give a date and time between the years 1 and 9999") from exc
+        raise PydanticCustomError(
+            "datetime_range", "give a date and time between the years 1 and 9999 in UTC"
+        ) from exc

@@ -1,18 +1,22 @@
 """The study page, driven as plain HTML forms (no JavaScript)."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from sqlalchemy import update
 
 from app import migrate, urls
 from app.config import Settings
 from app.main import create_app
+from app.models import CardState, User
 from tests.accounts.test_accounts import signup
 from tests.helpers import attr, soup, text_of
 
@@ -147,8 +151,8 @@ def test_the_study_page_starts_a_session_when_first_opened(user_client: TestClie
     [
         ("2026-01-02T03:04:05", "timezone info"),
         ("yesterday", "valid datetime"),
-        ("9999-12-31T23:59:59-05:00", "between the years 1 and 9999"),
-        ("0001-01-01T00:00:00+05:00", "between the years 1 and 9999"),
+        ("9999-12-31T23:59:59-05:00", "since: give a date and time between the years 1 and 9999"),
+        ("0001-01-01T00:00:00+05:00", "since: give a date and time between the years 1 and 9999"),
         ("2026-01-02T03:04:05\x00+00:00", "NUL character"),
     ],
 )
@@ -318,3 +322,55 @@ def test_nav_shows_the_users_links(user_client: TestClient) -> None:
     links = [a.get_text(strip=True) for a in page.select(".site-nav a")]
     assert links == ["Decks", "Study", "Interview", "Progress", "Browse", "Plan", "Settings"]
     assert attr(page, 'meta[name="csrf-token"]', "content") == user_client.cookies["prepdeck_csrf"]
+
+
+def test_all_done_gives_the_next_learning_card_in_the_users_zone(
+    user_client: TestClient, app: FastAPI
+) -> None:
+    only = "?cards=what-is-regularization"
+    _card, data = grade_form(user_client, 1, only)
+    user_client.post("/study/review", data=data)
+    due = datetime.now(UTC) + timedelta(hours=2)  # in learning, due past the learn-ahead limit
+    with app.state.sessionmaker() as session:
+        session.execute(update(User).values(timezone="Asia/Tokyo"))
+        session.execute(update(CardState).values(due=due))
+        session.commit()
+    page = soup(user_client.get(f"/study{only}"))
+    assert datetime.fromisoformat(attr(page, ".done time", "datetime")) == due
+    local = due.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+    shown = page.select_one(".done p")
+    assert shown is not None
+    assert shown.get_text() == f"More learning cards are due at {local} JST."
+
+
+def kbd_outside_js_only(page: BeautifulSoup) -> list[str]:
+    """Return the keys a page names outside elements shown only with JavaScript (the letters
+    of a question's choices are their labels, which the verdict names)."""
+    return [
+        kbd.get_text()
+        for kbd in page.select("kbd:not(.quiz__letter)")
+        if not any("js-only" in tag.get("class", []) for tag in [kbd, *kbd.parents])
+    ]
+
+
+def test_key_hints_name_only_the_keys_that_work(user_client: TestClient) -> None:
+    page = soup(user_client.get("/study"))
+    # The card's question first: its keys, and undo (grades wait for the answer).
+    assert text_of(page, "[data-key-hint]") == (
+        "Keys: a – e pick, Enter check, Space show without answering · u undo"
+    )
+    assert kbd_outside_js_only(page) == []
+    question = page.select_one("form[data-quiz-form]")
+    assert question is not None
+    page = soup(user_client.post("/study/quiz", data={**hidden_fields(question), "show": "1"}))
+    assert text_of(page, "[data-key-hint]") == (
+        "Keys: Space show answer · 1 – 4 again, hard, good, easy · u undo"
+    )
+    assert kbd_outside_js_only(page) == []
+    # Practice: no grades, no undo; 3 goes to the next card.
+    page = soup(user_client.get("/study?practice=true"))
+    assert text_of(page, "[data-key-hint]") == "Keys: Space show answer · 3 next card"
+    assert page.select("[data-undo]") == []
+    assert kbd_outside_js_only(page) == []
+    # Without JavaScript (no .js on the document) the hints are hidden.
+    assert "js-only" in page.select_one("[data-key-hint]")["class"]  # type: ignore[index]
