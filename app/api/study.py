@@ -190,7 +190,7 @@ def undo_review(
     undone = undo_last_action(session=session, user=user, since=since, review_id=review_id)
     log = undone.log
     return UndoOut(
-        action="review" if log is not None else undone.action,  # type: ignore[arg-type]
+        action="review" if log is not None else undone.action,
         card_id=undone.card_id,
         review_id=log.review_id if log is not None else None,
         rating=log.rating if log is not None else None,

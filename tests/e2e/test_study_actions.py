@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, Tab
 from tests.e2e.test_browser import shown_card
@@ -38,7 +38,7 @@ def view(tab: Tab, step: str) -> None:
     tab.page.screenshot(path=ARTIFACTS / f"{tab.name}-{step}.png")
 
 
-def box(page: Page, selector: str) -> dict[str, float]:
+def box(page: Page, selector: str) -> FloatRect:
     """Return an element's box in the viewport."""
     found = page.locator(selector).bounding_box()
     assert found is not None, selector

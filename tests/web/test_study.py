@@ -349,7 +349,7 @@ def kbd_outside_js_only(page: BeautifulSoup) -> list[str]:
     return [
         kbd.get_text()
         for kbd in page.select("kbd:not(.quiz__letter)")
-        if not any("js-only" in tag.get("class", []) for tag in [kbd, *kbd.parents])
+        if not any("js-only" in tag.get_attribute_list("class") for tag in [kbd, *kbd.parents])
     ]
 
 
