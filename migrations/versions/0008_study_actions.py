@@ -1,7 +1,7 @@
 """Undoable study actions: the bury, suspend and unsuspend a learner did while studying.
 
 Revision ID: 0008_study_actions
-Revises: 0006_scheduling
+Revises: 0007_admin
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_study_actions"
-down_revision: str | None = "0006_scheduling"
+down_revision: str | None = "0007_admin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
