@@ -261,6 +261,26 @@ class CardReset(Base):
     payload: Mapped[str] = mapped_column(Text)
 
 
+class StudyAction(Base):
+    """A bury, suspend or unsuspend done while studying, kept so the latest can be undone.
+
+    The flags the card had before are kept (had_row: whether it had a card_states row at all).
+    Grades are undone from review_logs; these rows never enter the FSRS replay or fits.
+    """
+
+    __tablename__ = "study_actions"
+    __table_args__ = (Index("ix_study_actions_user_id_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    card_id: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    had_row: Mapped[bool] = mapped_column()
+    suspended_before: Mapped[bool] = mapped_column()
+    buried_until_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class ProgressImport(Base):
     """A running import of one user's progress; while it exists their study writes wait.
 

@@ -41,7 +41,14 @@ from app.study.browser import UnknownCards
 from app.study.day import BadTimezone
 from app.study.plan import BadInterviewDate
 from app.study.resets import UnknownReset
-from app.study.reviews import STALE, Conflict, StudyError, UnknownCard
+from app.study.reviews import (
+    NOTHING_IN_SESSION,
+    STALE,
+    Conflict,
+    NothingInSession,
+    StudyError,
+    UnknownCard,
+)
 from app.study.transfer import InvalidImport, NotAnExport
 from tests.helpers import PASSWORD, soup, text_of
 
@@ -298,6 +305,13 @@ CASES = {
         ["There is no review to undo."],
     ),
     "conflict": Case(lambda: Conflict(STALE), 409, {"detail": STALE}, "Conflict", [STALE]),
+    "nothing-in-session": Case(
+        NothingInSession,
+        409,
+        {"detail": NOTHING_IN_SESSION},
+        "Conflict",
+        [NOTHING_IN_SESSION],
+    ),
     "unknown-card": Case(
         lambda: UnknownCard("There is no card 'nope' in the content."),
         404,

@@ -33,7 +33,9 @@ QUERIES = {
     # token; repeat of the review id?; state; log insert; update; import running? (the id of
     # the scheduler configuration in force is known after the process's first review under it)
     "POST /api/v1/reviews": 6,
-    "POST /api/v1/reviews/undo": 6,  # token; last review; its state; delete; restore; import?
+    # token; last review; last bury or suspend; the review's card state; delete; restore;
+    # import running?
+    "POST /api/v1/reviews/undo": 7,
     "GET /study": 4,
     # token; card states; the year's reviews; total reviews; the predictions: the last weeks'
     # answers, each card's totals, each card's last answers

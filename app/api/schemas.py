@@ -10,7 +10,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Security
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+)
 
 from app import urls
 from app.accounts.admin import UserRow
@@ -29,6 +38,7 @@ from app.rehearsal.interviews import (
 from app.rehearsal.matching import MAX_TEXT, Coverage
 from app.study.browser import MAX_SELECTION
 from app.study.queue import Counts
+from app.study.reviews import session_start
 
 
 class CardSummaryOut(BaseModel):
@@ -530,22 +540,29 @@ class ReviewOut(BaseModel):
 
 
 class UndoOut(BaseModel):
-    """The review that was undone."""
+    """What the undo took back: a review, or a bury, suspend or unsuspend of a card."""
 
-    review_id: str
+    action: Literal["review", "bury", "suspend", "unsuspend"]
     card_id: str
-    rating: int
+    review_id: str | None = Field(description="the review undone; null for other actions")
+    rating: int | None = Field(description="the rating of the review undone; null for others")
+    message: str = Field(description="what was undone, in words")
 
 
 class UndoIn(BaseModel):
-    """Which review the client means to undo (optional)."""
+    """Which review the client means to undo, and from when (both optional)."""
 
     model_config = ConfigDict(extra="forbid")
 
     review_id: uuid.UUID | None = Field(
         default=None,
-        description="undo only if this is still the latest review (else 409), so a repeated "
-        "or parallel undo never undoes a second review",
+        description="undo only if this review is still the latest action (else 409), so a "
+        "repeated or parallel undo never undoes a second one",
+    )
+    since: Annotated[AwareDatetime, AfterValidator(session_start)] | None = Field(
+        default=None,
+        description="the start of the study session (with its time zone): an action before "
+        "it is not undone (409 'Nothing to undo in this session'); leave it out to undo it",
     )
 
 

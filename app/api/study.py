@@ -37,7 +37,13 @@ from app.deps import (
 from app.models import User, utcnow
 from app.study.next_card import next_card
 from app.study.queue import StudyFilter
-from app.study.reviews import record_review, set_flag, undo_last_review
+from app.study.reviews import (
+    question_of,
+    record_review,
+    set_flag,
+    undo_last_action,
+    undo_message,
+)
 from app.study.scheduling import RATINGS, Memory
 
 router = APIRouter(
@@ -171,11 +177,25 @@ def create_review(
 
 
 @router.post("/reviews/undo", dependencies=[CsrfProtected], responses={**CONFLICT, **CSRF_FAILED})
-def undo_review(user: CurrentUser, session: SessionDep, body: UndoIn | None = None) -> UndoOut:
-    """Undo the latest review, restoring the card's schedule exactly as it was."""
+def undo_review(
+    user: CurrentUser, session: SessionDep, library: LibraryDep, body: UndoIn | None = None
+) -> UndoOut:
+    """Undo the latest action: a review (the card's schedule restored exactly as it was), or
+    a bury, suspend or unsuspend done through /study (the card's flags restored).
+
+    With since (the start of the study session), an action before it is not undone (409).
+    """
     review_id = str(body.review_id) if body is not None and body.review_id is not None else None
-    log = undo_last_review(session=session, user=user, review_id=review_id)
-    return UndoOut(review_id=log.review_id, card_id=log.card_id, rating=log.rating)
+    since = body.since if body is not None else None
+    undone = undo_last_action(session=session, user=user, since=since, review_id=review_id)
+    log = undone.log
+    return UndoOut(
+        action="review" if log is not None else undone.action,
+        card_id=undone.card_id,
+        review_id=log.review_id if log is not None else None,
+        rating=log.rating if log is not None else None,
+        message=undo_message(undone.name, question_of(library, undone.card_id)),
+    )
 
 
 NO_CARD: dict[int | str, dict[str, Any]] = {404: {"description": "No such card"}, **CSRF_FAILED}
@@ -195,6 +215,7 @@ def _flag(
         card_id=body.card_id,
         action=action,
         now=utcnow(),
+        undoable=True,
     )
     return FlagOut(card_id=row.card_id, suspended=row.suspended, buried_until=row.buried_until)
 

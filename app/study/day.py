@@ -76,3 +76,15 @@ def start_of(day: date, tz: ZoneInfo, starts_at: int) -> datetime:
     """Return when the study day of date day starts, in UTC."""
     # Wall-clock time on that date; across a DST change a day lasts 23 or 25 hours.
     return datetime.combine(day, time(starts_at), tzinfo=tz).astimezone(UTC)
+
+
+def clock_time(moment: datetime, timezone: str) -> str:
+    """Return moment as the time of day in a timezone, with the zone: '05:30 CET'.
+
+    The zone's abbreviation when it has one of letters (CET, EST, UTC); else its IANA name
+    ('Asia/Dubai' rather than '+04').
+    """
+    local = moment.astimezone(zone(timezone))
+    abbreviation = local.tzname() or ""
+    label = abbreviation if abbreviation.isalpha() else timezone
+    return f"{local:%H:%M} {label}"

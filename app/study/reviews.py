@@ -1,9 +1,11 @@
-"""Record reviews (idempotent, one winner per card version), undo, bury and suspend."""
+"""Record reviews (idempotent, one winner per card version), bury and suspend, and undo the
+latest of these actions (a grade from review_logs, a flag from study_actions)."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy import CursorResult, Result, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -11,11 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.content.models import Card, Deck, Library
 from app.exceptions import AppError
-from app.models import CardState, ProgressImport, ReviewLog, User, utcnow
+from app.models import CardState, ProgressImport, ReviewLog, StudyAction, User, utcnow
 from app.study.day import study_day
 from app.study.leeches import apply_leech_rule, made_leech, undo_leech
 from app.study.schedulers import configs_by_id, scheduler_id
-from app.study.scheduling import NEW, LoggedReview, Memory, config_of, replay
+from app.study.scheduling import NEW, RATINGS, LoggedReview, Memory, config_of, replay
 
 LEARNING_STATES = (1, 3)  # fsrs.State.Learning, fsrs.State.Relearning
 
@@ -56,6 +58,14 @@ def find_card(library: Library, card_id: str) -> tuple[Deck, Card]:
         if card is not None:
             return deck, card
     raise UnknownCard(f"There is no card '{card_id}' in the content.")
+
+
+def question_of(library: Library, card_id: str) -> str:
+    """Return a card's question, or its id when the content no longer has it."""
+    try:
+        return find_card(library, card_id)[1].question
+    except UnknownCard:
+        return card_id
 
 
 # An import renews its marker after every chunk (well under a second); one not renewed for
@@ -232,18 +242,137 @@ def _rowcount(result: Result[Any]) -> int:
     return result.rowcount
 
 
+NOTHING_IN_SESSION = (
+    "Nothing to undo in this session: your latest action came before its start (since). "
+    "To undo that earlier action, undo again without since."
+)
+
+
+class NothingInSession(StudyError):
+    """The latest action came before the start of the study session: nothing was undone."""
+
+    def __init__(self, message: str = NOTHING_IN_SESSION) -> None:
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo took back: a grade (log) or a bury, suspend or unsuspend of a card."""
+
+    action: str  # "review", "bury", "suspend" or "unsuspend"
+    card_id: str
+    at: datetime  # when the action undone was done
+    log: ReviewLog | None = None
+
+    @property
+    def name(self) -> str:
+        """The grade's name ("good") for a review, else the action ("bury")."""
+        return RATINGS[self.log.rating] if self.log is not None else self.action
+
+
+UNDONE_NAMES = (*RATINGS.values(), "bury", "suspend", "unsuspend")
+
+
+def undo_message(name: str, question: str) -> str:
+    """Return the sentence saying what an undo took back; name is an Undone's name."""
+    if name == "bury":
+        return f"Unburied “{question}”"
+    if name == "suspend":
+        return f"Unsuspended “{question}”"
+    if name == "unsuspend":
+        return f"Suspended “{question}” again"
+    return f"Undid your “{name.capitalize()}” on “{question}”"
+
+
+def _latest_review(session: Session, user: User) -> ReviewLog | None:
+    return session.scalar(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user.id)
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
+        .limit(1)
+    )
+
+
+def _latest_action(session: Session, user: User) -> StudyAction | None:
+    return session.scalar(
+        select(StudyAction)
+        .where(StudyAction.user_id == user.id)
+        .order_by(StudyAction.at.desc(), StudyAction.id.desc())
+        .limit(1)
+    )
+
+
+def _not_latest(review_id: str) -> Conflict:
+    return Conflict(
+        f"Review {review_id} is not the latest action (it was undone already, or another "
+        "review, bury or suspend came after it); nothing was undone."
+    )
+
+
+def undo_last_action(
+    *,
+    session: Session,
+    user: User,
+    since: datetime | None = None,
+    review_id: str | None = None,
+) -> Undone:
+    """Undo the user's latest action of any kind: a grade, or a bury, suspend or unsuspend
+    done while studying, whichever came last.
+
+    since is the start of the study session: an action before it is not undone
+    (NothingInSession), so that repeated undos stop there unless asked without since.
+    With review_id, undo only if that review is still the latest action.
+    """
+    log = _latest_review(session, user)
+    action = _latest_action(session, user)
+    if log is None and action is None:
+        raise Conflict("There is nothing to undo.")
+    if action is not None and (log is None or action.at >= log.reviewed_at):
+        if review_id is not None:
+            raise _not_latest(review_id)
+        if since is not None and action.at < since:
+            raise NothingInSession()
+        return _undo_action(session, user, action)
+    assert log is not None
+    if review_id is not None and log.review_id != review_id:
+        raise _not_latest(review_id)
+    if since is not None and log.reviewed_at < since:
+        raise NothingInSession()
+    _undo_review(session, user, log)
+    return Undone("review", log.card_id, log.reviewed_at, log)
+
+
+def _undo_action(session: Session, user: User, action: StudyAction) -> Undone:
+    """Put back the flags a bury, suspend or unsuspend changed."""
+    try:
+        claimed = _rowcount(session.execute(delete(StudyAction).where(StudyAction.id == action.id)))
+        if claimed != 1:
+            session.rollback()
+            raise Conflict(UNDONE_MEANWHILE)
+        # No row: the card's progress was reset since, and it is a new card without flags.
+        row = session.get(CardState, (user.id, action.card_id))
+        if row is not None:
+            row.suspended = action.suspended_before
+            row.buried_until = action.buried_until_before
+            untouched = row.last_review is None and row.reps == 0 and not row.leech
+            if not action.had_row and untouched and not row.suspended and row.buried_until is None:
+                session.delete(row)  # the action made the row: gone again, as before it
+        session.flush()
+        refuse_during_import(session, user)
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("The card changed while undoing; nothing was undone. Try again.") from exc
+    return Undone(action.action, action.card_id, action.at)
+
+
 def undo_last_review(*, session: Session, user: User, review_id: str | None = None) -> ReviewLog:
     """Undo the user's latest review (in time), restoring the card's state exactly.
 
     With review_id, undo only if that is still the latest review. Of parallel undos that
     read the same review, one undoes it and the others raise Conflict.
     """
-    log = session.scalar(
-        select(ReviewLog)
-        .where(ReviewLog.user_id == user.id)
-        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
-        .limit(1)
-    )
+    log = _latest_review(session, user)
     if log is None:
         raise Conflict("There is no review to undo.")
     if review_id is not None and log.review_id != review_id:
@@ -251,6 +380,12 @@ def undo_last_review(*, session: Session, user: User, review_id: str | None = No
             f"Review {review_id} is not the latest review (it was undone already, or another "
             "review came after it); nothing was undone."
         )
+    _undo_review(session, user, log)
+    return log
+
+
+def _undo_review(session: Session, user: User, log: ReviewLog) -> None:
+    """Delete a review from the log and restore its card's state as it was before it."""
     try:
         # Deleting the row claims it: a parallel undo of the same review waits for this one
         # (row lock or SQLite's write lock) and then deletes nothing.
@@ -273,7 +408,6 @@ def undo_last_review(*, session: Session, user: User, review_id: str | None = No
     except StaleDataError as exc:
         session.rollback()
         raise Conflict("The card changed while undoing; nothing was undone. Try again.") from exc
-    return log
 
 
 def set_flag(
@@ -285,11 +419,14 @@ def set_flag(
     action: str,
     now: datetime,
     commit: bool = True,
+    undoable: bool = False,
 ) -> CardState:
     """Bury a card until the user's next day, or suspend or unsuspend it.
 
-    With commit=False the change is left in the session, for a caller that changes several
-    cards in one transaction (and checks for a running import itself).
+    undoable keeps a record of the change (study_actions) for the study's undo; a call that
+    changes nothing keeps none. With commit=False the change is left in the session, for a
+    caller that changes several cards in one transaction (and checks for a running import
+    itself).
 
     As in Anki's manual ("Siblings and Burying"): cards in learning are not hidden, "as time
     is of the essence for those cards", so burying a card in (re)learning is refused with a
@@ -309,10 +446,12 @@ def set_flag(
                 f"Card '{card_id}' is suspended, and a suspended card cannot be buried: "
                 "unsuspend it first."
             )
+    had_row = row is not None
     if row is None:
         row = CardState(user_id=user.id, card_id=card_id, deck_id=deck.id, suspended=False)
         Memory.new(now).store(row)
         session.add(row)
+    before = (row.suspended, row.buried_until)
     if action == "bury":
         row.buried_until = study_day(now, user.timezone, user.day_starts_at).end
     elif action == "suspend":
@@ -322,6 +461,18 @@ def set_flag(
         row.suspended = False
     else:
         raise ValueError(f"unknown action {action!r}")
+    if undoable and (row.suspended, row.buried_until) != before:
+        session.add(
+            StudyAction(
+                user_id=user.id,
+                card_id=card_id,
+                action=action,
+                at=now,
+                had_row=had_row,
+                suspended_before=before[0],
+                buried_until_before=before[1],
+            )
+        )
     if commit:
         commit_flags(session, user, "The card changed meanwhile; try again.")
     return row
@@ -379,3 +530,14 @@ def replay_mismatches(session: Session, user: User) -> list[str]:
         if row is None or Memory.of(row) != expected:
             mismatches.append(f"{card_id}: stored {row and Memory.of(row)} != replayed {expected}")
     return mismatches
+
+
+def session_start(value: datetime) -> datetime:
+    """Return the start of a study session (an aware datetime) in UTC, or raise a validation
+    error when it has no UTC equivalent (past the year 9999 or before the year 1)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise PydanticCustomError(
+            "datetime_range", "give a date and time between the years 1 and 9999 in UTC"
+        ) from exc

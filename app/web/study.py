@@ -7,11 +7,13 @@ the card's answer and the grades, the one its verdict suggests marked.
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import AfterValidator, AwareDatetime
 from sqlalchemy.orm import Session
 
 from app import urls
@@ -31,9 +33,20 @@ from app.models import CardState, User, utcnow
 from app.rehearsal.explain import BadExplanation, NoKeyPoints, explain
 from app.rehearsal.matching import MAX_TEXT
 from app.study.attempts import InvalidAttempt, record_attempt, study_seed
+from app.study.day import clock_time
 from app.study.next_card import NextCard, next_card
 from app.study.queue import MAX_FILTER_CARDS, StudyFilter
-from app.study.reviews import Conflict, find_card, record_review, set_flag, undo_last_review
+from app.study.reviews import (
+    Conflict,
+    NothingInSession,
+    find_card,
+    question_of,
+    record_review,
+    session_start,
+    set_flag,
+    undo_last_action,
+    undo_message,
+)
 from app.web.cards import (
     MAX_ANSWER_LENGTH,
     Explanation,
@@ -56,6 +69,15 @@ CardsParam = Annotated[
 ]
 
 AGAIN, GOOD = 1, 3
+
+# The start of the study session: the study page sets it when first opened and its forms and
+# redirects carry it along, so that undo stops there (the first undo past it asks first).
+Since = Annotated[AwareDatetime, AfterValidator(session_start)]
+SinceParam = Annotated[
+    Since | None,
+    Query(description="the start of the study session (set when the page is first opened)"),
+]
+SinceForm = Annotated[Since | None, Form()]
 
 
 def suggested_rating(verdict: Verdict | None) -> int | None:
@@ -116,6 +138,8 @@ def study_page(
     practice: bool = False,
     after: str | None = None,
     notice: str | None = None,
+    notice_undo: Literal["undo", "earlier"] | None = None,
+    since: datetime | None = None,
     status_code: int = 200,
     shown: NextCard | None = None,
     quiz: QuizPanel | None = None,
@@ -127,8 +151,12 @@ def study_page(
     A due card with key points offers to explain it back first; a due card whose demo asks
     questions shows its question before the answer, or, when quiz is given, that question's
     state (an error in the answer, or the verdict). explained is the checked explanation;
-    leech the card the last grade made a leech.
+    leech the card the last grade made a leech. notice_undo adds a button to the notice: Undo
+    (the action it reports), or "Undo an earlier action" (one before the session's start).
+    since is the start of the study session (now when not given).
     """
+    if since is None:
+        since = utcnow()
     if shown is None:
         shown = next_card(
             session=session,
@@ -148,8 +176,12 @@ def study_page(
         "counts": shown.counts,
         "notice": notice,
         "notice_error": status_code >= 400,
+        "notice_undo": notice_undo,
+        "since": since.isoformat(),
         "practice": practice,
         "next_learning_due": shown.next_learning_due,
+        "next_learning_clock": shown.next_learning_due
+        and clock_time(shown.next_learning_due, user.timezone),
         "difficulties": list(Difficulty),
         "topics": sorted({(t.id, t.label) for deck in library.decks for t in deck.topics}),
         "review_id": uuid.uuid4(),
@@ -173,6 +205,33 @@ def study_page(
     return page("study/study.html", context, status_code=status_code)
 
 
+UNDID = Literal["again", "hard", "good", "easy", "bury", "suspend", "unsuspend", "nothing"]
+
+
+def undo_notice(library: Library, undid: str, card_id: str | None) -> str | None:
+    """Return the sentence saying what an undo took back (undid names the action undone)."""
+    if undid == "nothing":
+        return "Nothing to undo in this session."
+    if card_id is None:
+        return None
+    return undo_message(undid, question_of(library, card_id))
+
+
+def flag_notice(
+    session: Session, user: User, library: Library, action: str, card_id: str
+) -> str | None:
+    """Return the sentence saying a card was buried or suspended, if it still is."""
+    question = question_of(library, card_id)
+    row = session.get(CardState, (user.id, card_id))
+    if row is None:
+        return None
+    if action == "bury" and row.buried_until is not None and not row.suspended:
+        return f"Buried “{question}” until {clock_time(row.buried_until, user.timezone)}"
+    if action == "suspend" and row.suspended:
+        return f"Suspended “{question}”: it stays out of your reviews until you unsuspend it"
+    return None
+
+
 @router.get("/study", response_class=HTMLResponse)
 def read_study(
     page: PageDep,
@@ -185,14 +244,27 @@ def read_study(
     practice: bool = False,
     after: SlugParam = None,
     undone: SlugParam = None,
+    undid: Annotated[UNDID | None, Query(description="what the undo took back")] = None,
+    buried: SlugParam = None,
+    suspended: SlugParam = None,
     cards: CardsParam = None,
     leech: SlugParam = None,
+    since: SinceParam = None,
 ) -> HTMLResponse:
-    """Show the next card due (or a practice card, when asked)."""
+    """Show the next card due (or a practice card, when asked), with the notice of what the
+    last action did: an undo (undone, undid), a bury or a suspend (with an Undo button)."""
     notice = None
-    if undone:
-        _deck, card = find_card(library, undone)
-        notice = f"Undone: your last grade of “{card.question}”. It is back in the queue."
+    notice_undo: Literal["undo", "earlier"] | None = None
+    if undid is not None:
+        notice = undo_notice(library, undid, undone)
+        notice_undo = "earlier" if undid == "nothing" else None
+    elif undone:  # a link from before undo said what it undid
+        notice = f"Undid your last grade of “{question_of(library, undone)}”"
+    elif buried or suspended:
+        action, card_id = ("bury", buried) if buried else ("suspend", suspended)
+        assert card_id is not None
+        notice = flag_notice(session, user, library, action, card_id)
+        notice_undo = "undo" if notice else None
     leech_card = find_card(library, leech) if leech and not undone else None
     return study_page(
         page,
@@ -203,6 +275,8 @@ def read_study(
         practice=practice,
         after=after,
         notice=notice,
+        notice_undo=notice_undo,
+        since=since,
         leech=leech_card,
     )
 
@@ -233,6 +307,7 @@ def _conflict_page(
     library: Library,
     study_filter: StudyFilter,
     exc: Conflict,
+    since: datetime | None,
 ) -> HTMLResponse:
     """Show the study page again with the reason the action was refused (409)."""
     return study_page(
@@ -242,12 +317,15 @@ def _conflict_page(
         library=library,
         study_filter=study_filter,
         notice=str(exc),
+        since=since,
         status_code=409,
     )
 
 
-def _back(study_filter: StudyFilter, **extra: str) -> RedirectResponse:
-    return RedirectResponse(urls.study({**study_filter.query(), **extra}), status_code=303)
+def _back(study_filter: StudyFilter, since: datetime | None, **extra: str) -> RedirectResponse:
+    # The session's start first: the notices' parameters after it, as the last thing done.
+    start = {"since": since.isoformat()} if since is not None else {}
+    return RedirectResponse(urls.study({**study_filter.query(), **start, **extra}), status_code=303)
 
 
 FilterForm = Annotated[str, Form(max_length=80)]
@@ -279,6 +357,7 @@ def submit_review(
     version: Annotated[int, Form(ge=0)],
     study_filter: FilterFormDep,
     duration_ms: Annotated[int | None, Form(ge=0, le=86_400_000)] = None,
+    since: SinceForm = None,
 ) -> Response:
     """Record a grade, then show the next card."""
     try:
@@ -295,10 +374,10 @@ def submit_review(
             reviews=metrics.reviews,
         )
     except Conflict as exc:
-        return _conflict_page(page, session, user, library, study_filter, exc)
+        return _conflict_page(page, session, user, library, study_filter, exc, since)
     if result.leech:
-        return _back(study_filter, leech=card_id)
-    return _back(study_filter)
+        return _back(study_filter, since, leech=card_id)
+    return _back(study_filter, since)
 
 
 SeedForm = Annotated[int, Form(ge=0, le=MAX_SEED)]
@@ -318,6 +397,7 @@ def submit_study_quiz(
     show: Annotated[Literal["", "1"], Form()] = "",
     duration_ms: Annotated[int | None, Form(ge=0, le=86_400_000)] = None,
     explained: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    since: SinceForm = None,
 ) -> HTMLResponse:
     """Check an answer to the due card's question (or skip it), then show the card to grade.
 
@@ -333,6 +413,7 @@ def submit_study_quiz(
         "library": library,
         "study_filter": study_filter,
         "shown": shown,
+        "since": since,
     }
     if explained.strip() and shown.card is not None and shown.card.id == card_id:
         common["explained"] = explanation_of(shown.card, explained)
@@ -399,6 +480,7 @@ def submit_study_explanation(
     card_id: FormSlug,
     study_filter: FilterFormDep,
     text: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    since: SinceForm = None,
 ) -> HTMLResponse:
     """Check an explanation of the due card against its key points; nothing is stored.
 
@@ -413,6 +495,7 @@ def submit_study_explanation(
         "library": library,
         "study_filter": study_filter,
         "shown": shown,
+        "since": since,
     }
     if shown.card is None or shown.card.id != card_id:
         notice = (
@@ -435,13 +518,18 @@ def submit_undo(
     session: SessionDep,
     library: LibraryDep,
     study_filter: FilterFormDep,
+    since: SinceForm = None,
+    earlier: Annotated[Literal["", "1"], Form()] = "",
 ) -> Response:
-    """Undo the latest grade and show that card again."""
+    """Undo the latest action (a grade, bury or suspend) and say what it was; one from before
+    the session's start only when asked on purpose (earlier=1)."""
     try:
-        log = undo_last_review(session=session, user=user)
+        undone = undo_last_action(session=session, user=user, since=None if earlier else since)
+    except NothingInSession:
+        return _back(study_filter, since, undid="nothing")
     except Conflict as exc:
-        return _conflict_page(page, session, user, library, study_filter, exc)
-    return _back(study_filter, undone=log.card_id)
+        return _conflict_page(page, session, user, library, study_filter, exc, since)
+    return _back(study_filter, since, undone=undone.card_id, undid=undone.name)
 
 
 @router.post("/study/{action}", dependencies=[CsrfProtected])
@@ -453,9 +541,11 @@ def submit_flag(
     library: LibraryDep,
     card_id: FormSlug,
     study_filter: FilterFormDep,
+    since: SinceForm = None,
 ) -> Response:
-    """Bury the card until tomorrow or suspend it, then show the next card; a refused bury
-    (a card in learning) shows the study page again with the reason (409)."""
+    """Bury the card until tomorrow or suspend it, then show the next card with a notice of
+    it and an Undo button; a refused bury (a card in learning) shows the study page again
+    with the reason (409)."""
     try:
         set_flag(
             session=session,
@@ -464,7 +554,9 @@ def submit_flag(
             card_id=card_id,
             action=action,
             now=utcnow(),
+            undoable=True,
         )
     except Conflict as exc:
-        return _conflict_page(page, session, user, library, study_filter, exc)
-    return _back(study_filter)
+        return _conflict_page(page, session, user, library, study_filter, exc, since)
+    done = {"bury": "buried", "suspend": "suspended"}[action]
+    return _back(study_filter, since, **{done: card_id})

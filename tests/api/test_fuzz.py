@@ -42,8 +42,9 @@ ALL_CHECKS = list(CHECKS.get_all())
 # Some rules are the service's, beyond what a schema can state, so a schema-valid request may
 # be refused with 422 naming the rule: a username's shape and a password's strength (sign-up,
 # password change), the decks and topics the content has (study filters, interviews), an
-# import's printable ids and timestamps between 2000 and tomorrow, and an interview's steps in
-# their order; deleting the account asks for the password (403) and keeps the last admin (409).
+# import's printable ids and timestamps between 2000 and tomorrow, an interview's steps in
+# their order, and an undo's since with a UTC time (and nothing to undo: 409); deleting the
+# account asks for the password (403) and keeps the last admin (409).
 # The Bearer token is the fixture user's, sent with each request, not a generated one.
 SERVICE_RULES = {
     "/api/v1/auth/register": ["2xx", "403", "409", "422", "429"],
@@ -55,6 +56,7 @@ SERVICE_RULES = {
     "/api/v1/me/cards": ["2xx", "422"],
     "/api/v1/me/cards/actions": ["2xx", "409", "413", "422"],
     "/api/v1/me/cards/resets/{reset_id}/undo": ["2xx", "404", "409", "422"],
+    "/api/v1/reviews/undo": ["2xx", "409", "422"],
     "/api/v1/me/interview-dates": ["2xx", "422"],
     "/api/v1/interviews/{interview_id}/answers": ["2xx", "404", "409", "413", "422"],
     # A user id that no user has; the one admin may not disable, demote or delete themselves.

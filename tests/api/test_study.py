@@ -1,10 +1,12 @@
 """The study API: next card, reviews, undo, bury and suspend."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+
+from app.study.reviews import NOTHING_IN_SESSION
 
 
 def grade(
@@ -86,15 +88,75 @@ def test_review_of_unknown_card_is_404(client: TestClient, auth: dict[str, str])
     assert response.json() == {"detail": "There is no card 'nope' in the content."}  # type: ignore[attr-defined]
 
 
+QUESTION_1 = "What is regularization in deep learning? Why is it needed?"
+
+
 def test_undo(client: TestClient, auth: dict[str, str]) -> None:
-    assert client.post("/api/v1/reviews/undo", headers=auth).status_code == 409
-    grade(client, auth, "what-is-regularization", 4)
+    response = client.post("/api/v1/reviews/undo", headers=auth)
+    assert response.status_code == 409
+    assert response.json() == {"detail": "There is nothing to undo."}
+    review_id = grade(client, auth, "what-is-regularization", 4).json()["review_id"]  # type: ignore[attr-defined]
     response = client.post("/api/v1/reviews/undo", headers=auth)
     assert response.status_code == 200
-    assert response.json()["card_id"] == "what-is-regularization"
+    assert response.json() == {
+        "action": "review",
+        "card_id": "what-is-regularization",
+        "review_id": review_id,
+        "rating": 4,
+        "message": f"Undid your “Easy” on “{QUESTION_1}”",
+    }
     body = client.get("/api/v1/study/next", headers=auth).json()
     assert body["card"]["id"] == "what-is-regularization"
     assert body["counts"]["new"] == 20
+
+
+def test_undo_takes_back_the_latest_action_of_any_kind(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    grade(client, auth, "what-is-regularization", 3)
+    card = {"card_id": "dropout"}
+    client.post("/api/v1/study/suspend", json=card, headers=auth)
+    client.post("/api/v1/study/unsuspend", json=card, headers=auth)
+    client.post("/api/v1/study/bury", json=card, headers=auth)
+    messages = [client.post("/api/v1/reviews/undo", headers=auth).json() for _action in range(4)]
+    dropout = "What is Dropout? Why does it prevent overfitting?"
+    assert [(m["action"], m["rating"], m["message"]) for m in messages] == [
+        ("bury", None, f"Unburied “{dropout}”"),
+        ("unsuspend", None, f"Suspended “{dropout}” again"),
+        ("suspend", None, f"Unsuspended “{dropout}”"),
+        ("review", 3, f"Undid your “Good” on “{QUESTION_1}”"),
+    ]
+    assert client.get("/api/v1/progress", headers=auth).json()["total_reviews"] == 0
+
+
+def test_undo_stops_at_since(client: TestClient, auth: dict[str, str]) -> None:
+    grade(client, auth, "what-is-regularization", 3)
+    later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    response = client.post("/api/v1/reviews/undo", json={"since": later}, headers=auth)
+    assert response.status_code == 409
+    assert response.json() == {"detail": NOTHING_IN_SESSION}
+    earlier = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    response = client.post("/api/v1/reviews/undo", json={"since": earlier}, headers=auth)
+    assert response.json()["action"] == "review"
+
+
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [
+        ("2026-01-02T03:04:05", "Input should have timezone info"),
+        ("9999-12-31T23:59:59-05:00", "give a date and time between the years 1 and 9999 in UTC"),
+        ("0001-01-01T00:00:00+05:00", "give a date and time between the years 1 and 9999 in UTC"),
+        ([["2026-01-02T03:04:05Z"]], "Input should be a valid datetime"),
+    ],
+)
+def test_undo_refuses_a_bad_since(
+    client: TestClient, auth: dict[str, str], since: object, message: str
+) -> None:
+    grade(client, auth, "what-is-regularization", 3)
+    response = client.post("/api/v1/reviews/undo", json={"since": since}, headers=auth)
+    assert response.status_code == 422
+    assert [error["msg"] for error in response.json()["detail"]] == [message]
+    assert client.get("/api/v1/progress", headers=auth).json()["total_reviews"] == 1
 
 
 def test_bury_suspend_unsuspend(client: TestClient, auth: dict[str, str]) -> None:

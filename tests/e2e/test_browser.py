@@ -33,7 +33,7 @@ def study_three_cards_and_undo_one(page: Page) -> list[str]:
         page.keyboard.press("3")
         expect(page.locator(f'article.flashcard:not([data-card="{card}"])')).to_be_visible()
     page.keyboard.press("u")
-    expect(page.locator("[data-notice]")).to_contain_text("Undone")
+    expect(page.locator("[data-notice]")).to_contain_text("Undid your “Good”")
     assert shown_card(page) == graded[-1]
     return graded
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.study.day import BadTimezone, study_day
+from app.study.day import BadTimezone, clock_time, study_day
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,19 @@ def test_a_day_lasts_25_hours_when_clocks_go_back() -> None:
 def test_unknown_timezone_is_named() -> None:
     with pytest.raises(BadTimezone, match="unknown timezone 'Mars/Olympus'"):
         study_day(datetime(2026, 1, 1, tzinfo=UTC), "Mars/Olympus", 4)
+
+
+@pytest.mark.parametrize(
+    ("moment", "timezone", "shown"),
+    [
+        (datetime(2026, 12, 1, 14, 5, tzinfo=UTC), "UTC", "14:05 UTC"),
+        (datetime(2026, 12, 1, 14, 5, tzinfo=UTC), "Europe/Berlin", "15:05 CET"),
+        (datetime(2026, 7, 1, 14, 5, tzinfo=UTC), "Europe/Berlin", "16:05 CEST"),
+        (datetime(2026, 12, 1, 23, 30, tzinfo=UTC), "Asia/Tokyo", "08:30 JST"),
+        # A zone whose abbreviation is an offset ('+04') is named instead.
+        (datetime(2026, 12, 1, 14, 5, tzinfo=UTC), "Asia/Dubai", "18:05 Asia/Dubai"),
+        (datetime(2026, 12, 1, 14, 5, tzinfo=UTC), "Asia/Kolkata", "19:35 IST"),
+    ],
+)
+def test_clock_time_is_in_the_users_zone(moment: datetime, timezone: str, shown: str) -> None:
+    assert clock_time(moment, timezone) == shown
