@@ -192,7 +192,9 @@ def read_study(
     notice = None
     if undone:
         _deck, card = find_card(library, undone)
-        notice = f"Undone: your last grade of “{card.question}”. It is back in the queue."
+        notice = (
+            f"Undone: your last grade of {quoted_sentence(card.question)} It is back in the queue."
+        )
     leech_card = find_card(library, leech) if leech and not undone else None
     return study_page(
         page,
@@ -205,6 +207,13 @@ def read_study(
         notice=notice,
         leech=leech_card,
     )
+
+
+def quoted_sentence(text: str) -> str:
+    """Return text in quotes that end a sentence: a full stop after them unless the text
+    already ends one (“Why?” not “Why?”.)."""
+    text = text.strip()
+    return f"“{text}”" if text.endswith(("?", "!", ".", "…")) else f"“{text}”."
 
 
 @dataclass(frozen=True)

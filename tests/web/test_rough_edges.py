@@ -1,0 +1,71 @@
+"""Small things a new user notices: breadcrumbs, pager words, quotes, prose set as maths."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.content.models import Library
+from app.web.study import quoted_sentence
+from tests.helpers import soup, text_of
+from tests.web.test_study import grade_form
+
+DECK = "/decks/regularization"
+TITLE = "Deep Learning Regularization: 20 Interview Questions"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [DECK, f"{DECK}/cheatsheet", f"{DECK}/cards/dropout"],
+    ids=["deck", "cheatsheet", "card"],
+)
+def test_the_breadcrumb_names_the_deck_by_its_title(client: TestClient, path: str) -> None:
+    page = soup(client.get(path))
+    crumbs = [item.get_text(strip=True) for item in page.select(".breadcrumbs li")]
+    assert crumbs[:2] == ["Decks", TITLE]
+
+
+def test_the_pager_says_each_direction_once(client: TestClient) -> None:
+    page = soup(client.get(f"{DECK}/cards/dropout"))
+    assert text_of(page, ".pager__link--prev .pager__dir") == "← Previous"
+    assert text_of(page, ".pager__link--next .pager__dir") == "Next →"
+    last = soup(client.get(f"{DECK}/cards/bias-variance"))
+    assert text_of(last, ".pager__link--next .pager__dir") == "Done →"
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("How?", "“How?”"),
+        ("Stop!", "“Stop!”"),
+        ("Dropout", "“Dropout”."),
+        ("Ends well. ", "“Ends well.”"),
+    ],
+)
+def test_quoted_sentence_ends_with_one_mark(text: str, quoted: str) -> None:
+    assert quoted_sentence(text) == quoted
+
+
+def test_the_undo_notice_of_a_question_has_no_stray_full_stop(user_client: TestClient) -> None:
+    _card, data = grade_form(user_client, 4)
+    user_client.post("/study/review", data=data)
+    token = user_client.cookies["prepdeck_csrf"]
+    response = user_client.post("/study/undo", data={"csrf_token": token})
+    notice = text_of(soup(response), "[data-notice]")
+    assert "Why is it needed?” It is back in the queue." in notice
+    assert "?”." not in notice
+
+
+def test_every_formula_is_maths_not_prose(library: Library) -> None:
+    # A formula made only of \text{...} and arrows is a sentence: it belongs in the answer,
+    # where it is set in the text font.
+    for deck in library.decks:
+        for card in deck.cards:
+            for latex, mathml in zip(card.formula, card.formula_html, strict=True):
+                assert "<mi" in mathml or "<mn" in mathml, (card.id, latex)
+
+
+def test_card_one_says_its_bias_variance_point_in_words(client: TestClient) -> None:
+    page = soup(client.get(f"{DECK}/cards/what-is-regularization"))
+    assert page.select(".block--formula") == []
+    assert "regularization accepts a little more bias to reduce the variance" in text_of(
+        page, ".answer"
+    )
