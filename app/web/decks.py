@@ -5,7 +5,7 @@ from fastapi.responses import HTMLResponse
 
 from app import urls
 from app.content.models import Difficulty
-from app.content.queries import CardFilter, difficulty_counts, filter_cards
+from app.content.queries import CardFilter, difficulty_counts, filter_cards, found
 from app.deps import DeckDep, DifficultyParam, LibraryDep, TextParam, TopicParam
 from app.web.templating import PageDep
 
@@ -30,7 +30,7 @@ async def read_deck(
 ) -> HTMLResponse:
     """List a deck's cards, filtered by difficulty, topic and text."""
     card_filter = CardFilter.of(difficulty, topic, q)
-    cards = filter_cards(deck, card_filter)
+    cards = [found(card, card_filter.text) for card in filter_cards(deck, card_filter)]
     return page(
         "decks/deck.html",
         {
