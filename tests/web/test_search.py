@@ -59,8 +59,8 @@ def test_marks_never_land_inside_tags_or_entities(tmp_path: Path, content_copy: 
         marks = [mark.get_text() for mark in row.select("#card-dropout .card-row__question mark")]
         assert marks == ["em", "em"]  # the text's "<em" and "</em", as text
         row = soup(client.get(f"{DECK}?q=amp"))
-        question = row.select_one("#card-dropout .card-row__question")
-        assert question is not None
-        question_text = question.get_text()
+        link = row.select_one("#card-dropout .card-row__question")
+        assert link is not None
+        question_text = link.get_text()
         assert "What is <em class=mark>Dropout</em> in R&amp;D? Why?" in question_text
         assert text_of(row, "#card-dropout .card-row__question mark") == "amp"
