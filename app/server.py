@@ -33,6 +33,8 @@ def serve(host: str, port: int, workers: int) -> None:
     load_or_exit(settings.content_dir)
     upgrade_database(settings)
     _check_listen(host, port)
+    for line in where_data_lives(settings):
+        click.echo(line)
     click.echo(f"prepdeck on http://{host}:{port} (database migrated, content checked)")
     options: dict[str, Any] = {
         "host": host,
@@ -51,6 +53,20 @@ def serve(host: str, port: int, workers: int) -> None:
         uvicorn.run(server_app(settings), **options)
     else:
         uvicorn.run("app.server:server_app", factory=True, workers=workers, **options)
+
+
+def where_data_lives(settings: Settings) -> list[str]:
+    """Return the lines that say where this server keeps its data: the data folder as an
+    absolute path (PREPDECK_DATA_DIR, by default ./data of the folder the command runs in) and
+    the database URL with any password hidden."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    folder = shown(str(settings.data_dir.resolve()), limit=1000)
+    return [
+        f"data folder: {folder} (set PREPDECK_DATA_DIR to change it)",
+        f"database: {shown(url, limit=1000)}",
+    ]
 
 
 def _check_listen(host: str, port: int) -> None:

@@ -55,6 +55,11 @@ def quiz(deck_id: str, card_id: str) -> str:
     return f"{card(deck_id, card_id)}/quiz"
 
 
+def card_flag(deck_id: str, card_id: str) -> str:
+    """Return the path a card page posts Bury, Unbury, Suspend or Unsuspend to."""
+    return f"{card(deck_id, card_id)}/flag"
+
+
 def predict_first(deck_id: str, card_id: str) -> str:
     """Return the path a card page posts the Predict-first switch to."""
     return f"{card(deck_id, card_id)}/predict-first"

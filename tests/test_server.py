@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 from app import migrate
 from app.cli import main
 from app.config import Settings
-from app.server import log_config, server_app
+from app.server import log_config, server_app, where_data_lives
 from tests.commands import assert_one_line_error
 from tests.content.helpers import CARD, break_card
 from tests.helpers import PASSWORD
@@ -107,3 +107,41 @@ def test_log_config_writes_the_access_log_as_json_lines() -> None:
     config = log_config("info")
     assert config["loggers"]["prepdeck.access"]["handlers"] == ["access"]
     assert config["formatters"]["json"]["format"] == "%(message)s"
+
+
+def test_serve_prints_where_the_data_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A relative data folder is shown as the absolute path it means from where serve runs.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PREPDECK_DATA_DIR", "data")
+    served: list[object] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.append(app))
+    port = free_port()
+    result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    database = tmp_path / "data" / "prepdeck.sqlite3"
+    assert result.output.splitlines() == [
+        f"data folder: {tmp_path / 'data'} (set PREPDECK_DATA_DIR to change it)",
+        f"database: sqlite:///{database}",
+        f"prepdeck on http://127.0.0.1:{port} (database migrated, content checked)",
+    ]
+    assert len(served) == 1
+    assert database.is_file()
+
+
+def test_the_database_line_hides_the_password(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url="postgresql+psycopg://prep:hunter2-secret@db.example:5432/prepdeck",
+    )
+    assert where_data_lives(settings) == [
+        f"data folder: {tmp_path / 'data'} (set PREPDECK_DATA_DIR to change it)",
+        "database: postgresql+psycopg://prep:***@db.example:5432/prepdeck",
+    ]
+
+
+def free_port() -> int:
+    """Return a TCP port free on this machine right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

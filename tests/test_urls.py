@@ -18,6 +18,7 @@ PATHS: list[Callable[[], str]] = [
     lambda: urls.card(DECK, CARD),
     lambda: urls.quiz(DECK, CARD),
     lambda: urls.predict_first(DECK, CARD),
+    lambda: urls.card_flag(DECK, CARD),
     urls.study,
     urls.study_review,
     urls.study_quiz,

@@ -4,13 +4,13 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import urls
 from app.accounts.sessions import cookie_name
@@ -21,8 +21,10 @@ from app.deps import (
     ComputeLimiterDep,
     CookiesDep,
     CsrfProtected,
+    CurrentUser,
     DeckDep,
     DemoCacheDep,
+    LibraryDep,
     OptionalUser,
     SessionDep,
     require_csrf,
@@ -32,10 +34,11 @@ from app.figures.demo import Demo, DemoParams
 from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
 from app.figures.questions import LETTERS, MAX_SEED, Asked, UnreadableAnswer, ask
 from app.figures.registry import asking_demo, demos
-from app.models import utcnow
+from app.models import User, utcnow
 from app.rehearsal.explain import BadExplanation, explain
 from app.rehearsal.matching import MAX_TEXT, Coverage
 from app.study.attempts import MAX_DURATION_MS, InvalidAttempt, record_attempt
+from app.study.card_status import ACTION_LABELS, Action, CardStatus, card_status, change_flag
 from app.study.reviews import Conflict
 from app.web.templating import Page, PageDep
 
@@ -232,14 +235,32 @@ async def card_page(
     predicting: bool,
     quiz: QuizPanel | None = None,
     explanation: Explanation | None = None,
+    flag_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render a card's page, with its demo's figure or, when given, its question.
 
-    With an explanation checked, the answer is shown open beside what it made and missed.
+    With an explanation checked, the answer is shown open beside what it made and missed. A
+    logged-in reader sees their state of the card with its actions (and flag_error, the reason
+    an action was refused); a guest sees none of it.
     """
     before, after = deck.neighbours(card)
     context: dict[str, Any] = {"deck": deck, "card": card, "before": before, "after": after}
+    user = page.user()
+    status_html = None
+    if user is not None:
+        status = await run_in_threadpool(status_of, request, user, card)
+        status_html = page.part(
+            "cards/_status_panel.html",
+            {
+                **context,
+                "request": request,
+                "status": status,
+                "study_url": study_url(deck, status),
+                "action_labels": ACTION_LABELS,
+                "flag_error": flag_error,
+            },
+        )
     explain_html = None
     if card.key_points:
         explain_html = page.part(
@@ -283,6 +304,7 @@ async def card_page(
                 ("head", deck.id, card.id, reveal_open),
             ),
             "explain_html": explain_html,
+            "status_html": status_html,
             "card_tail": page.fragment(
                 "cards/_card_tail.html", context, ("tail", deck.id, card.id)
             ),
@@ -293,6 +315,39 @@ async def card_page(
         },
         status_code=status_code,
     )
+
+
+def status_of(request: Request, user: User, card: Card) -> CardStatus:
+    """Return the user's state of a card, read in a session of its own (run in a thread)."""
+    with request.app.state.sessionmaker() as session:
+        return card_status(session=session, user=user, card=card, now=utcnow())
+
+
+def study_url(deck: Deck, status: CardStatus) -> str:
+    """Return where Study leads: this card when studying it shows it today, else its deck."""
+    if status.studiable:
+        return urls.study({"cards": status.card_id})
+    return urls.study({"deck": deck.id})
+
+
+MAX_NEXT = 2000
+
+
+def same_site_path(target: str, default: str) -> str:
+    """Return target if it is a path on this site, else default: no scheme, no host, no
+    backslash, whitespace or control character (browsers drop or bend those, so "/\t/x.org"
+    would lead to another site), and no "//" start."""
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or len(target) > MAX_NEXT
+        or any(char == "\\" or char.isspace() or not char.isprintable() for char in target)
+    ):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 @router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
@@ -487,3 +542,55 @@ async def switch_predict_first(
     else:
         response.delete_cookie(name, samesite="lax", httponly=True, secure=cookies.secure_names)
     return response
+
+
+@router.post(
+    "/decks/{deck_id}/cards/{card_id}/flag",
+    dependencies=[CsrfProtected],
+    response_class=HTMLResponse,
+)
+async def submit_card_flag(
+    request: Request,
+    page: PageDep,
+    deck: DeckDep,
+    card: CardDep,
+    user: CurrentUser,
+    session: SessionDep,
+    library: LibraryDep,
+    cache: DemoCacheDep,
+    client: ClientDep,
+    limiter: ComputeLimiterDep,
+    cookies: CookiesDep,
+    action: Annotated[Action, Form()],
+    next: Annotated[str, Form(max_length=MAX_NEXT)] = "",
+) -> Response:
+    """Bury, unbury, suspend or unsuspend this card for the user, then go to `next` (a path on
+    this site; else the card page). A refused change shows the card page with the reason (409).
+    """
+    try:
+        await run_in_threadpool(
+            change_flag,
+            session=session,
+            user=user,
+            library=library,
+            card_id=card.id,
+            action=action,
+            now=utcnow(),
+        )
+    except Conflict as exc:
+        predicting = predict_first(request, cookies)
+        quiz = await question_panel(card, limiter) if predicting else None
+        return await card_page(
+            request,
+            page,
+            deck,
+            card,
+            cache,
+            client,
+            predicting=predicting,
+            quiz=quiz,
+            flag_error=str(exc),
+            status_code=exc.status,
+        )
+    target = same_site_path(next, urls.card(deck.id, card.id, fragment="status"))
+    return RedirectResponse(target, status_code=303)
