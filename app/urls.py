@@ -5,7 +5,7 @@ as they are; query strings are encoded here.
 """
 
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 API = "/api/v1"
 
@@ -412,3 +412,24 @@ def api_admin_reset_link(user_id: int) -> str:
 def api_admin_settings() -> str:
     """Return the API path of the server-wide settings an admin changes (sign-up)."""
     return f"{API}/admin/settings"
+
+
+# The longest `next` path a form may carry back.
+MAX_NEXT = 2000
+
+
+def same_site_path(target: str, default: str) -> str:
+    """Return target if it is a path on this site, else default: no scheme, no host, no
+    backslash, whitespace or control character (browsers drop or bend those, so "/\t/x.org"
+    would lead to another site), and no "//" start."""
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or len(target) > MAX_NEXT
+        or any(char == "\\" or char.isspace() or not char.isprintable() for char in target)
+    ):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

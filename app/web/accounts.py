@@ -46,9 +46,7 @@ Next = Annotated[str, Form(max_length=2000)]
 
 def safe_next(target: str | None) -> str:
     """Return target if it is a path on this site, else the study page (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return urls.study()
+    return urls.same_site_path(target or "", urls.study())
 
 
 def _logged_in(cookies: Cookies, session_token: str, target: str) -> Response:

@@ -16,7 +16,6 @@ from app.accounts.admin import (
     MAX_USER_ID,
     RESET_LIFETIME,
     Action,
-    LastAdmin,
     change_user,
     delete_user,
     find_user,
@@ -26,7 +25,7 @@ from app.accounts.admin import (
     use_reset_link,
     user_row,
 )
-from app.accounts.service import AccountError
+from app.accounts.service import AccountError, LastAdmin
 from app.accounts.sessions import start_session
 from app.accounts.site import set_signup_open, signup_setting
 from app.config import Settings

@@ -4,7 +4,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -330,26 +330,6 @@ def study_url(deck: Deck, status: CardStatus) -> str:
     return urls.study({"deck": deck.id})
 
 
-MAX_NEXT = 2000
-
-
-def same_site_path(target: str, default: str) -> str:
-    """Return target if it is a path on this site, else default: no scheme, no host, no
-    backslash, whitespace or control character (browsers drop or bend those, so "/\t/x.org"
-    would lead to another site), and no "//" start."""
-    if (
-        not target.startswith("/")
-        or target.startswith("//")
-        or len(target) > MAX_NEXT
-        or any(char == "\\" or char.isspace() or not char.isprintable() for char in target)
-    ):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return default
-    return target
-
-
 @router.get("/decks/{deck_id}/cards/{card_id}", response_class=HTMLResponse)
 async def read_card(
     request: Request,
@@ -562,7 +542,7 @@ async def submit_card_flag(
     limiter: ComputeLimiterDep,
     cookies: CookiesDep,
     action: Annotated[Action, Form()],
-    next: Annotated[str, Form(max_length=MAX_NEXT)] = "",
+    next: Annotated[str, Form(max_length=urls.MAX_NEXT)] = "",
 ) -> Response:
     """Bury, unbury, suspend or unsuspend this card for the user, then go to `next` (a path on
     this site; else the card page). A refused change shows the card page with the reason (409).
@@ -592,5 +572,5 @@ async def submit_card_flag(
             flag_error=str(exc),
             status_code=exc.status,
         )
-    target = same_site_path(next, urls.card(deck.id, card.id, fragment="status"))
+    target = urls.same_site_path(next, urls.card(deck.id, card.id, fragment="status"))
     return RedirectResponse(target, status_code=303)

@@ -211,7 +211,11 @@ def test_login_page_and_wrong_password(client: TestClient) -> None:
     assert response.headers["location"] == "/progress"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/x.org"],
+    ids=["scheme", "no-scheme", "backslash", "tab", "newline"],
+)
 def test_login_does_not_redirect_elsewhere(client: TestClient, target: str) -> None:
     client.post("/api/v1/auth/register", json={"username": "ada", "password": PASSWORD})
     client.cookies.clear()

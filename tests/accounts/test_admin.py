@@ -11,7 +11,6 @@ from app.accounts.admin import (
     RESET_LIFETIME,
     Action,
     InvalidResetLink,
-    LastAdmin,
     UnknownUser,
     change_user,
     delete_user,
@@ -23,6 +22,7 @@ from app.accounts.admin import (
 from app.accounts.service import (
     AccountDisabled,
     AccountError,
+    LastAdmin,
     authenticate,
     create_user,
     issue_token,
