@@ -128,9 +128,14 @@ _MARKDOWN = _make_markdown()
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
+# A code block scrolls sideways on a phone: the keyboard can focus it, and it has a name.
+_SCROLL_PRE = '<pre tabindex="0" role="group" aria-label="Code">'
+
+
 def markdown_to_html(text: str) -> str:
     """Render markdown with $inline$ and $$display$$ math to HTML."""
-    return str(_MARKDOWN.render(text))
+    # With html off, card text cannot make a literal "<pre>": only a code block renders one.
+    return str(_MARKDOWN.render(text)).replace("<pre>", _SCROLL_PRE)
 
 
 def markdown_inline_to_html(text: str) -> str:
@@ -146,7 +151,7 @@ def code_to_html(code: str, language: str) -> str:
         raise RenderError(
             f"unknown code_language {language!r}: use a Pygments lexer name such as 'python'"
         ) from exc
-    return highlight(code, lexer, _FORMATTER)
+    return highlight(code, lexer, _FORMATTER).replace("<pre>", _SCROLL_PRE, 1)
 
 
 def _style_defs(formatter: HtmlFormatter[str], selector: str) -> str:
