@@ -31,6 +31,9 @@
     var reveal = document.querySelector("[data-reveal]");
     if (!reveal) return;
     var onSummary = event.target instanceof Element && event.target.closest("summary");
+    // In a formula box that has the focus, the arrow keys scroll the formula.
+    var inFormula = event.target instanceof Element && event.target.closest(".formula");
+    if (inFormula && (event.key === "ArrowLeft" || event.key === "ArrowRight")) return;
     switch (event.key) {
       case " ":
       case "Enter":

@@ -1,5 +1,6 @@
 """Turn card text into HTML once, at load: markdown, LaTeX (as MathML) and code."""
 
+import html
 import re
 from typing import Any
 
@@ -44,9 +45,46 @@ def check_braces(latex: str) -> None:
         raise RenderError(f"bad LaTeX {latex!r}: {depth} '{{' never closed")
 
 
+# A top-level \quad or \qquad (not inside braces or \left...\right) separates the statements
+# of a display formula, such as "a = b, \quad c = d".
+_SPLIT_TOKEN = re.compile(r"\\(?:[A-Za-z]+|.)|[{}]", re.DOTALL)
+
+
+def split_statements(latex: str) -> list[str]:
+    r"""Split a display formula at its top-level \quad and \qquad into its statements.
+
+    Each statement is rendered as a MathML element of its own, so a narrow screen wraps them
+    one per line instead of scrolling sideways. A formula without such a space is one part.
+    """
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for match in _SPLIT_TOKEN.finditer(latex):
+        token = match.group()
+        if token in ("{", "\\left"):
+            depth += 1
+        elif token in ("}", "\\right"):
+            depth -= 1
+        elif token in ("\\quad", "\\qquad") and depth == 0:
+            parts.append(latex[start : match.start()])
+            start = match.end()
+    parts.append(latex[start:])
+    return [part.strip() for part in parts if part.strip()] or [latex]
+
+
 def latex_to_mathml(latex: str, *, display: bool) -> str:
-    """Convert LaTeX to a MathML element, rejecting what latex2mathml would render wrong."""
+    """Convert LaTeX to MathML, rejecting what latex2mathml would render wrong.
+
+    Inline math is one <math> element; display math is one <math display="block"> element per
+    statement (see split_statements), so that a phone can put each on a line of its own.
+    """
     check_braces(latex)
+    if display:
+        return "".join(_convert(part, display=True) for part in split_statements(latex))
+    return _convert(latex, display=False)
+
+
+def _convert(latex: str, *, display: bool) -> str:
     try:
         mathml: str = latex2mathml.converter.convert(
             latex, display="block" if display else "inline"
@@ -61,7 +99,21 @@ def latex_to_mathml(latex: str, *, display: bool) -> str:
 
 
 def _render_math(content: str, options: dict[str, Any]) -> str:
-    return latex_to_mathml(content, display=bool(options.get("display_mode")))
+    if options.get("display_mode"):
+        return formula_box(latex_to_mathml(content, display=True))
+    return latex_to_mathml(content, display=False)
+
+
+def formula_box(mathml: str, label: str = "Formula") -> str:
+    """Wrap display MathML in the box that scrolls sideways, with a hint, when it must.
+
+    The box can take the keyboard focus (so arrow keys scroll it) and is named for a screen
+    reader.
+    """
+    return (
+        f'<div class="formula" tabindex="0" role="group" aria-label="{html.escape(label)}">'
+        f"{mathml}</div>"
+    )
 
 
 def _make_markdown() -> MarkdownIt:
@@ -76,9 +128,14 @@ _MARKDOWN = _make_markdown()
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
+# A code block scrolls sideways on a phone: the keyboard can focus it, and it has a name.
+_SCROLL_PRE = '<pre tabindex="0" role="group" aria-label="Code">'
+
+
 def markdown_to_html(text: str) -> str:
     """Render markdown with $inline$ and $$display$$ math to HTML."""
-    return str(_MARKDOWN.render(text))
+    # With html off, card text cannot make a literal "<pre>": only a code block renders one.
+    return str(_MARKDOWN.render(text)).replace("<pre>", _SCROLL_PRE)
 
 
 def markdown_inline_to_html(text: str) -> str:
@@ -94,7 +151,7 @@ def code_to_html(code: str, language: str) -> str:
         raise RenderError(
             f"unknown code_language {language!r}: use a Pygments lexer name such as 'python'"
         ) from exc
-    return highlight(code, lexer, _FORMATTER)
+    return highlight(code, lexer, _FORMATTER).replace("<pre>", _SCROLL_PRE, 1)
 
 
 def _style_defs(formatter: HtmlFormatter[str], selector: str) -> str:

@@ -7,12 +7,26 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import Tab
 from tests.helpers import PASSWORD
 
+# Whether the focus is on the summary of a closed <details> (the phone's main menu) that holds
+# an element matching the selector: a keyboard user opens it with Enter to reach the element.
+FOLDED = """s => {
+  const summary = document.activeElement;
+  const details = summary?.parentElement;
+  return summary?.tagName === 'SUMMARY' && details.tagName === 'DETAILS' && !details.open
+    && !!details.querySelector(s);
+}"""
+
 
 def tab_to(page: Page, selector: str, limit: int = 60) -> None:
-    """Press Tab until the element matching selector has the focus (keyboard only)."""
+    """Press Tab until the element matching selector has the focus (keyboard only).
+
+    A closed menu on the way that holds the element is opened with Enter.
+    """
     for _ in range(limit):
         if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
             return
+        if page.evaluate(FOLDED, selector):
+            page.keyboard.press("Enter")
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} is not reachable with the Tab key")
 

@@ -108,7 +108,8 @@ def test_every_cheatsheet_item_shows_its_formula_and_tip(client: TestClient) -> 
     assert items
     for item in items:
         term = text_of(item, "dt")
-        assert item.select_one('dd.cheat-item__formula > math[display="block"]'), term
+        formula = 'dd.cheat-item__formula > .cheat-formula > math[display="block"]'
+        assert item.select_one(formula), term
         assert text_of(item, "dd.cheat-item__tip"), term
     smoothing = next(item for item in items if text_of(item, "dt") == "Label Smooth")
     assert "calibration" in text_of(smoothing, ".cheat-item__tip")
