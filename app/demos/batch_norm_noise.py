@@ -93,6 +93,9 @@ def compute(params: Params) -> Data:
     )
 
 
+NOTE_GAP = 7  # points between the dotted line at B and its note
+
+
 def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Left: one batch before and after BN. Right: the fixed sample's value against B."""
     left, right = axes
@@ -173,14 +176,20 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     )
     marked = np.log2(data.batch)
     right.axvline(marked, color=palette.accent, lw=1.0, ls=":")
-    right.text(
-        marked + (0.1 if marked < 6 else -0.1),
-        2.4,
+    # The note stands beside the dotted line, a fixed distance off it in points (in data units
+    # the gap would shrink with the figure), on a box of the background over the dots.
+    right.annotate(
         f"B = {data.batch}: std {data.batch_spread:.2f}",
+        xy=(marked, 0.97),
+        xycoords=("data", "axes fraction"),
+        xytext=(NOTE_GAP if marked < 6 else -NOTE_GAP, 0),
+        textcoords="offset points",
         ha="left" if marked < 6 else "right",
         va="top",
         color=palette.accent,
         fontsize=9,
+        bbox={"boxstyle": "round,pad=0.2", "fc": palette.background, "ec": "none", "alpha": 0.9},
+        gid="batch-note",
     )
     ticks = np.log2(np.array([2, 8, 32, 128]))
     right.set_xticks(ticks, [str(int(2**t)) for t in ticks])
