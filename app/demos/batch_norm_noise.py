@@ -16,7 +16,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, themed_legend
-from app.figures.wording import about, change, num, sig
+from app.figures.wording import about, caption, change, num, sig
 
 MEANS = np.array([4.0, -2.0])  # the two features' population means
 STDS = np.array([1.5, 0.6])  # and standard deviations
@@ -206,6 +206,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "With BatchNorm one sample's output varies with its "
+        f"batch-mates: std {num(data.batch_spread)} at B = {data.batch}.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Say how noisy the fixed sample's normalized value is at B and across the sweep."""
     var = data.after.var(axis=0)
     mean = data.after.mean(axis=0)

@@ -21,7 +21,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette
-from app.figures.wording import num, pct
+from app.figures.wording import caption, num, pct
 
 CHECKPOINTS = (1, 10, 100, 1000)  # the whole layer's mean is kept after this many masks
 MASKS = CHECKPOINTS[-1]
@@ -126,9 +126,7 @@ RAMPS = {"light": ("#c7c9fb", "#2e2799"), "dark": ("#4e4ab8", "#e2e0ff")}
 def activation_ramp(palette: Palette) -> LinearSegmentedColormap:
     """Return h's colour ramp: 0 in the grid's colour, then lit from the first positive values."""
     low, high = RAMPS.get(palette.name, (palette.grid, palette.accent))
-    return LinearSegmentedColormap.from_list(
-        "h", [(0.0, palette.grid), (0.02, low), (1.0, high)]
-    )
+    return LinearSegmentedColormap.from_list("h", [(0.0, palette.grid), (0.02, low), (1.0, high)])
 
 
 def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
@@ -224,6 +222,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Dropout zeroes each activation with probability p "
+        "and scales the rest by 1/(1-p), keeping the mean.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Say what this mask drops, and how close the mean over k masks comes to h."""
     n = data.activations.size
     relu = (

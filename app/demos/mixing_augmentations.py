@@ -17,7 +17,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend
-from app.figures.wording import num, pct
+from app.figures.wording import caption, num, pct
 
 SIZE = 48
 CLASSES = ("cat", "dog")
@@ -239,6 +239,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Mixup and CutMix mix two images and their labels "
+        "in the same proportion; Cutout keeps the label.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State the erased patch, the sampled lambdas and the resulting soft labels."""
     top, bottom, left, right = (int(v) for v in data.cutout_box)
     height, width = bottom - top, right - left
