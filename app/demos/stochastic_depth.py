@@ -128,11 +128,11 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 def summary(data: Data) -> str:
     """Lead with one short sentence of what the figure shows, then the numbers."""
-    return caption(
-        "Stochastic depth skips residual blocks at random "
-        "in training; at test time every block runs.",
-        details(data),
-    )
+    if bool(np.all(data.survival >= 1.0)):
+        lead = "With every block's survival at 1, no block is skipped, in training or at test time."
+    else:
+        lead = "Stochastic depth skips residual blocks at random in training; at test time all run."
+    return caption(lead, details(data))
 
 
 def details(data: Data) -> str:

@@ -26,20 +26,23 @@ def named(values: dict[str, float]) -> str:
 
 def drawn(figure: Figure) -> Figure:
     """Lay the figure out as it is saved, so texts have their final extents."""
-    FigureCanvasAgg(figure).draw()
+    FigureCanvasAgg(figure)
+    figure.draw_without_rendering()
     return figure
 
 
 def luminance(colour: np.ndarray) -> np.ndarray:
     """Return WCAG relative luminance of RGB rows in 0-1."""
     linear = np.where(colour <= 0.03928, colour / 12.92, ((colour + 0.055) / 1.055) ** 2.4)
-    return linear @ np.array([0.2126, 0.7152, 0.0722])
+    weighted: np.ndarray = linear @ np.array([0.2126, 0.7152, 0.0722])
+    return weighted
 
 
 def contrast(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Return WCAG contrast ratios between colours."""
     a, b = luminance(first), luminance(second)
-    return (np.maximum(a, b) + 0.05) / (np.minimum(a, b) + 0.05)
+    ratio: np.ndarray = (np.maximum(a, b) + 0.05) / (np.minimum(a, b) + 0.05)
+    return ratio
 
 
 MIXUP_PARAMS = [
@@ -124,7 +127,9 @@ def test_dropout_activations_stand_out_from_the_background(
     demo = dropout_mask.DEMO
     data = demo.compute(demo.params(**values))
     image = demo.figure(data, palette, layout).axes[0].images[0]
-    colours = image.to_rgba(image.get_array())[..., :3]
+    cells = image.get_array()
+    assert cells is not None
+    colours = image.to_rgba(cells)[..., :3]
     lit = (data.activations > 0.0) & (data.scaled_mask > 0.0)
     assert lit.any()
     background = np.array(to_rgb(palette.background))
