@@ -96,11 +96,6 @@ def progress() -> str:
     return "/progress"
 
 
-def progress_chart(name: str, stamp: int) -> str:
-    """Return the path of a progress chart (calendar or forecast); stamp changes with reviews."""
-    return f"/progress/{name}.png?v={stamp}"
-
-
 def browse(query: Query | None = None) -> str:
     """Return the path of the card browser, optionally filtered, sorted and paged."""
     return with_query("/browse", query)

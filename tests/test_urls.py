@@ -25,7 +25,6 @@ PATHS: list[Callable[[], str]] = [
     urls.study_undo,
     lambda: urls.study_flag("bury"),
     urls.progress,
-    lambda: urls.progress_chart("calendar", 0),
     urls.settings,
     lambda: urls.settings_export("csv"),
     lambda: urls.settings_retention_chart("0"),

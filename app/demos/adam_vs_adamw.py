@@ -21,7 +21,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish
-from app.figures.wording import num, sig
+from app.figures.wording import caption, num, sig
 
 SCALES = np.array([0.0, 0.1, 1.0, 10.0])  # size of each weight's loss gradient
 BETA1 = 0.9
@@ -170,6 +170,15 @@ def _span(values: np.ndarray) -> str:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "AdamW decays every weight by the same factor; Adam "
+        "+ L2 decays each through its own gradient scaling.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Compare each optimizer's final weights with the pure decay (1 - lr*wd)^t."""
     t = int(data.steps[-1])
     end_adam = data.w_adam_l2[-1]

@@ -18,7 +18,7 @@ from app.figures.layout import Panels
 from app.figures.params import describe
 from app.figures.questions import Question, QuestionKind, choice, grid_values, sample
 from app.figures.style import Palette
-from app.figures.wording import num, pct
+from app.figures.wording import caption, num, pct
 
 SIZE = 48
 CROPS = 8  # random crops drawn at the reader's crop size
@@ -301,6 +301,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Mirrors and colour jitter keep the whole object; "
+        "a random crop can cut it out of the picture.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Say what the kept copies keep, and how many crops lose the house at this size."""
     side, worst, lost = data.side, float(data.house_shown.min()), int(data.lost.sum())
     crops = f"{CROPS} random {side}x{side} crops (resized back)"

@@ -16,7 +16,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, themed_legend
-from app.figures.wording import about, change, num, sig
+from app.figures.wording import about, caption, change, num, sig
 
 MEANS = np.array([4.0, -2.0])  # the two features' population means
 STDS = np.array([1.5, 0.6])  # and standard deviations
@@ -91,6 +91,9 @@ def compute(params: Params) -> Data:
         batch_spread=float(spread[marked]),
         population_value=float(Z * STDS[0] / np.sqrt(STDS[0] ** 2 + params.eps)),
     )
+
+
+NOTE_GAP = 7  # points between the dotted line at B and its note
 
 
 def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
@@ -173,14 +176,20 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     )
     marked = np.log2(data.batch)
     right.axvline(marked, color=palette.accent, lw=1.0, ls=":")
-    right.text(
-        marked + (0.1 if marked < 6 else -0.1),
-        2.4,
+    # The note stands beside the dotted line, a fixed distance off it in points (in data units
+    # the gap would shrink with the figure), on a box of the background over the dots.
+    right.annotate(
         f"B = {data.batch}: std {data.batch_spread:.2f}",
+        xy=(marked, 0.97),
+        xycoords=("data", "axes fraction"),
+        xytext=(NOTE_GAP if marked < 6 else -NOTE_GAP, 0),
+        textcoords="offset points",
         ha="left" if marked < 6 else "right",
         va="top",
         color=palette.accent,
         fontsize=9,
+        bbox={"boxstyle": "round,pad=0.2", "fc": palette.background, "ec": "none", "alpha": 0.9},
+        gid="batch-note",
     )
     ticks = np.log2(np.array([2, 8, 32, 128]))
     right.set_xticks(ticks, [str(int(2**t)) for t in ticks])
@@ -197,6 +206,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "With BatchNorm one sample's output varies with its "
+        f"batch-mates: std {num(data.batch_spread)} at B = {data.batch}.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Say how noisy the fixed sample's normalized value is at B and across the sweep."""
     var = data.after.var(axis=0)
     mean = data.after.mean(axis=0)

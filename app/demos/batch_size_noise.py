@@ -28,7 +28,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish, light_log_ticks, themed_legend
-from app.figures.wording import about, change, num, pct, sig
+from app.figures.wording import about, caption, change, num, pct, sig
 
 NEAR_SLOPE = 0.1  # a fitted slope within this of -1 is said to follow 1/B
 
@@ -355,6 +355,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Small batches give noisy gradients, which can "
+        "shake SGD out of a sharp minimum into a flat one.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State where each batch size ends, the test loss that follows, and the 1/B noise law."""
     small, large = pct(data.flat_small), pct(data.flat_large)
     if small == large:

@@ -22,7 +22,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, light_log_ticks
-from app.figures.wording import change, num, sig
+from app.figures.wording import caption, change, num, sig
 
 DEGREE = 8
 SWEEP = np.logspace(-2.0, 3.0, 22)
@@ -198,6 +198,14 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Raising ridge's λ trades variance for bias; test error is about bias² + variance + noise.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State bias², variance and test error at the chosen λ and at both ends of the sweep."""
     bias = change(float(data.bias2[0]), float(data.bias2[-1]), lambda v: num(v, 3))
     variance = change(float(data.variance[0]), float(data.variance[-1]), sig)

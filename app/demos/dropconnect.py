@@ -16,7 +16,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, number, sample
 from app.figures.style import Palette, finish
-from app.figures.wording import num, pct
+from app.figures.wording import caption, num, pct
 
 
 class Params(DemoParams):
@@ -135,6 +135,14 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Dropout zeroes whole input units, columns of W; DropConnect zeroes single weights.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Say how many weights each scheme zeroed and how."""
     cols = data.weights.shape[1]
     if data.dropped_units:

@@ -21,7 +21,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette
-from app.figures.wording import num, pct
+from app.figures.wording import caption, num, pct
 
 CHECKPOINTS = (1, 10, 100, 1000)  # the whole layer's mean is kept after this many masks
 MASKS = CHECKPOINTS[-1]
@@ -118,6 +118,17 @@ def standard_error(p: float, k: int) -> float:
     return float(np.sqrt(p / (1.0 - p) / k))
 
 
+# The activations' ramp after 0 in each theme: from a colour well off the background (so small
+# activations do not read as black on the dark theme) to the far end of the accent's hue.
+RAMPS = {"light": ("#c7c9fb", "#2e2799"), "dark": ("#4e4ab8", "#e2e0ff")}
+
+
+def activation_ramp(palette: Palette) -> LinearSegmentedColormap:
+    """Return h's colour ramp: 0 in the grid's colour, then lit from the first positive values."""
+    low, high = RAMPS.get(palette.name, (palette.grid, palette.accent))
+    return LinearSegmentedColormap.from_list("h", [(0.0, palette.grid), (0.02, low), (1.0, high)])
+
+
 def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw h with this mask's dropped units marked, and running means over k masks closing on h."""
     left, right = axes
@@ -125,7 +136,7 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
     # A ramp of one hue for h, and the warning colour (absent from it) for dropped units, so a
     # dropout zero never looks like a ReLU zero.
-    ramp = LinearSegmentedColormap.from_list("h", [palette.grid, palette.accent])
+    ramp = activation_ramp(palette)
     dropped = np.ma.masked_array(data.activations, mask=data.scaled_mask == 0.0)
     left.imshow(
         dropped,
@@ -211,6 +222,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Dropout zeroes each activation with probability p "
+        "and scales the rest by 1/(1-p), keeping the mean.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Say what this mask drops, and how close the mean over k masks comes to h."""
     n = data.activations.size
     relu = (

@@ -24,7 +24,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels, legend_columns
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish
-from app.figures.wording import num
+from app.figures.wording import caption, num
 
 P_GRID = np.round(np.linspace(0.0, 0.9, 91), 10)
 N_TEST = 1000
@@ -195,6 +195,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Held-out error against the drop rate p, for a layer of "
+        f"{data.widths[0]} units and one of {data.widths[1]}.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Compare the two layers' best p and what the other layer's best p costs each."""
     (narrow_p, wide_p), (narrow_best, wide_best) = data.best_p, data.best_error
     if wide_p > narrow_p:

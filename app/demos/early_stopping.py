@@ -19,7 +19,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, themed_legend
-from app.figures.wording import change, num, sig
+from app.figures.wording import caption, change, num, sig
 
 N_TRAIN = 28
 N_VAL = 200
@@ -231,6 +231,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Early stopping watches the validation loss and keeps the "
+        f"weights of its best epoch, here epoch {data.best_epoch}.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State the best and stop epochs and what training on would have done to both losses."""
     last = int(data.epochs[-1])
     best = data.best_epoch

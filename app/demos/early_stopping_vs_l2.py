@@ -20,7 +20,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish, themed_legend
-from app.figures.wording import num, pct, sig
+from app.figures.wording import caption, num, pct, sig
 
 N = 200
 W_EIGEN = np.array([0.8, 1.6])  # the true weights along the large- and small-curvature axes
@@ -223,6 +223,15 @@ def _pair(w: np.ndarray) -> str:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Stopping gradient descent after τ steps acts like ridge with α = 1/(τη) when steps "
+        "are small.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Give both points and their relative gap, and what the step size implies for it."""
     step = data.eta * float(np.linalg.eigvalsh(data.hessian).max())
     if step <= SMALL_STEP:

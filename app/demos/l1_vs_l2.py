@@ -19,6 +19,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels, is_narrow, legend_columns
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, finish, light_log_ticks
+from app.figures.wording import caption
 
 TRUE_WEIGHTS = np.array([3.0, -2.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 SWEEP = np.logspace(-2.0, 3.0, 26)
@@ -292,6 +293,13 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "The Lasso (L1) can set weights exactly to 0; Ridge (L2) only shrinks them.", details(data)
+    )
+
+
+def details(data: Data) -> str:
     """State how many weights each method sets exactly to zero at the chosen α."""
     features = len(data.lasso)
     smallest = float(np.min(np.abs(data.ridge)))

@@ -14,7 +14,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend
-from app.figures.wording import num
+from app.figures.wording import caption, num
 
 MARGIN_MIN, MARGIN_MAX, POINTS = -2.0, 12.0, 1401  # grid step 0.01
 
@@ -161,6 +161,14 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Label smoothing moves a share ε of the target from the true class to the other classes.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State the targets and the optimal margin."""
     targets = (
         f"With ε = {num(data.epsilon)} and K = {data.classes} the true class's target is "

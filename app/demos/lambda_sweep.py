@@ -17,7 +17,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, lowest_of_sweep, sample
 from app.figures.style import Palette, finish, light_log_ticks
-from app.figures.wording import num, short
+from app.figures.wording import caption, num, short
 
 CENTRES = np.linspace(-1.0, 1.0, 25)
 WIDTH = 0.12
@@ -248,6 +248,13 @@ def _compare(train: float, test: float) -> str:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Ridge's train and test error across λ, from a tiny penalty to a huge one.", details(data)
+    )
+
+
+def details(data: Data) -> str:
     """State the errors at the chosen λ, at the best λ, and at both ends of the sweep."""
     low_train, low_test = float(data.train_mse[0]), float(data.test_mse[0])
     high_train, high_test = float(data.train_mse[-1]), float(data.test_mse[-1])

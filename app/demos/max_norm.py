@@ -17,7 +17,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, number, sample
 from app.figures.style import Palette, finish
-from app.figures.wording import num
+from app.figures.wording import caption, num
 
 NEURONS = 6
 INPUTS = 30
@@ -141,6 +141,14 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        f"Max-norm caps the norm of each row of the weights at c = {data.c:g} after every step.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Give the largest row norm with and without the cap, and both held-out errors."""
     return (
         f"Without the cap the largest row norm ends at {num(float(data.free_norms[-1].max()))}; "

@@ -14,10 +14,10 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 
 from app.figures.demo import Demo, DemoParams, param
-from app.figures.layout import Panels, is_narrow
+from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend
-from app.figures.wording import num, pct
+from app.figures.wording import caption, num, pct
 
 SIZE = 48
 CLASSES = ("cat", "dog")
@@ -160,9 +160,9 @@ def _label_text(label: np.ndarray) -> str:
 def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     """Draw the inputs and the three mixes with label bars, and the Beta density of lambda."""
     ax, density = axes
-    narrow = is_narrow(ax.figure)
 
-    gap, above, bar, below = 8, 10, 4, 11
+    # Below each bar its label, a mixed one on two lines: on one line it runs into the next.
+    gap, above, bar, below = 8, 10, 4, 19
     row_height = above + SIZE + 2 + bar + below
     width = 3 * SIZE + 2 * gap
     canvas = np.empty((2 * row_height, width, 3))
@@ -186,8 +186,7 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
         ax.text(
             x0,
             y0 + SIZE + 2 + bar + 1,
-            # On a phone the tiles are too small for a mixed label on one line.
-            _label_text(label).replace(" / ", "\n" if narrow else " / "),
+            _label_text(label).replace(" / ", "\n"),
             color=palette.muted,
             fontsize=8.5,
             va="top",
@@ -240,6 +239,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Mixup and CutMix mix two images and their labels "
+        "in the same proportion; Cutout keeps the label.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State the erased patch, the sampled lambdas and the resulting soft labels."""
     top, bottom, left, right = (int(v) for v in data.cutout_box)
     height, width = bottom - top, right - left

@@ -17,7 +17,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend, themed_legend
-from app.figures.wording import num, pct, sig
+from app.figures.wording import caption, num, pct, sig
 
 TRUE_WEIGHTS = np.array([2.0, -1.5, 1.0, 0.6, -0.4])
 SIGMAS = np.linspace(0.0, 1.0, 11)  # the sweep's noisy-copy fits
@@ -174,6 +174,14 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Training on noisy copies of the inputs acts like ridge regression with α = nσ².",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State the gap between the two fits and the shrinkage."""
     gap = float(np.max(np.abs(data.noisy - data.ridge)))
     shrink = float(np.linalg.norm(data.ridge) / np.linalg.norm(data.plain))

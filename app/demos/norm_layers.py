@@ -19,7 +19,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, sample
 from app.figures.style import Palette
-from app.figures.wording import num
+from app.figures.wording import caption, num
 
 EPS = 1e-5
 METHODS = ("Batch Norm", "Layer Norm", "Instance Norm", "Group Norm")
@@ -187,6 +187,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        "Batch, Layer, Instance and Group Norm normalize "
+        "the same element over different sets of elements.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """Give the highlighted element's normalized value and its set's variance under each method."""
     n, c, hw = data.element
     parts = ", ".join(

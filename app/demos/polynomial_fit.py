@@ -14,7 +14,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, lowest_of_sweep, sample
 from app.figures.style import Palette, finish, light_log_ticks
-from app.figures.wording import num, short, sig
+from app.figures.wording import caption, num, short, sig
 
 SWEEP = np.logspace(-6.0, 2.0, 25)
 N_TEST = 200
@@ -172,6 +172,14 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        f"Ridge tames a degree-{data.degree} polynomial: a larger λ gives a smoother fit.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State train and test error at the chosen λ and where test error is lowest."""
     train = data.train_mse
     # Ridge's training error cannot fall as λ grows; allow for rounding in the solves only.

@@ -16,7 +16,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, number, sample
 from app.figures.style import Palette, few_ticks, finish, move_legend
-from app.figures.wording import num
+from app.figures.wording import caption, num
 
 
 class Params(DemoParams):
@@ -127,6 +127,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    if bool(np.all(data.survival >= 1.0)):
+        lead = "With every block's survival at 1, no block is skipped, in training or at test time."
+    else:
+        lead = "Stochastic depth skips residual blocks at random in training; at test time all run."
+    return caption(lead, details(data))
+
+
+def details(data: Data) -> str:
     """State the survival range and the expected depth."""
     blocks = data.survival.size
     first, last = num(float(data.survival[0])), num(data.p_last)

@@ -15,7 +15,7 @@ from app.figures.demo import Demo, DemoParams, param
 from app.figures.layout import Panels
 from app.figures.questions import Question, QuestionKind, choice, number, sample
 from app.figures.style import Palette, finish, light_log_ticks, themed_legend
-from app.figures.wording import num
+from app.figures.wording import caption, num
 
 N_TRAIN = 30
 N_VAL = 200
@@ -158,6 +158,15 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
 
 
 def summary(data: Data) -> str:
+    """Lead with one short sentence of what the figure shows, then the numbers."""
+    return caption(
+        f"Gradient descent with {len(data.lambdas)} weight "
+        "decays λ, compared by weight norm and validation loss.",
+        details(data),
+    )
+
+
+def details(data: Data) -> str:
     """State the final weight norms and validation losses of the three runs."""
     final = data.weight_norm[:, -1]
     norms = ", ".join(

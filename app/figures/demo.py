@@ -3,7 +3,8 @@
 A demo module defines ``DEMO = Demo(...)`` and is listed in app.demos. ``compute`` is pure
 numpy (no matplotlib, no I/O) and returns plain data; ``plot`` draws that data on the axes it
 is given, which the demo's ``panels`` declare and the layout builds (OO API, never pyplot);
-``summary`` states the key numbers in one sentence, which is also the image's alt text.
+``summary`` leads with one short sentence of what the figure shows, then states the key
+numbers (wording.caption; the card page shows the lead first); it is also the image's alt text.
 """
 
 from collections.abc import Callable

@@ -5,7 +5,11 @@ Every number a summary states goes through one of these formatters, and every co
 print alike are said to stay, and "about X" is said only within a stated tolerance.
 """
 
+import re
 from collections.abc import Callable
+
+# Where a caption's first sentence ends: a full stop, then a space and a capital.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 def num(value: float, digits: int = 2) -> str:
@@ -44,3 +48,20 @@ def change(start: float, end: float, show: Callable[[float], str] = num) -> str:
 def short(value: float) -> str:
     """Format to two significant digits, writing 10000 rather than 1e+04 (a slider's value)."""
     return f"{float(f'{value:.2g}'):g}"
+
+
+def caption(lead: str, details: str) -> str:
+    """Join a summary's lead, one short sentence that names what the figure shows, and details.
+
+    The card page shows the lead first and prominently (split_lead finds it again), so the
+    lead must be a single sentence ending in a full stop.
+    """
+    if not lead.endswith(".") or SENTENCE_END.search(lead):
+        raise ValueError(f"a caption's lead must be one sentence: {lead!r}")
+    return f"{lead} {details}"
+
+
+def split_lead(text: str) -> tuple[str, str]:
+    """Split a summary into its first sentence and the rest (empty when it has one sentence)."""
+    parts = SENTENCE_END.split(text, maxsplit=1)
+    return parts[0], parts[1] if len(parts) > 1 else ""

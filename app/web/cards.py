@@ -34,6 +34,7 @@ from app.figures.demo import Demo, DemoParams
 from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
 from app.figures.questions import LETTERS, MAX_SEED, Asked, UnreadableAnswer, ask
 from app.figures.registry import asking_demo, demos
+from app.figures.wording import split_lead
 from app.models import User, utcnow
 from app.rehearsal.explain import BadExplanation, explain
 from app.rehearsal.matching import MAX_TEXT, Coverage
@@ -64,6 +65,11 @@ class DemoPanel:
     def image(self, theme: str, fmt: str = "png") -> str:
         """Return the image URL for a theme."""
         return urls.api_demo_image(self.demo.id, fmt, f"{self.query}&theme={theme}")
+
+    @property
+    def caption(self) -> tuple[str, str]:
+        """Return the caption's lead sentence and its details (the alt text, split)."""
+        return split_lead(self.alt)
 
 
 async def demo_panel(

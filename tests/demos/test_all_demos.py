@@ -21,6 +21,7 @@ from app.figures.layout import LAYOUTS, Layout
 from app.figures.params import describe
 from app.figures.registry import demos
 from app.figures.style import DARK, LIGHT
+from app.figures.wording import split_lead
 
 DEMOS = list(demos().values())
 ids = [demo.id for demo in DEMOS]
@@ -126,9 +127,38 @@ def test_figures_are_labelled_in_both_themes(demo: Demo[Any, Any]) -> None:
 
 @pytest.mark.parametrize("demo", DEMOS, ids=ids)
 def test_summary_states_numbers(demo: Demo[Any, Any]) -> None:
-    text = demo.summary(demo.compute(demo.params()))
-    assert 20 < len(text) < 600
-    assert re.search(r"\d", text)
+    _lead, details = split_lead(demo.summary(demo.compute(demo.params())))
+    assert 20 < len(details) < 600
+    assert re.search(r"\d", details)
+
+
+LEAD_WORDS = 20  # a caption's first sentence, read before the figure
+
+
+def corners(demo: Demo[Any, Any]) -> list[Any]:
+    """Return the demo's parameters at their defaults, all minimums and all maximums."""
+    found = [demo.params()]
+    for corner in ("minimum", "maximum"):
+        values = {
+            info.name: int(getattr(info, corner)) if info.kind == "int" else getattr(info, corner)
+            for info in describe(demo.params)
+        }
+        try:
+            found.append(demo.params(**values))
+        except ValidationError:
+            continue  # a demo may tie parameters together
+    return found
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=ids)
+def test_summary_leads_with_one_short_sentence(demo: Demo[Any, Any]) -> None:
+    for params in corners(demo):
+        text = demo.summary(demo.compute(params))
+        lead, details = split_lead(text)
+        assert lead.endswith("."), (demo.id, lead)
+        assert len(lead.split()) <= LEAD_WORDS, (demo.id, params, lead)
+        assert details, (demo.id, params)
+        assert re.search(r"\d", details), (demo.id, params, details)
 
 
 @pytest.mark.parametrize("demo", DEMOS, ids=ids)

@@ -23,6 +23,7 @@ from app.demos.lambda_sweep import (
 from app.figures.cache import draw
 from app.figures.questions import Question
 from app.figures.registry import demos
+from app.figures.wording import split_lead
 from tests.demos.strategies import params_for, summary_settings
 
 CASES = [
@@ -176,7 +177,8 @@ def _apart(train: float, test: float) -> str:
 def test_summary_states_what_the_data_show(params: Params) -> None:
     data = compute(params)
     text = summary(data)
-    assert text.startswith(f"Averaged over {REPEATS} training sets of {params.n} points")
+    _lead, details = split_lead(text)
+    assert details.startswith(f"Averaged over {REPEATS} training sets of {params.n} points")
     assert f"train MSE {data.train_at:.3f} and test MSE {data.test_at:.3f}" in text
     assert data.best_test == data.test_mse.min()
     assert f"best test MSE is {data.best_test:.3f}" in text

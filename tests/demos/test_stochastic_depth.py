@@ -150,3 +150,10 @@ def test_expected_depth_is_the_sum_of_survivals() -> None:
         # Neither every block nor every block at the last block's survival.
         assert not question.is_right(float(params.blocks))
         assert not question.is_right(params.blocks * params.p_last)
+
+
+def test_the_caption_leads_with_skipping_only_when_a_block_can_be_skipped() -> None:
+    skipping = subject.summary(subject.compute(subject.Params()))
+    assert skipping.startswith("Stochastic depth skips residual blocks at random in training")
+    none = subject.summary(subject.compute(subject.Params(p_last=1.0)))
+    assert none.startswith("With every block's survival at 1, no block is skipped")

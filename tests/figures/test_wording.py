@@ -8,7 +8,7 @@ from hypothesis import find, settings
 from app.figures.demo import Demo
 from app.figures.params import describe
 from app.figures.registry import demos
-from app.figures.wording import about, change, num, pct, sig
+from app.figures.wording import about, caption, change, num, pct, sig, split_lead
 from tests.demos.claims import agrees, says, says_change
 from tests.demos.strategies import value_of
 
@@ -79,3 +79,20 @@ def test_the_strategy_reaches_both_ends_of_every_parameter(demo: Demo[Any, Any])
                 return value == end
 
             assert find(value_of(info), at_end, settings=settings(database=None)) == end
+
+
+def test_a_caption_leads_with_one_sentence_that_splits_off_again() -> None:
+    text = caption("Dropout zeroes units.", "With p = 0.50, it drops 44%. At test time: none.")
+    assert text == "Dropout zeroes units. With p = 0.50, it drops 44%. At test time: none."
+    assert split_lead(text) == (
+        "Dropout zeroes units.",
+        "With p = 0.50, it drops 44%. At test time: none.",
+    )
+    # A decimal point or a full stop before a lower-case word ends no sentence.
+    assert split_lead("Mean 0.50 at B = 16. e.g. this") == ("Mean 0.50 at B = 16. e.g. this", "")
+
+
+@pytest.mark.parametrize("lead", ["No full stop", "Two sentences. Here.", "Ends. Then more."])
+def test_a_caption_refuses_a_lead_that_is_not_one_sentence(lead: str) -> None:
+    with pytest.raises(ValueError, match="one sentence"):
+        caption(lead, "Details.")

@@ -1,12 +1,13 @@
 """Progress figures: cards by state, retention, streak, mastery, forecast, calendar, charts."""
 
+import itertools
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from app.content.models import Library
-from app.study.charts import calendar_png, forecast_png
+from app.study.charts import LEVELS, calendar, forecast, level, scale
 from app.study.progress import compute_progress
 from app.study.reviews import record_review, set_flag
 from tests.helpers import add_user
@@ -87,10 +88,66 @@ def test_the_streak_survives_until_today_ends(db: Session, library: Library) -> 
     assert compute_progress(session=db, user=user, library=library, now=later).streak == 0
 
 
-def test_charts_are_png() -> None:
+def test_the_calendar_scale_runs_from_no_reviews_to_the_busiest_day() -> None:
+    assert [level(count, 12) for count in (0, 1, 3, 4, 6, 7, 9, 10, 12)] == [
+        0, 1, 1, 2, 2, 3, 3, 4, 4,
+    ]  # fmt: skip
+    assert level(1, 1) == LEVELS
+    assert level(0, 0) == 0
+
+
+def test_the_calendar_lays_out_weeks_from_monday() -> None:
+    today = date(2026, 6, 10)  # a Wednesday
+    chart = calendar({today: 3, today - timedelta(days=5): 12, date(2025, 1, 1): 99}, today)
+    assert chart.weeks == 26
+    assert len(chart.months) == 26
+    assert [label for label, _days in chart.rows] == ["Mon", "", "Wed", "", "Fri", "", ""]
+    assert all(len(days) == 26 for _label, days in chart.rows)
+    # The last column is this week: Thursday to Sunday are still to come.
+    last_week = [days[-1] for _label, days in chart.rows]
+    assert [day.day for day in last_week[:3]] == [today - timedelta(days=2 - n) for n in range(3)]
+    assert all(day.day is None for day in last_week[3:])
+    # A day outside the 26 weeks counts for nothing; the busiest day takes the top step.
+    assert (chart.busiest, chart.reviews, chart.active_days) == (12, 15, 2)
+    assert last_week[2].level == 1
+    assert last_week[2].title == "Wed 10 Jun 2026: 3 reviews"
+    busiest = chart.rows[4][1][-2]  # Friday last week
+    assert (busiest.day, busiest.level) == (today - timedelta(days=5), LEVELS)
+    assert chart.summary == "15 reviews on 2 days in the last 26 weeks; the busiest day had 12."
+    assert chart.levels == (0, 1, 2, 3, 4)
+
+
+def test_the_calendar_names_months_where_they_start_but_not_at_the_right_edge() -> None:
+    chart = calendar({}, date(2026, 6, 3))
+    named = [(column, month) for column, month in enumerate(chart.months) if month]
+    assert [month for _column, month in named] == ["Jan", "Feb", "Mar", "Apr", "May"]
+    assert named[-1][0] < chart.weeks - 2  # June starts in the last week: not named
+    assert chart.summary == "No reviews in the last 26 weeks."
+
+
+def test_the_forecast_scale_is_round_and_reaches_the_largest_count() -> None:
+    assert scale(0) == (1, (1, 0))
+    assert scale(3) == (3, (3, 2, 1, 0))
+    assert scale(7) == (8, (8, 6, 4, 2, 0))
+    assert scale(19) == (20, (20, 15, 10, 5, 0))
+    assert scale(101) == (150, (150, 100, 50, 0))
+    for largest in range(1, 3000, 7):
+        top, ticks = scale(largest)
+        assert top >= largest
+        assert ticks[0] == top
+        assert ticks[-1] == 0
+        assert len({a - b for a, b in itertools.pairwise(ticks)}) == 1
+        assert len(ticks) <= 5
+
+
+def test_the_forecast_bars_are_scaled_to_the_top() -> None:
     today = date(2026, 6, 10)
-    calendar = calendar_png({today: 3, today - timedelta(days=5): 12}, today)
-    forecast = forecast_png([(today + timedelta(days=n), n % 4) for n in range(30)])
-    for image in (calendar, forecast):
-        assert image.startswith(b"\x89PNG\r\n\x1a\n")
-        assert len(image) > 2000
+    chart = forecast([(today + timedelta(days=n), n % 4) for n in range(30)])
+    assert chart.top == 3
+    assert chart.total == sum(n % 4 for n in range(30))
+    assert [bar.height for bar in chart.bars[:4]] == [0.0, 33.33, 66.67, 100.0]
+    # A date every week, but none on the last bars, whose label would run off the edge.
+    assert [index for index, bar in enumerate(chart.bars) if bar.label] == [0, 7, 14, 21]
+    assert chart.bars[7].label == "17 Jun"
+    assert chart.bars[1].title == "Thu 11 Jun: 1 card due"
+    assert chart.summary.startswith("Cards due on each of the next 30 days: 11 Jun 1, 12 Jun 2,")

@@ -29,8 +29,14 @@ def test_card_page_shows_the_demo_with_controls(client: TestClient) -> None:
     assert attr(section, "[data-demo-share]", "href") == f"{CARD}?{query}#demo"
     assert attr(section, "[data-demo-reset]", "href") == f"{CARD}#demo"
     alt = attr(section, "img[data-demo-image]", "alt")
-    assert alt.startswith("With drop probability p = 0.50")
+    lead = "Dropout zeroes each activation with probability p and scales the rest by 1/(1-p), "
+    assert alt.startswith(lead + "keeping the mean. With drop probability p = 0.50")
     assert text_of(section, "[data-demo-summary]") == alt
+    # The caption leads with its first sentence, the details after it.
+    assert text_of(section, "[data-demo-summary] [data-demo-lead]") == lead + "keeping the mean."
+    details = text_of(section, "[data-demo-summary] [data-demo-details]")
+    assert details.startswith("With drop probability p = 0.50")
+    assert alt.endswith(details)
     assert attr(section, "form[data-demo-form]", "method") == "get"
     assert client.get(attr(section, "img[data-demo-image]", "src")).status_code == 200
 
@@ -41,7 +47,7 @@ def test_the_get_form_redraws_without_javascript(client: TestClient) -> None:
     assert attr(page, "input[name=seed]", "value") == "7"
     src = attr(page, "img[data-demo-image]", "src")
     assert src == "/api/v1/demos/dropout-mask.png?seed=7&p=0.2&units=16&batch=4&theme=light"
-    assert attr(page, "img[data-demo-image]", "alt").startswith("With drop probability p = 0.20")
+    assert "With drop probability p = 0.20" in attr(page, "img[data-demo-image]", "alt")
 
 
 def test_bad_demo_parameters_on_the_card_page(client: TestClient) -> None:

@@ -19,10 +19,18 @@ def test_progress_page(user_client: TestClient) -> None:
     assert text_of(page, "h1") == "Your progress"
     assert text_of(page, "[data-state=new] dd") == "20"
     assert len(page.select(".mastery tbody tr")) == 6
-    for image in page.select("img.chart"):
-        response = user_client.get(str(image["src"]))
-        assert response.headers["content-type"] == "image/png"
-        assert image["alt"]
+    assert page.select("img.chart") == []
+    forecast = page.select_one("[data-chart=forecast] [role=img]")
+    assert forecast is not None
+    assert forecast["aria-label"] == "Cards due on each of the next 30 days: none."
+    calendar = page.select_one("[data-chart=calendar] [role=img]")
+    assert calendar is not None
+    assert calendar["aria-label"] == "No reviews in the last 26 weeks."
+    assert len(page.select(".calendar__grid [data-level]")) > 7 * 25
+    # The legend shows every step of the scale the days use, fewest first.
+    steps = [str(cell["data-level"]) for cell in page.select("[data-calendar-legend] [data-level]")]
+    assert steps == ["0", "1", "2", "3", "4"]
+    assert text_of(page, "[data-calendar-legend]").endswith("Last 26 weeks. No reviews.")
     assert attr(page, 'link[rel="alternate"]', "href") == "/api/v1/progress"
 
 
