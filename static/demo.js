@@ -33,7 +33,7 @@
     var summary = section.querySelector("[data-demo-summary]");
     // The page fills in the API's URLs (app/urls.py), so this script names no path itself.
     var dataUrl = section.getAttribute("data-data-url");
-    if (!form || !figure || !image || !dataUrl) return;
+    if (!form || !figure || !image || !summary || !dataUrl) return;
     var sources = Array.prototype.slice.call(section.querySelectorAll("[data-demo-source]"));
     var shown = query(image.getAttribute("src"));
     var timer = null;
@@ -45,7 +45,7 @@
     drawing.className = "demo__drawing";
     drawing.setAttribute("aria-hidden", "true");
     drawing.textContent = "Drawing…";
-    figure.append(drawing);
+    figure.insertBefore(drawing, summary);
 
     // The form's values, in the order of the parameters in the page's image URL.
     function query(url) {
