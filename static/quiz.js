@@ -6,12 +6,6 @@
   var LETTERS = "abcde";
   var MAX_SEED = 2147483647;
 
-  function theme() {
-    var chosen = document.documentElement.getAttribute("data-theme");
-    if (chosen) return chosen;
-    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
-  }
-
   function csrf() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute("content") || "" : "";
@@ -150,11 +144,8 @@
       } else {
         expected += (question.unit ? " " + question.unit : "") + " (within ±" + fmt(question.tolerance) + ")";
       }
-      var image = el("img", {
-        src: verdict.figure_url + (theme() === "dark" ? "&theme=dark" : ""),
-        alt: "", width: section.getAttribute("data-width"), height: section.getAttribute("data-height"),
-        "data-quiz-image": true,
-      });
+      var picture = figurePicture(verdict.figure_url);
+      var image = picture.querySelector("img");
       var caption = el("figcaption", { class: "demo__summary", "data-quiz-summary": true });
       var query = verdict.figure_url.split("?")[1] || "";
       // The verdict names the figure; its words (the alt text and caption) come from the data.
@@ -175,11 +166,42 @@
         el("p", { class: "quiz__expected" }, ["The answer: ", el("strong", { "data-quiz-expected": true }, [expected])]),
         el("p", { class: "quiz__explanation", "data-quiz-explanation": true }, [verdict.explanation]),
         el("figure", { class: "demo__figure" }, [
-          el("div", { class: "demo__scroll", tabindex: "0", "aria-label": "Figure (scrolls sideways on small screens)" }, [image]),
+          picture,
           caption,
         ]),
         el("div", { class: "quiz__actions" }, [next]),
       ]);
+    }
+
+    // The verdict's figure as the server writes it (templates/_figure.html): narrow on a phone,
+    // dark where the theme is, 1x and 2x; URLs add theme, layout and scale in that order.
+    function figurePicture(url) {
+      function src(dark, narrow, scale) {
+        return url + (dark ? "&theme=dark" : "") + (narrow ? "&layout=narrow" : "") + (scale === 2 ? "&scale=2" : "");
+      }
+      function srcset(dark, narrow) { return src(dark, narrow, 1) + " 1x, " + src(dark, narrow, 2) + " 2x"; }
+      var narrowMedia = section.getAttribute("data-narrow-media");
+      var dark = "(prefers-color-scheme: dark)";
+      var children = [[true, true], [false, true], [true, false]].map(function (which) {
+        var narrow = which[1];
+        return el("source", {
+          media: [narrow ? narrowMedia : "", which[0] ? dark : ""].filter(Boolean).join(" and "),
+          srcset: srcset(which[0], narrow),
+          width: section.getAttribute(narrow ? "data-narrow-width" : "data-width"),
+          height: section.getAttribute(narrow ? "data-narrow-height" : "data-height"),
+          "data-theme-source": which[0] ? "dark" : "light",
+          "data-width-media": narrow ? narrowMedia : "all",
+          "data-quiz-source": true,
+        });
+      });
+      children.push(el("img", {
+        src: src(false, false, 1), srcset: srcset(false, false), alt: "",
+        width: section.getAttribute("data-width"), height: section.getAttribute("data-height"),
+        "data-quiz-image": true,
+      }));
+      var picture = el("picture", { "data-themed-picture": true, "data-quiz-picture": true }, children);
+      if (window.prepdeckTheme) window.prepdeckTheme.syncPictures(picture);
+      return picture;
     }
 
     function randomSeed() {
@@ -275,10 +297,7 @@
           var doc = new DOMParser().parseFromString(html, "text/html");
           var fresh = doc.querySelector("[data-quiz-body] [data-quiz-verdict]");
           if (!fresh) throw new Error("no verdict in the page");
-          var source = fresh.querySelector("[data-quiz-source]");
-          var image = fresh.querySelector("[data-quiz-image]");
-          if (source) source.remove();
-          if (image && theme() === "dark") image.src = image.getAttribute("src") + "&theme=dark";
+          if (window.prepdeckTheme) window.prepdeckTheme.syncPictures(fresh);
           swap(document.adoptNode(fresh), function (node) { return node; });
         })
         .catch(function () { busy(false); target.submit(); });
@@ -300,13 +319,6 @@
           var seed = new URL(next.href, window.location.href).searchParams.get("seed");
           ask(seed || randomSeed());
         });
-      }
-      // The figure of a verdict drawn by the server follows a theme chosen by hand, too.
-      var source = body.querySelector("[data-quiz-source]");
-      var image = body.querySelector("[data-quiz-image]");
-      if (source && image) {
-        source.remove();
-        if (theme() === "dark") image.src = image.getAttribute("src") + "&theme=dark";
       }
     }
 

@@ -17,14 +17,9 @@
     return card ? card.getAttribute("data-card") : null;
   }
 
-  // The verdict's figure follows a theme chosen by hand, not only the system's.
+  // The verdict's figure follows a theme chosen by hand, not only the system's (theme.js).
   function themeFigure(node) {
-    var chosen = document.documentElement.getAttribute("data-theme");
-    var source = node.querySelector("[data-quiz-source]");
-    var image = node.querySelector("[data-quiz-image]");
-    if (!chosen || !source || !image) return;
-    source.remove();
-    if (chosen === "dark") image.src = image.getAttribute("src") + "&theme=dark";
+    if (window.prepdeckTheme) window.prepdeckTheme.syncPictures(node);
   }
 
   function swap(html, url, redirected) {
@@ -101,7 +96,6 @@
     return false;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { if (root()) themeFigure(root()); });
 
   document.addEventListener("keydown", function (event) {
     if (!root() || event.altKey || event.ctrlKey || event.metaKey) return;

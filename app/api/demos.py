@@ -11,12 +11,13 @@ from fastapi.responses import JSONResponse, Response
 from app import urls
 from app.api.schemas import DemoOut, ParamOut
 from app.deps import ClientDep, ComputeLimiterDep, DemoCacheDep
-from app.figures.cache import RenderCache, Theme
+from app.figures.cache import SCALES, RenderCache, Scale, Theme
 from app.figures.demo import Demo, DemoParams
 from app.figures.encode import Format
 from app.figures.layout import LAYOUTS, Layout
-from app.figures.params import LAYOUT, THEME, BadParams, describe, parse, query_of
+from app.figures.params import LAYOUT, SCALE, THEME, BadParams, describe, parse, query_of
 from app.figures.registry import demos
+from app.figures.wording import split_lead
 
 router = APIRouter(prefix=f"{urls.API}/demos", tags=["demos"])
 
@@ -72,12 +73,21 @@ def describe_demo(demo: Demo[Any, Any]) -> DemoOut:
 
 def demo_params(request: Request, demo: Demo[Any, Any]) -> DemoParams:
     """Read the demo's parameters from the query string (422 naming what is wrong)."""
-    return parse(demo.params, request.query_params.multi_items(), ignore=(THEME, LAYOUT))
+    return parse(demo.params, request.query_params.multi_items(), ignore=(THEME, LAYOUT, SCALE))
 
 
 def _one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str:
     """Read a query parameter that is one of a few words, the first when absent (or 422)."""
-    value = request.query_params.get(name, allowed[0])
+    values = request.query_params.getlist(name)
+    value = values[-1] if values else allowed[0]
+    if len(values) > 1:
+        error = {
+            "type": "duplicate",
+            "loc": ["query", name],
+            "msg": f"parameter '{name}' is given twice: give it once",
+            "input": value,
+        }
+        raise BadParams([error])
     if value not in allowed:
         error = {
             "type": "literal_error",
@@ -97,6 +107,10 @@ def _layout(request: Request) -> Layout:
     return cast(Layout, _one_of(request, LAYOUT, LAYOUTS))
 
 
+def _scale(request: Request) -> Scale:
+    return cast(Scale, int(_one_of(request, SCALE, tuple(str(scale) for scale in SCALES))))
+
+
 @router.get("")
 async def list_demos() -> list[DemoOut]:
     """List every demo with its parameters and their ranges."""
@@ -109,8 +123,9 @@ async def _image(
     params = demo_params(request, demo)
     theme = _theme(request)
     layout = _layout(request)
+    scale = _scale(request)
     # RenderBusy (429 or 503) when too many are being drawn
-    rendered = await cache.render_async(demo, params, fmt, theme, layout, client=client)
+    rendered = await cache.render_async(demo, params, fmt, theme, layout, scale, client=client)
     headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(status_code=304, headers=headers)
@@ -121,7 +136,10 @@ async def _image(
 async def read_demo_png(
     request: Request, demo: DemoDep, cache: DemoCacheDep, client: ClientDep
 ) -> Response:
-    """Draw the demo as PNG; every query parameter is one of the demo's (or theme, layout)."""
+    """Draw the demo as PNG; every query parameter is the demo's, or theme, layout, scale.
+
+    scale=2 draws twice the pixels, for a high-density screen (the page's srcset).
+    """
     return await _image(request, demo, "png", cache, client)
 
 
@@ -129,7 +147,7 @@ async def read_demo_png(
 async def read_demo_svg(
     request: Request, demo: DemoDep, cache: DemoCacheDep, client: ClientDep
 ) -> Response:
-    """Draw the demo as SVG."""
+    """Draw the demo as SVG (scale changes nothing: an SVG has no pixels)."""
     return await _image(request, demo, "svg", cache, client)
 
 
@@ -163,11 +181,15 @@ async def read_demo_data(
     # taking the threads that pages and the API run on.
     data = await to_thread.run_sync(demo.compute, params, limiter=limiter)
     fields = {field.name: _plain(getattr(data, field.name)) for field in dataclasses.fields(data)}
+    summary = demo.summary(data)
+    lead, details = split_lead(summary)
     return JSONResponse(
         {
             "demo": demo.id,
             "params": query_of(params),
-            "summary": demo.summary(data),
+            "summary": summary,
+            "lead": lead,
+            "details": details,
             "data": fields,
         },
         headers={"Cache-Control": CACHE_CONTROL},

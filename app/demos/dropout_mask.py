@@ -225,7 +225,7 @@ def summary(data: Data) -> str:
     """Lead with one short sentence of what the figure shows, then the numbers."""
     return caption(
         "Dropout zeroes each activation with probability p "
-        "and scales the rest by 1/(1-p), keeping the mean.",
+        "and scales the rest by 1/(1-p), so its expected value is unchanged.",
         details(data),
     )
 

@@ -1,11 +1,12 @@
 """Draw demo figures to PNG or SVG: a bounded LRU cache, one render per key at a time.
 
-Rendering costs tens of milliseconds of CPU, so each (demo, params, format, theme, layout) is
-drawn once and kept; concurrent requests for a key wait for the one render in progress. Requests
-draw on a pool of their own (RENDER_THREADS), never on the threads that pages and the API
-run on, and the renders waiting for it are bounded: a client may have PER_CLIENT cold
-renders under way, and all clients together MAX_QUEUED; past either, RenderBusy (429 or 503
-with Retry-After). Cached figures are served at once whatever the pool is doing.
+Rendering costs tens of milliseconds of CPU, so each (demo, params, format, theme, layout,
+scale) is drawn once and kept; concurrent requests for a key wait for the one render in
+progress. Requests draw on a pool of their own (RENDER_THREADS), never on the threads that
+pages and the API run on, and the renders waiting for it are bounded: a client may have
+PER_CLIENT cold renders under way, and all clients together MAX_QUEUED; past either,
+RenderBusy (429 or 503 with Retry-After). Cached figures are served at once whatever the pool
+is doing.
 """
 
 import asyncio
@@ -23,12 +24,14 @@ from typing import Any, Literal, NamedTuple
 
 from app.exceptions import AppError
 from app.figures.demo import Demo, DemoParams
-from app.figures.encode import Format, encode
+from app.figures.encode import DPI, Format, encode
 from app.figures.layout import Layout
 from app.figures.registry import demos
 from app.figures.style import THEMES
 
 Theme = Literal["light", "dark"]
+Scale = Literal[1, 2]
+SCALES: tuple[Scale, ...] = (1, 2)  # 1x and 2x PNGs, for a page's srcset
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # One thread: matplotlib holds the GIL while it draws, so a second render thread adds little
 # throughput and takes CPU from the requests of everyone else.
@@ -57,11 +60,16 @@ class Rendered:
 
 
 def draw(
-    demo: Demo[Any, Any], params: DemoParams, fmt: Format, theme: Theme, layout: Layout = "wide"
+    demo: Demo[Any, Any],
+    params: DemoParams,
+    fmt: Format,
+    theme: Theme,
+    layout: Layout = "wide",
+    scale: Scale = 1,
 ) -> Rendered:
-    """Compute and draw one figure, without caching."""
+    """Compute and draw one figure, without caching; scale multiplies a PNG's pixels."""
     data = demo.compute(params)
-    body = encode(demo.figure(data, THEMES[theme], layout), fmt)
+    body = encode(demo.figure(data, THEMES[theme], layout), fmt, dpi=DPI * scale)
     return Rendered(
         body=body,
         media_type=MEDIA_TYPES[fmt],
@@ -78,6 +86,7 @@ class Key(NamedTuple):
     fmt: Format
     theme: Theme
     layout: Layout = "wide"
+    scale: Scale = 1  # always 1 for an SVG, which has no pixels
 
 
 class RenderCache:
@@ -132,9 +141,10 @@ class RenderCache:
         fmt: Format,
         theme: Theme,
         layout: Layout = "wide",
+        scale: Scale = 1,
     ) -> Rendered:
         """Return the figure for these parameters, drawing it only if no one has."""
-        key = Key(demo.id, params, fmt, theme, layout)
+        key = Key(demo.id, params, fmt, theme, layout, 1 if fmt == "svg" else scale)
         with self._lock:
             found = self._cached(key)
             if found is not None:
@@ -157,6 +167,7 @@ class RenderCache:
         fmt: Format,
         theme: Theme,
         layout: Layout = "wide",
+        scale: Scale = 1,
         *,
         client: str,
     ) -> Rendered:
@@ -167,7 +178,7 @@ class RenderCache:
         renders under way or the pool has MAX_QUEUED; waiting for a render that someone else
         started costs nothing and is always allowed.
         """
-        key = Key(demo.id, params, fmt, theme, layout)
+        key = Key(demo.id, params, fmt, theme, layout, 1 if fmt == "svg" else scale)
         with self._lock:
             found = self._cached(key)
             if found is not None:
@@ -230,7 +241,7 @@ class RenderCache:
         """Draw the figure of key, store it and hand it to its waiters (as its one owner)."""
         started = time.perf_counter()
         try:
-            rendered = draw(demo, params, key.fmt, key.theme, key.layout)
+            rendered = draw(demo, params, key.fmt, key.theme, key.layout, key.scale)
         except BaseException as exc:
             with self._lock:
                 del self._pending[key]

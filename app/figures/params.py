@@ -13,6 +13,7 @@ from app.figures.demo import DemoParams
 
 THEME = "theme"
 LAYOUT = "layout"
+SCALE = "scale"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from app.deps import (
 )
 from app.figures.cache import RenderBusy, RenderCache
 from app.figures.demo import Demo, DemoParams
+from app.figures.encode import DPI
 from app.figures.params import BadParams, ParamInfo, describe, parse, query_of
 from app.figures.questions import LETTERS, MAX_SEED, Asked, UnreadableAnswer, ask
 from app.figures.registry import asking_demo, demos
@@ -48,6 +49,75 @@ router = APIRouter(include_in_schema=False)
 PREDICT_COOKIE = "prepdeck_predict_first"
 PREDICT_MAX_AGE = 60 * 60 * 24 * 365
 MAX_ANSWER_LENGTH = 40
+
+
+# Below this width the page shows the narrow layout (panels stacked); as in static/style.css.
+NARROW_MEDIA = "(max-width: 40rem)"
+DARK_MEDIA = "(prefers-color-scheme: dark)"
+
+
+@dataclass(frozen=True)
+class PictureSource:
+    """One <source> of a figure's <picture>: when it applies, and its 1x and 2x URLs."""
+
+    media: str
+    theme: str
+    width_media: str  # the media without the theme, for a theme chosen by hand (theme.js)
+    srcset: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A demo figure in both layouts, both themes and two pixel densities.
+
+    url is the light, wide, 1x PNG: the demo's path and every parameter. The other figures add
+    theme, layout and scale after them, in that order, only where they differ from it.
+    """
+
+    url: str
+    demo: Demo[Any, Any]
+
+    def src(self, theme: str = "light", layout: str = "wide", scale: int = 1) -> str:
+        """Return the URL of one figure."""
+        extra = "&theme=dark" if theme == "dark" else ""
+        extra += "&layout=narrow" if layout == "narrow" else ""
+        extra += f"&scale={scale}" if scale != 1 else ""
+        return self.url + extra
+
+    def srcset(self, theme: str = "light", layout: str = "wide") -> str:
+        """Return a srcset of the figure at 1x and 2x."""
+        return f"{self.src(theme, layout)} 1x, {self.src(theme, layout, 2)} 2x"
+
+    def size(self, layout: str = "wide") -> tuple[int, int]:
+        """Return the figure's size in CSS pixels (its 1x PNG's pixels)."""
+        width, height = self.demo.panels.size("narrow" if layout == "narrow" else "wide")
+        return round(width * DPI), round(height * DPI)
+
+    @property
+    def sources(self) -> list[PictureSource]:
+        """Return the <source>s before the light wide <img>: narrow first, dark before light."""
+        found = []
+        for layout, width_media in (("narrow", NARROW_MEDIA), ("wide", "")):
+            for theme in ("dark", "light"):
+                if layout == "wide" and theme == "light":
+                    continue  # the <img> itself
+                media = " and ".join(
+                    part for part in (width_media, DARK_MEDIA if theme == "dark" else "") if part
+                )
+                width, height = self.size(layout)
+                found.append(
+                    PictureSource(
+                        media=media,
+                        theme=theme,
+                        width_media=width_media or "all",
+                        srcset=self.srcset(theme, layout),
+                        width=width,
+                        height=height,
+                    )
+                )
+        return found
 
 
 @dataclass(frozen=True)
@@ -70,6 +140,11 @@ class DemoPanel:
     def caption(self) -> tuple[str, str]:
         """Return the caption's lead sentence and its details (the alt text, split)."""
         return split_lead(self.alt)
+
+    @property
+    def picture(self) -> Picture:
+        """Return the figure in every layout, theme and density."""
+        return Picture(urls.api_demo_image(self.demo.id, "png", self.query), self.demo)
 
 
 async def demo_panel(
@@ -114,10 +189,6 @@ class Verdict:
     figure_url: str
     alt: str
 
-    def image(self, theme: str) -> str:
-        """Return the figure's URL for a theme (the light one is the figure URL as it is)."""
-        return self.figure_url if theme == "light" else f"{self.figure_url}&theme={theme}"
-
 
 @dataclass(frozen=True)
 class QuizPanel:
@@ -131,6 +202,19 @@ class QuizPanel:
     verdict: Verdict | None = None
     notice: str | None = None
     attempt_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def picture(self) -> Picture | None:
+        """Return the verdict's figure in every layout, theme and density."""
+        return None if self.verdict is None else Picture(self.verdict.figure_url, self.demo)
+
+    narrow_media = NARROW_MEDIA
+
+    @property
+    def sizes(self) -> dict[str, tuple[int, int]]:
+        """Return the figure's size in each layout, for a verdict the page's script draws."""
+        picture = Picture("", self.demo)
+        return {"wide": picture.size("wide"), "narrow": picture.size("narrow")}
 
     @property
     def choices(self) -> list[tuple[str, str]]:

@@ -85,6 +85,66 @@ def test_a_bad_layout_is_422_naming_it(client: TestClient) -> None:
         ]
 
 
+def png_size(body: bytes) -> tuple[int, int]:
+    """Return a PNG's width and height in pixels, read from its header."""
+    return int.from_bytes(body[16:20], "big"), int.from_bytes(body[20:24], "big")
+
+
+@pytest.mark.parametrize("layout", ["wide", "narrow"])
+def test_scale_2_is_the_same_figure_at_twice_the_pixels(client: TestClient, layout: str) -> None:
+    one = client.get(f"{URL}.png?p=0.3&layout={layout}&theme=dark")
+    explicit = client.get(f"{URL}.png?p=0.3&layout={layout}&theme=dark&scale=1")
+    two = client.get(f"{URL}.png?p=0.3&layout={layout}&theme=dark&scale=2")
+    assert two.status_code == 200
+    assert two.headers["content-type"] == "image/png"
+    assert explicit.headers["etag"] == one.headers["etag"]
+    assert two.headers["etag"] != one.headers["etag"]
+    width, height = png_size(one.content)
+    assert png_size(two.content) == (2 * width, 2 * height)
+    again = client.get(
+        f"{URL}.png?p=0.3&layout={layout}&theme=dark&scale=2",
+        headers={"If-None-Match": two.headers["etag"]},
+    )
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == "public, max-age=86400"
+
+
+def test_an_svg_is_the_same_at_any_scale(client: TestClient) -> None:
+    one = client.get(f"{URL}.svg?p=0.3")
+    two = client.get(f"{URL}.svg?p=0.3&scale=2")
+    assert two.status_code == 200
+    assert two.headers["etag"] == one.headers["etag"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("3", "scale: use 1 or 2"),
+        ("0", "scale: use 1 or 2"),
+        ("2.0", "scale: use 1 or 2"),
+        ("-1", "scale: use 1 or 2"),
+        ("nan", "scale: use 1 or 2"),
+        ("", "scale: use 1 or 2"),
+        ("%00", "Text must not contain the NUL character (\\u0000): remove it"),
+        ("9" * 400, "scale: use 1 or 2"),
+        ("1&scale=2", "parameter 'scale' is given twice: give it once"),
+    ],
+    ids=["three", "zero", "float", "negative", "nan", "empty", "nul", "huge", "twice"],
+)
+def test_a_bad_scale_is_422_naming_it(client: TestClient, value: str, message: str) -> None:
+    for suffix in (".png", ".svg"):
+        response = client.get(f"{URL}{suffix}?scale={value}")
+        assert response.status_code == 422, suffix
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["query", "scale"]
+        assert error["msg"] == message
+
+
+def test_the_data_ignores_how_the_figure_is_drawn(client: TestClient) -> None:
+    plain = client.get(f"{URL}/data?p=0.3").json()
+    assert client.get(f"{URL}/data?p=0.3&theme=dark&layout=narrow&scale=2").json() == plain
+
+
 def test_svg(client: TestClient) -> None:
     response = client.get(f"{URL}.svg?units=8")
     assert response.headers["content-type"] == "image/svg+xml"
@@ -95,6 +155,8 @@ def test_data(client: TestClient) -> None:
     body = client.get(f"{URL}/data?p=0.25&units=8&batch=2&seed=3").json()
     assert body["params"] == {"seed": "3", "p": "0.25", "units": "8", "batch": "2"}
     assert "With drop probability p = 0.25" in body["summary"]
+    assert body["lead"].startswith("Dropout zeroes each activation with probability p")
+    assert f"{body['lead']} {body['details']}" == body["summary"]
     assert len(body["data"]["activations"]) == 2
     assert len(body["data"]["activations"][0]) == 8
     assert body["data"]["test_output"] == body["data"]["activations"]

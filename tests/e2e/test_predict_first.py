@@ -86,7 +86,9 @@ def test_predict_first_in_the_dark_at_desktop_width(desktop: Tab, base_url: str)
     desktop.shot("1-question-dark")
     page.click("button[data-quiz-show]")
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "shown")
-    expect(page.locator("img[data-quiz-image]")).to_have_attribute("src", re.compile("theme=dark"))
+    page.wait_for_function(
+        "() => document.querySelector('img[data-quiz-image]').currentSrc.includes('theme=dark')"
+    )
     expect_figure(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     desktop.shot("2-shown-dark")

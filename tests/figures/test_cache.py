@@ -19,7 +19,12 @@ def fake_draw(calls: list[tuple[str, Any]], size: int = 10, delay: float = 0.0) 
     """Return a stand-in for draw() that counts calls and returns size bytes."""
 
     def draw(
-        demo: Demo[Any, Any], params: DemoParams, fmt: str, theme: str, layout: str = "wide"
+        demo: Demo[Any, Any],
+        params: DemoParams,
+        fmt: str,
+        theme: str,
+        layout: str = "wide",
+        scale: int = 1,
     ) -> Rendered:
         calls.append((demo.id, params))
         time.sleep(delay)
@@ -181,6 +186,19 @@ def test_each_layout_is_its_own_figure(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == 2
     assert cache.get((DEMO.id, DEMO.params(), "png", "light", "wide")) is wide
     assert cache.get((DEMO.id, DEMO.params(), "png", "light", "narrow")) is narrow
+
+
+def test_each_scale_is_its_own_png_but_one_svg(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, Any]] = []
+    monkeypatch.setattr(render_module, "draw", fake_draw(calls))
+    cache = RenderCache()
+    one = cache.render(DEMO, DEMO.params(), "png", "dark", "narrow")
+    two = cache.render(DEMO, DEMO.params(), "png", "dark", "narrow", 2)
+    assert two is not one
+    assert cache.get((DEMO.id, DEMO.params(), "png", "dark", "narrow", 2)) is two
+    svg = cache.render(DEMO, DEMO.params(), "svg", "dark")
+    assert cache.render(DEMO, DEMO.params(), "svg", "dark", "wide", 2) is svg
+    assert len(calls) == 3
 
 
 def test_a_real_narrow_png_is_narrower_and_taller() -> None:

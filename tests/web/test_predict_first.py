@@ -408,3 +408,32 @@ def test_bad_attempt_fields_are_refused_naming_them(
     assert response.status_code == 422
     assert name in response.text
     assert stored_attempts(app) == []
+
+
+def test_the_verdict_figure_is_a_picture_of_both_layouts_themes_and_densities(
+    client: TestClient,
+) -> None:
+    question = asked("l1-vs-l2", 0)
+    page = post_answer(client, "l1-vs-l2", seed=0, show="1")
+    png = urls.api_demo_image("l1-vs-l2", "png", urlencode(query_of(question.params)))
+    picture = page.select_one("[data-quiz-verdict] picture[data-themed-picture]")
+    assert picture is not None
+    sources = picture.select("source[data-quiz-source]")
+    assert [(s["media"], s["srcset"]) for s in sources] == [
+        (
+            "(max-width: 40rem) and (prefers-color-scheme: dark)",
+            f"{png}&theme=dark&layout=narrow 1x, {png}&theme=dark&layout=narrow&scale=2 2x",
+        ),
+        ("(max-width: 40rem)", f"{png}&layout=narrow 1x, {png}&layout=narrow&scale=2 2x"),
+        ("(prefers-color-scheme: dark)", f"{png}&theme=dark 1x, {png}&theme=dark&scale=2 2x"),
+    ]
+    assert attr(picture, "img[data-quiz-image]", "srcset") == f"{png} 1x, {png}&scale=2 2x"
+    # The script that draws a verdict itself builds the same picture from these.
+    section = page.select_one("section[data-quiz]")
+    assert section is not None
+    assert (section["data-narrow-width"], section["data-narrow-height"]) == (
+        sources[0]["width"],
+        sources[0]["height"],
+    )
+    assert section["data-narrow-media"] == "(max-width: 40rem)"
+    assert page.select(".demo__scroll") == []
