@@ -26,10 +26,15 @@ def test_card_page_shows_the_demo_with_controls(client: TestClient) -> None:
     assert attr(section, "[data-demo-reset]", "href") == f"{CARD}#demo"
     alt = attr(section, "img[data-demo-image]", "alt")
     lead = "Dropout zeroes each activation with probability p and scales the rest by 1/(1-p), "
-    assert alt.startswith(lead + "so its expected value is unchanged. With drop probability p = 0.50")
+    assert alt.startswith(
+        lead + "so its expected value is unchanged. With drop probability p = 0.50"
+    )
     assert text_of(section, "[data-demo-summary]") == alt
     # The caption leads with its first sentence, the details after it.
-    assert text_of(section, "[data-demo-summary] [data-demo-lead]") == lead + "so its expected value is unchanged."
+    assert (
+        text_of(section, "[data-demo-summary] [data-demo-lead]")
+        == lead + "so its expected value is unchanged."
+    )
     details = text_of(section, "[data-demo-summary] [data-demo-details]")
     assert details.startswith("With drop probability p = 0.50")
     assert alt.endswith(details)

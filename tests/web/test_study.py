@@ -320,7 +320,10 @@ def test_practice_mode_changes_nothing(user_client: TestClient) -> None:
 def test_nav_shows_the_users_links(user_client: TestClient) -> None:
     page = soup(user_client.get("/decks/regularization"))
     links = [a.get_text(strip=True) for a in page.select(".site-nav a")]
-    assert links == ["Decks", "Study", "Interview", "Progress", "Browse", "Plan", "Settings"]
+    # The first account is the server's admin.
+    assert links == [
+        "Decks", "Study", "Interview", "Progress", "Browse", "Plan", "Settings", "Account", "Admin"
+    ]  # fmt: skip
     assert attr(page, 'meta[name="csrf-token"]', "content") == user_client.cookies["prepdeck_csrf"]
 
 

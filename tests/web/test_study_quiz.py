@@ -298,7 +298,10 @@ def test_a_review_after_the_question_is_recorded_as_one_without_it(app: FastAPI)
         fields = {
             str(f["name"]): str(f.get("value", "")) for f in grade.select("input[type=hidden]")
         }
-        assert set(fields) == {"csrf_token", "card_id", "review_id", "version", "duration_ms"}
+        # since: the start of the study session, which undo stops at.
+        assert set(fields) == {
+            "csrf_token", "card_id", "review_id", "version", "duration_ms", "since"
+        }  # fmt: skip
         assert quizzed.post(urls.study_review(), data={**fields, "rating": "1"}).status_code == 200
         # The same grade of the same card, sent without answering the question first.
         token = plain.cookies["prepdeck_csrf"]
