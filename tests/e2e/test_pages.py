@@ -66,6 +66,7 @@ PAGES = [
     Shown("cheatsheet", "/decks/regularization/cheatsheet", user=False),
     Shown("login", "/login", user=False),
     Shown("signup", "/signup", user=False),
+    Shown("goodbye", "/goodbye", user=False),
     Shown("error", "/decks/no-such-deck", user=False),
     Shown("user-home", "/", user=True),
     Shown("user-menu", "/decks/regularization", user=True, step=open_menu),
@@ -77,6 +78,9 @@ PAGES = [
     Shown("browse", "/browse", user=True),
     Shown("plan", "/plan", user=True),
     Shown("settings", "/settings", user=True),
+    Shown("account", "/account", user=True),
+    Shown("account-delete", "/account/delete", user=True),
+    Shown("admin", "/admin", user=True),
     Shown("user-error", "/decks/regularization/cards/no-such-card", user=True),
 ]
 
