@@ -30,6 +30,7 @@ from app.models import (
     ProgressImport,
     QuizAttempt,
     ReviewLog,
+    StudyAction,
     Throttle,
     User,
     utcnow,
@@ -67,6 +68,15 @@ def _rows(user: User) -> list[Base]:
         InterviewDate(user_id=user.id, deck_id="", date=date(2027, 1, 1)),
         CardReset(user_id=user.id, reset_id=f"c-{user.id}", created_at=NOW, payload="{}"),
         ProgressImport(user_id=user.id, started_at=NOW, beat_at=NOW),
+        StudyAction(
+            user_id=user.id,
+            card_id="dropout",
+            action="bury",
+            at=NOW,
+            had_row=True,
+            suspended_before=False,
+            buried_until_before=None,
+        ),
         QuizAttempt(
             user_id=user.id,
             attempt_id=f"a-{user.id}",

@@ -96,7 +96,7 @@ def test_a_reader_studies_in_the_browser(desktop: Tab, base_url: str) -> None:
 
     page.click(".site-nav a[href='/progress']")
     expect(page.locator("[data-stat=reviews-today]")).to_have_text("2")
-    expect(page.locator("img.chart").first).to_be_visible()
+    expect(page.locator("[data-chart=forecast]")).to_be_visible()
     desktop.shot("6-progress")
 
     page.click(".site-nav .nav-button")
