@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # With several server processes each runs all of this. Each has a demo cache of its
+        # own, which only its own warm-up fills; the fit workers claim fits atomically, so
+        # two never run the same one.
         stop = threading.Event()
         warmer = threading.Thread(
             target=warm_defaults, args=(demo_cache, stop), name="warm-demos", daemon=True
@@ -53,9 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             warmer.start()  # readiness does not wait for it
         if settings.fsrs_fit_worker:
             fit_worker.start()
+        metrics.start()
         yield
         stop.set()
         fit_worker.stop()
+        metrics.stop()
         if warmer.is_alive():
             warmer.join(timeout=10)  # at most the render in progress
         demo_cache.close()

@@ -3,16 +3,22 @@
 The middleware that times, counts and logs each request is app/middleware/observability.py.
 """
 
-from collections.abc import Iterator
+import os
+import threading
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine, event
 
-from app.figures.cache import RenderCache
+if TYPE_CHECKING:
+    from app.figures.cache import RenderCache
+
+# Where each server process writes its metrics when there are several (`prepdeck serve` sets
+# it before they start); unset, each app keeps its metrics in memory.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+SYNC_SECONDS = 1.0  # how stale another process's demo cache figures may be in /metrics
 
 # The SQL statements run for the request in progress: a one-item list, shared by the worker
 # thread a sync handler runs in (it gets a copy of the context, holding the same list).
@@ -30,26 +36,73 @@ def count_queries(engine: Engine) -> None:
     event.listen(engine, "before_cursor_execute", before_execute)
 
 
-class _CacheCollector(Collector):
-    """Read the demo cache's counters when Prometheus scrapes."""
+class _CacheFigures:
+    """The demo cache's hits, misses and size, as metrics copied from the cache.
 
-    def __init__(self, cache: RenderCache) -> None:
+    The cache counts for itself (app/figures/cache.py); its figures are copied here when
+    metrics are read, and, with several server processes, also every SYNC_SECONDS by a
+    thread of each process, since the process that answers a scrape cannot read the others'
+    caches: then each writes its own figures to the shared files, and the scrape sums them.
+    """
+
+    def __init__(self, cache: "RenderCache", registry: CollectorRegistry) -> None:
         self.cache = cache
+        self.hits = Counter(
+            "prepdeck_demo_cache_hits", "Demo images served from the cache", registry=registry
+        )
+        self.misses = Counter(
+            "prepdeck_demo_cache_misses", "Demo images that were drawn", registry=registry
+        )
+        # "livesum": the entries of the processes running now (a process's cache ends with it).
+        self.entries = Gauge(
+            "prepdeck_demo_cache_entries",
+            "Demo images in the cache",
+            multiprocess_mode="livesum",
+            registry=registry,
+        )
+        self._copied = (0, 0)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        hits = CounterMetricFamily("prepdeck_demo_cache_hits", "Demo images served from the cache")
-        hits.add_metric([], self.cache.hits)
-        misses = CounterMetricFamily("prepdeck_demo_cache_misses", "Demo images that were drawn")
-        misses.add_metric([], self.cache.misses)
-        size = GaugeMetricFamily("prepdeck_demo_cache_entries", "Demo images in the cache")
-        size.add_metric([], len(self.cache))
-        yield from (hits, misses, size)
+    def copy(self) -> None:
+        """Bring the metrics up to the cache's figures."""
+        with self._lock:
+            hits, misses = self.cache.hits, self.cache.misses
+            self.hits.inc(hits - self._copied[0])
+            self.misses.inc(misses - self._copied[1])
+            self._copied = (hits, misses)
+            self.entries.set(len(self.cache))
+
+    def start(self) -> None:
+        """Copy the figures every SYNC_SECONDS in a thread, until stop."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="metrics-copy", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread, copying the figures a last time."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(SYNC_SECONDS):
+            self.copy()
+        self.copy()
 
 
 class Metrics:
-    """The app's metrics, in a registry of its own (one per app, so tests do not collide)."""
+    """The app's metrics, in a registry of its own (one per app, so tests do not collide).
 
-    def __init__(self, cache: RenderCache) -> None:
+    When the server runs several processes (PROMETHEUS_MULTIPROC_DIR set by `prepdeck
+    serve`), each process writes its metrics to files in that folder, and /metrics reads
+    all of them (prometheus-client's multiprocess mode).
+    """
+
+    def __init__(self, cache: "RenderCache") -> None:
+        self.folder = os.environ.get(MULTIPROCESS_DIR) or None
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "prepdeck_http_requests",
@@ -83,5 +136,23 @@ class Metrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
         )
-        self.registry.register(_CacheCollector(cache))
+        self.demo_cache = _CacheFigures(cache, self.registry)
         cache.on_render = lambda demo, seconds: self.render_seconds.labels(demo).observe(seconds)
+
+    def start(self) -> None:
+        """Start what the metrics need while the app serves (with several processes only)."""
+        if self.folder is not None:
+            self.demo_cache.start()
+
+    def stop(self) -> None:
+        """Stop what start started."""
+        self.demo_cache.stop()
+
+    def exposition(self) -> bytes:
+        """Return the metrics in Prometheus text format, of every server process."""
+        self.demo_cache.copy()
+        if self.folder is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.folder)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)

@@ -3,7 +3,7 @@
 from alembic.runtime.migration import MigrationContext
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -47,6 +47,5 @@ async def read_liveness() -> dict[str, str]:
 
 @router.get("/metrics", response_class=Response)
 async def read_metrics(metrics: MetricsDep) -> Response:
-    """Return the metrics in Prometheus text format."""
-    body = generate_latest(metrics.registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    """Return the metrics in Prometheus text format (of every server process)."""
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

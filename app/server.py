@@ -1,7 +1,11 @@
 """The serve command: check content, migrate, run uvicorn with the app's protocol and logs."""
 
 import gc
+import os
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -52,7 +56,47 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers == 1:
         uvicorn.run(server_app(settings), **options)
     else:
-        uvicorn.run("app.server:server_app", factory=True, workers=workers, **options)
+        serve_workers(workers, options)
+
+
+def serve_workers(workers: int, options: dict[str, Any]) -> None:
+    """Run `workers` processes of server_app on one listening socket until a signal stops them.
+
+    As `uvicorn.run(..., workers=N)` does, but on a socket with TCP_NODELAY, and with the
+    processes' metrics gathered in a folder of this run (prometheus-client's multiprocess mode).
+    """
+    from app.serving import NoDelayConfig, Supervisor
+
+    config = NoDelayConfig("app.server:server_app", factory=True, workers=workers, **options)
+    with metrics_folder():
+        listener = config.bind_socket()
+        try:
+            Supervisor(config, sockets=[listener]).run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            listener.close()
+
+
+@contextmanager
+def metrics_folder() -> Iterator[str]:
+    """Give the server processes started in the block a fresh, empty metrics folder.
+
+    It must be set before the processes start (prometheus-client picks its mode when first
+    imported) and empty (files left by another run would be counted as this one's).
+    """
+    from app.observability import MULTIPROCESS_DIR
+
+    previous = os.environ.get(MULTIPROCESS_DIR)
+    with tempfile.TemporaryDirectory(prefix="prepdeck-metrics-") as folder:
+        os.environ[MULTIPROCESS_DIR] = folder
+        try:
+            yield folder
+        finally:
+            if previous is None:
+                del os.environ[MULTIPROCESS_DIR]
+            else:
+                os.environ[MULTIPROCESS_DIR] = previous
 
 
 def where_data_lives(settings: Settings) -> list[str]:

@@ -14,15 +14,21 @@ sockets would make it answer 503 to real requests. This protocol adds what is mi
 - each process keeps at most `max_connections` open; a new one past that closes the
   connection that has been idle the longest (one with no request in progress), or, when none
   is idle, is itself answered 503.
+
+With several processes (`prepdeck serve --workers N`), NoDelayConfig binds the socket they
+share and Supervisor runs them.
 """
 
 import asyncio
+import socket
 from typing import Any
 
 import httptools
+from prometheus_client.multiprocess import mark_process_dead
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 from app.config import get_settings
 from app.exceptions import AppError
@@ -246,3 +252,40 @@ def _headers_too_large() -> RequestRefused:
         f"The request line and headers are too large: send at most {MAX_HEADERS} headers "
         f"and {MAX_HEAD_BYTES} bytes in all.",
     )
+
+
+class NoDelayConfig(Config):
+    """uvicorn's settings, whose listening socket sends small responses at once (TCP_NODELAY).
+
+    uvicorn binds the socket it shares among several processes itself, without TCP_NODELAY,
+    and the event loop sets it on an accepted connection only when the listener was made with
+    protocol IPPROTO_TCP, which uvicorn's is not (uvicorn issue 3149): every response then
+    waits for the client's delayed ACK. On Linux accepted connections inherit it from here.
+    """
+
+    def bind_socket(self) -> socket.socket:
+        listener = super().bind_socket()
+        if listener.family in (socket.AF_INET, socket.AF_INET6):
+            listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return listener
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor of server processes, which also tells the metrics when one ends.
+
+    A process's live gauges (prometheus-client's multiprocess files) must go with it; its
+    counters and histograms stay, as what it counted still happened.
+    """
+
+    def __init__(self, config: Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets)
+        self.metrics_pids: set[int] = set()
+
+    def keep_subprocess_alive(self) -> None:
+        # Called every half second: the processes gone since, whichever way (died, restarted
+        # on SIGHUP, fewer on SIGTTOU), are marked dead.
+        super().keep_subprocess_alive()
+        alive = {process.pid for process in self.processes if process.pid is not None}
+        for pid in self.metrics_pids - alive:
+            mark_process_dead(pid)  # type: ignore[no-untyped-call]
+        self.metrics_pids = alive

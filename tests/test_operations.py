@@ -53,7 +53,11 @@ def test_metrics(client: TestClient) -> None:
     assert 'route="unmatched",status="404"' in text
     assert "/no/such/page" not in text
     assert "prepdeck_reviews_total 1.0" in text
-    assert "prepdeck_demo_cache_hits_total" in text
+    cache = client.app.state.demo_cache  # type: ignore[attr-defined]
+    assert cache.hits >= 1  # the second image
+    assert f"prepdeck_demo_cache_hits_total {float(cache.hits)}" in text
+    assert f"prepdeck_demo_cache_misses_total {float(cache.misses)}" in text
+    assert f"prepdeck_demo_cache_entries {float(len(cache))}" in text
     assert 'prepdeck_demo_render_seconds_count{demo="dropout-mask"}' in text
     # SQL statements per request: a review runs 7 (the first under a scheduler configuration
     # this database has not seen stores it: one more than the usual 6), its repeat 3; a demo

@@ -1,18 +1,26 @@
 """The serve command: content checked, database migrated, one or more processes serving."""
 
 import gc
+import os
+import re
+import signal
 import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2
 import pytest
 from click.testing import CliRunner
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import create_engine
 
 from app import migrate
 from app.cli import main
 from app.config import Settings
-from app.server import log_config, server_app, where_data_lives
+from app.server import log_config, metrics_folder, server_app, where_data_lives
+from app.serving import NoDelayConfig
 from tests.commands import assert_one_line_error
 from tests.content.helpers import CARD, break_card
 from tests.helpers import PASSWORD
@@ -43,22 +51,85 @@ def test_serve_refuses_invalid_content(
     assert "1 problem in the content." in result.output
 
 
+STUDY_NEXT = "/api/v1/study/next"
+STUDY_NEXT_TOTAL = f'prepdeck_http_requests_total{{method="GET",route="{STUDY_NEXT}",status="200"}}'
+REQUESTS = "prepdeck_http_requests"
+
+
 def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
     credentials = {"username": "ada", "password": PASSWORD}
+    temp = tmp_path / "tmp"  # where serve makes its metrics folder
+    temp.mkdir()
     # Two processes each load the app: on a busy machine (the suite on every core) that can
     # take well over the usual 30 s.
-    with running_server(tmp_path / "data", args=("--workers", "2"), timeout=120) as (
-        base,
-        _server,
-    ):
+    with running_server(
+        tmp_path / "data", args=("--workers", "2"), env={"TMPDIR": str(temp)}, timeout=120
+    ) as (base, server):
+        [folder] = temp.glob("prepdeck-metrics-*")
         assert httpx2.get(f"{base}/healthz").json()["status"] == "ok"
         assert httpx2.post(f"{base}/api/v1/auth/register", json=credentials).status_code == 201
         token = httpx2.post(f"{base}/api/v1/auth/login", json=credentials).json()["token"]
-        for _ in range(6):  # whichever process answers knows the token
-            answer = httpx2.get(
-                f"{base}/api/v1/study/next", headers={"Authorization": f"Bearer {token}"}
-            )
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def study_next() -> None:
+            answer = httpx2.get(f"{base}/api/v1/study/next", headers=headers)
+            # Whichever process answers knows the token.
             assert answer.json()["counts"] == {"new": 20, "learning": 0, "review": 0}
+
+        sent = 0
+        with ThreadPoolExecutor(4) as pool:  # new connections at once, so both processes answer
+            while len(counts_by_process(folder, STUDY_NEXT)) < 2 and sent < 400:
+                list(pool.map(lambda _: study_next(), range(8)))
+                sent += 8
+        by_process = counts_by_process(folder, STUDY_NEXT)
+        assert len(by_process) == 2
+        assert sum(by_process.values()) == sent
+        # Each scrape, whichever process answers it, counts the requests of both.
+        for _ in range(4):
+            assert f"{STUDY_NEXT_TOTAL} {sent}.0" in httpx2.get(f"{base}/metrics").text
+        for _ in range(6):
+            httpx2.get(f"{base}/api/v1/demos/dropout-mask.png")
+        assert_demo_cache_counted(base, 6)
+        # A process that dies is replaced; what it counted still counts, its live gauge goes.
+        gone = min(by_process)
+        os.kill(gone, signal.SIGKILL)
+        wait_for(lambda: not (folder / f"gauge_livesum_{gone}.db").exists())
+        assert f"{STUDY_NEXT_TOTAL} {sent}.0" in httpx2.get(f"{base}/metrics").text
+        server.terminate()
+        server.wait(timeout=40)
+    assert not folder.exists()
+
+
+def counts_by_process(folder: Path, route: str) -> dict[int, float]:
+    """Return the requests for route that each server process has counted, by its pid."""
+    counts = {}
+    for path in folder.glob("counter_*.db"):
+        merged = MultiProcessCollector.merge([str(path)])  # type: ignore[no-untyped-call]
+        [requests] = [m for m in merged if m.name == REQUESTS]
+        served = sum(s.value for s in requests.samples if s.labels["route"] == route)
+        if served:
+            counts[int(path.stem.removeprefix("counter_"))] = served
+    return counts
+
+
+def assert_demo_cache_counted(base: str, images: int) -> None:
+    """Wait until /metrics counts each of `images` image requests as a hit or a miss."""
+
+    def counted() -> float:
+        text = httpx2.get(f"{base}/metrics").text
+        found = re.findall(r"^prepdeck_demo_cache_(?:hits|misses)_total (\S+)$", text, re.M)
+        assert len(found) == 2
+        return sum(float(value) for value in found)
+
+    wait_for(lambda: counted() == images)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    """Return once condition holds; fail if it does not within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.2)
 
 
 def test_server_app_keeps_start_up_objects_out_of_full_collections(tmp_path: Path) -> None:
@@ -145,3 +216,23 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def test_the_shared_listening_socket_sends_without_delay() -> None:
+    config = NoDelayConfig("app.server:server_app", host="127.0.0.1", port=0, workers=2)
+    with config.bind_socket() as listener:
+        assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        listener.listen()
+        with socket.create_connection(listener.getsockname()):
+            accepted, _address = listener.accept()
+            with accepted:  # what each server process serves a client on
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_the_metrics_folder_lasts_as_long_as_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/somewhere/else")
+    with metrics_folder() as folder:
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == folder
+        assert list(Path(folder).iterdir()) == []
+    assert not Path(folder).exists()
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == "/somewhere/else"
