@@ -46,6 +46,8 @@ async def read_liveness() -> dict[str, str]:
 
 
 @router.get("/metrics", response_class=Response)
-async def read_metrics(metrics: MetricsDep) -> Response:
+def read_metrics(metrics: MetricsDep) -> Response:
     """Return the metrics in Prometheus text format (of every server process)."""
+    # Not async: with several processes it reads and merges their files, too long to hold
+    # up the event loop.
     return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
