@@ -4,7 +4,6 @@ import io
 from typing import Literal
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 Format = Literal["png", "svg"]
@@ -23,10 +22,9 @@ def encode(
 
     tight: crop to what is drawn, for a figure without fixed margins.
     """
-    if fmt == "png":
+    # A figure drawn before keeps its Agg canvas, and the renderer with its text metrics.
+    if fmt == "png" and not isinstance(figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg(figure)
-    else:
-        FigureCanvasSVG(figure)
     # An SVG without its date is the same bytes for the same figure, so its ETag holds.
     extra = {"metadata": {"Date": None}} if fmt == "svg" else {}
     buffer = io.BytesIO()
