@@ -85,6 +85,7 @@ class Demo(Generic[P, D]):
         """Lend the figure of Demo.figure, plotted on a reused skeleton, for one render."""
         with SKELETONS.lend(self.id, self.panels, palette, layout) as skeleton:
             self._plot(skeleton.figure, skeleton.axes, data, palette, layout)
+            skeleton.settle()
             yield skeleton.figure
 
     def _plot(

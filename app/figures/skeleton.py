@@ -59,37 +59,42 @@ class _TextState:
 
 @dataclass
 class _AxisState:
-    """An axis as built: plain attributes, tick settings and its own tickers."""
+    """An axis as built: plain attributes, tick settings and its own tickers.
+
+    made_for is the tick settings its ticks were made with: a plot that asks for the same
+    settings as the last one keeps them, the costly part of an axis.
+    """
 
     axis: Axis
     scalars: dict[str, Any]
-    major_kw: dict[str, Any]
-    minor_kw: dict[str, Any]
+    tick_kw: tuple[dict[str, Any], dict[str, Any]]
     major: Ticker
     minor: Ticker
+    made_for: tuple[dict[str, Any], dict[str, Any]]
 
     @classmethod
     def of(cls, axis: Axis) -> "_AxisState":
-        return cls(
-            axis,
-            _scalars(axis),
-            dict(axis._major_tick_kw),  # type: ignore[attr-defined]
-            dict(axis._minor_tick_kw),  # type: ignore[attr-defined]
-            axis.major,
-            axis.minor,
-        )
+        kw = _tick_kw(axis)
+        return cls(axis, _scalars(axis), kw, axis.major, axis.minor, kw)
 
     def restore(self) -> None:
         axis = self.axis
         vars(axis).update(self.scalars)
         axis.major, axis.minor = self.major, self.minor
-        # A changed tick setting reached the existing ticks: new ones are built from the
-        # settings, as on a fresh axes. Unchanged settings keep the ticks, the costly part.
-        if (axis._major_tick_kw, axis._minor_tick_kw) != (self.major_kw, self.minor_kw):  # type: ignore[attr-defined]
-            axis._major_tick_kw = dict(self.major_kw)  # type: ignore[attr-defined]
-            axis._minor_tick_kw = dict(self.minor_kw)  # type: ignore[attr-defined]
-            axis.reset_ticks()
+        axis._major_tick_kw, axis._minor_tick_kw = (dict(kw) for kw in self.tick_kw)  # type: ignore[attr-defined]
         axis._set_scale("linear")  # type: ignore[attr-defined]  # new default locators too
+
+    def settle(self) -> None:
+        """Make the ticks anew, as a fresh axes would, when the plot changed their settings."""
+        kw = _tick_kw(self.axis)
+        if kw != self.made_for:
+            self.axis.reset_ticks()
+            self.made_for = kw
+
+
+def _tick_kw(axis: Axis) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return copies of an axis's major and minor tick settings."""
+    return dict(axis._major_tick_kw), dict(axis._minor_tick_kw)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -185,6 +190,12 @@ class Skeleton:
         for state in self._states:
             state.restore()
         figure.stale = True
+
+    def settle(self) -> None:
+        """Finish a plot on the skeleton: remake the ticks whose settings it changed."""
+        for state in self._states:
+            for axis in state.axes:
+                axis.settle()
 
 
 class Skeletons:
