@@ -7,6 +7,7 @@ import matplotlib as mpl
 import pytest
 from pydantic import ValidationError
 
+from app.figures import demo as demo_module
 from app.figures.demo import Demo, DemoParams
 from app.figures.encode import Format, encode
 from app.figures.layout import LAYOUTS, Layout
@@ -57,14 +58,16 @@ def _same_svg_ids() -> Any:
 
 
 @pytest.mark.parametrize("key", sorted(DEMOS))
-def test_reused_skeleton_draws_a_fresh_figure(key: str) -> None:
+def test_reused_skeleton_draws_a_fresh_figure(key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo_module, "SKELETONS", Skeletons())
     demo = DEMOS[key]
     low, high = extreme(demo, "minimum"), extreme(demo, "maximum")
     assert low != high
     for palette, layout in FORMATS:
-        reused(demo, low, palette, layout)
+        first = reused(demo, low, palette, layout)  # on a skeleton built for it
+        assert first == fresh(demo, low, palette, layout)
         assert reused(demo, high, palette, layout) == fresh(demo, high, palette, layout)
-        assert reused(demo, low, palette, layout) == fresh(demo, low, palette, layout)
+        assert reused(demo, low, palette, layout) == first
 
 
 def test_a_failed_plot_drops_its_skeleton() -> None:
