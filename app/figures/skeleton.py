@@ -30,7 +30,7 @@ from app.figures.style import Palette
 
 # Values an attribute may hold that setting it again restores: numbers, strings, None, tuples.
 _SCALARS = (bool, int, float, str, tuple, type(None))
-SPARE = 32  # skeletons kept in all (20 demos, 2 themes, 2 layouts: the most asked for)
+SPARE = 16  # skeletons kept in all, about 3 MB each (the figure and its renderer's pixels)
 
 
 def _scalars(owner: object) -> dict[str, Any]:
@@ -202,7 +202,7 @@ class Skeletons:
     """Spare skeletons by (demo, theme, layout), lent to one render at a time.
 
     At most `spare` are kept, the least recently used dropped first: each holds its figure
-    and an Agg renderer's pixels (a megabyte or more).
+    and an Agg renderer's pixels (SPARE says how much).
     """
 
     def __init__(self, spare: int = SPARE) -> None:
