@@ -69,7 +69,8 @@ def draw(
 ) -> Rendered:
     """Compute and draw one figure, without caching; scale multiplies a PNG's pixels."""
     data = demo.compute(params)
-    body = encode(demo.figure(data, THEMES[theme], layout), fmt, dpi=DPI * scale)
+    with demo.drawn(data, THEMES[theme], layout) as figure:
+        body = encode(figure, fmt, dpi=DPI * scale)
     return Rendered(
         body=body,
         media_type=MEDIA_TYPES[fmt],

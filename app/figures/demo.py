@@ -7,7 +7,8 @@ is given, which the demo's ``panels`` declare and the layout builds (OO API, nev
 numbers (wording.caption; the card page shows the lead first); it is also the image's alt text.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.figures.layout import Layout, Panels, fit_narrow
+from app.figures.skeleton import SKELETONS
 from app.figures.style import Palette
 
 if TYPE_CHECKING:
@@ -75,7 +77,20 @@ class Demo(Generic[P, D]):
     def figure(self, data: D, palette: Palette, layout: Layout = "wide") -> Figure:
         """Build the figure for a layout and plot the data on its panels."""
         figure, axes = self.panels.build(palette, layout)
+        self._plot(figure, axes, data, palette, layout)
+        return figure
+
+    @contextmanager
+    def drawn(self, data: D, palette: Palette, layout: Layout = "wide") -> Iterator[Figure]:
+        """Lend the figure of Demo.figure, plotted on a reused skeleton, for one render."""
+        with SKELETONS.lend(self.id, self.panels, palette, layout) as skeleton:
+            self._plot(skeleton.figure, skeleton.axes, data, palette, layout)
+            skeleton.settle()
+            yield skeleton.figure
+
+    def _plot(
+        self, figure: Figure, axes: list[Axes], data: D, palette: Palette, layout: Layout
+    ) -> None:
         self.plot(data, palette, axes)
         if layout == "narrow":
             fit_narrow(figure)
-        return figure
