@@ -460,7 +460,6 @@ class RenderCache:
         """Queue a new render of key on the pool (lock held)."""
         job = _Job(self, key, demo, params, priority, asker)
         self._jobs[key] = job
-        self.misses += 1
         self.pool.submit(job)
         return job
 
@@ -511,6 +510,7 @@ class RenderCache:
         with self._lock:
             if self._jobs.get(job.key) is job:
                 del self._jobs[job.key]
+            self.misses += 1  # drawn (or tried): a prefetch dropped before it ran is not
             if job in self._prefetches:
                 self._prefetches.remove(job)
             self._release(job)
