@@ -11,6 +11,7 @@
   "use strict";
   var SLOW = 100;  // ms of waiting for a figure before it shows that it is being drawn
   var NEIGHBOURS = 2;  // steps drawn ahead after a slider moved: one each side
+  var NUMBERS_AFTER = 60;  // ms the numbers of a new figure wait for it, unless it comes sooner
   var EXTRAS = /^(theme|layout|scale)=/;  // what an image URL adds to the demo's parameters
 
   // The URL of another figure: the same path, the new parameters, then the URL's own theme,
@@ -42,6 +43,8 @@
     var shown = query(image.getAttribute("src"));
     var slow = null;
     var asking = null;  // the AbortController of the numbers being fetched
+    var waiting = null;  // the query whose numbers wait for its figure
+    var later = null;  // the timer of those numbers
     var loading = false;  // a figure is on its way: further moves wait for it
     var again = false;  // a control moved while the figure loaded
     var moved = null;  // the slider the reader moved last, whose neighbours are drawn ahead
@@ -140,7 +143,7 @@
     // showing that it is being drawn.
     function finish() {
       if (loading) return;
-      if (words.q === shown && !words.body && asking) return;  // its numbers are on their way
+      if (words.q === shown && !words.body && (asking || waiting !== null)) return;  // its numbers are on their way
       var body = words.q === shown ? words.body : null;
       words = {};
       busy(false);
@@ -164,21 +167,41 @@
         again = false;
         if (query() !== shown) { draw(); return; }
       }
+      numbers();
       finish();
     }
 
-    // The numbers and the figure are asked for together when the browser finds every value in
+    // The figure and its numbers are asked for together when the browser finds every value in
     // its range; otherwise the numbers first, so that a value out of range is named beside its
     // field and the figure (a broken image otherwise) stays the last good one.
     function draw() {
       if (loading) { again = true; return; }
       var q = query();
-      var valid = form.checkValidity();
-      if (asking) asking.abort();  // numbers for values the reader has moved past
-      var mine = asking = new AbortController();
       busy(true);
       words = { q: q };
-      if (valid) show(q);
+      clearTimeout(later);
+      waiting = null;
+      if (!form.checkValidity()) { ask(q, false); return; }
+      // The numbers wait a moment for the figure: one the server has already drawn comes at
+      // once, and computing them meanwhile would only hold it up.
+      waiting = q;
+      later = setTimeout(numbers, NUMBERS_AFTER);
+      show(q);
+    }
+
+    // Ask for the numbers that wait for their figure, now.
+    function numbers() {
+      clearTimeout(later);
+      if (waiting === null) return;
+      var q = waiting;
+      waiting = null;
+      ask(q, true);
+    }
+
+    // Fetch the numbers of q; valid: its figure is asked for already, else only once they come.
+    function ask(q, valid) {
+      if (asking) asking.abort();  // numbers for values the reader has moved past
+      var mine = asking = new AbortController();
       fetch(dataUrl + "?" + q, { headers: { Accept: "application/json" }, signal: mine.signal })
         .then(function (response) {
           return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
@@ -219,8 +242,8 @@
         probe[step]();
         if (probe.value !== slider.value && wanted.length < NEIGHBOURS) wanted.push(probe.value);
       });
-      var later = window.requestIdleCallback || function (callback) { return setTimeout(callback, 0); };
-      later(function () {
+      var idle = window.requestIdleCallback || function (callback) { return setTimeout(callback, 0); };
+      idle(function () {
         wanted.forEach(function (value) {
           var url = rebase(base, query(base, slider.name, value)) + "&prefetch=1";
           fetch(url, { priority: "low" }).catch(function () {});
