@@ -73,7 +73,9 @@ def describe_demo(demo: Demo[Any, Any]) -> DemoOut:
     )
 
 
-def demo_params(request: Request, demo: Demo[Any, Any], ignore: tuple[str, ...] = ()) -> DemoParams:
+def demo_params(
+    request: Request, demo: Demo[Any, Any], ignore: tuple[str, ...] = (THEME, LAYOUT, SCALE)
+) -> DemoParams:
     """Read the demo's parameters from the query string (422 naming what is wrong).
 
     ignore: query parameters that are not the demo's (the route reads them, or not at all).
