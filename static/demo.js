@@ -1,12 +1,17 @@
-// Live demo on a card page: moving a control redraws the figure (debounced) without a page
-// reload and keeps the URL shareable (it names every parameter). Loading the page changes
-// nothing: the server's <picture> already offers each layout, theme and density, and theme.js
-// follows a theme chosen by hand. A value the API refuses is named beside its field and the
-// last good figure stays. Without JS the controls are a plain GET form that reloads the page.
+// Live demo on a card page: moving a control asks for the new figure at once, without a page
+// reload, and keeps the URL shareable (it names every parameter). One figure loads at a time:
+// moves made while it loads are gathered into one request for the latest values, and a request
+// for numbers that a newer move has made stale is aborted. Once a slider's figure has come, its
+// neighbouring steps are drawn ahead on the server (prefetch=1, lowest priority), so the next
+// step is a cached figure. Loading the page changes nothing: the server's <picture> already
+// offers each layout, theme and density, and theme.js follows a theme chosen by hand. A value
+// the API refuses is named beside its field and the last good figure stays. Without JS the
+// controls are a plain GET form that reloads the page.
 (function () {
   "use strict";
-  var DELAY = 180;  // ms after the last move of a control before the figure is redrawn
   var SLOW = 100;  // ms of waiting for a figure before it shows that it is being drawn
+  var NEIGHBOURS = 2;  // steps drawn ahead after a slider moved: one each side
+  var NUMBERS_AFTER = 60;  // ms the numbers of a new figure wait for it, unless it comes sooner
   var EXTRAS = /^(theme|layout|scale)=/;  // what an image URL adds to the demo's parameters
 
   // The URL of another figure: the same path, the new parameters, then the URL's own theme,
@@ -36,10 +41,14 @@
     if (!form || !figure || !image || !summary || !dataUrl) return;
     var sources = Array.prototype.slice.call(section.querySelectorAll("[data-demo-source]"));
     var shown = query(image.getAttribute("src"));
-    var timer = null;
     var slow = null;
-    var ticket = 0;
-    var words = null;  // the data (summary, lead, details) of the figure being loaded, shown once it is
+    var asking = null;  // the AbortController of the numbers being fetched
+    var waiting = null;  // the query whose numbers wait for its figure
+    var later = null;  // the timer of those numbers
+    var loading = false;  // a figure is on its way: further moves wait for it
+    var again = false;  // a control moved while the figure loaded
+    var moved = null;  // the slider the reader moved last, whose neighbours are drawn ahead
+    var words = {};  // the data (summary, lead, details) of one figure: its query, and body
 
     var drawing = document.createElement("span");
     drawing.className = "demo__drawing";
@@ -47,10 +56,12 @@
     drawing.textContent = "Drawing…";
     figure.insertBefore(drawing, summary);
 
-    // The form's values, in the order of the parameters in the page's image URL.
-    function query(url) {
+    // The form's values (one of them replaced, if name is given), in the order of the
+    // parameters in the page's image URL.
+    function query(url, name, value) {
       var values = new URLSearchParams();
       new FormData(form).forEach(function (value, key) { values.set(key, String(value)); });
+      if (name) values.set(name, value);
       var order = [];
       if (url) {
         new URLSearchParams(url.split("?")[1] || "").forEach(function (value, key) {
@@ -108,7 +119,8 @@
       });
     }
 
-    function show(q, body) {
+    // The figure, the links and the address follow q.
+    function show(q) {
       section.querySelector("[data-demo-share]").href = form.getAttribute("action").split("#")[0] + "?" + q + "#demo";
       var svg = section.querySelector("[data-demo-svg]");
       svg.href = rebase(svg.getAttribute("href"), q);
@@ -116,44 +128,127 @@
       // A parameter the reader changed is the one thing that changes the address.
       history.replaceState(null, "", window.location.pathname + "?" + q + "#demo");
       if (q === shown) {  // the figure already shown: no load event will come
-        busy(false);
+        settled();
         return;
       }
       shown = q;
-      words = body;
+      loading = true;
       // All in one task, so the browser picks and fetches one figure for them together.
       sources.forEach(function (source) { source.srcset = rebaseSet(source.getAttribute("srcset"), q); });
       image.srcset = rebaseSet(image.getAttribute("srcset"), q);
       image.src = rebase(image.getAttribute("src"), q);
     }
 
-    // The numbers first: a value out of range is named beside its field, and the figure (a
-    // broken image otherwise) stays the last good one.
+    // Once the figure and its numbers have both come, the caption follows and the figure stops
+    // showing that it is being drawn.
+    function finish() {
+      if (loading) return;
+      if (words.q === shown && !words.body && (asking || waiting !== null)) return;  // its numbers are on their way
+      var body = words.q === shown ? words.body : null;
+      words = {};
+      busy(false);
+      if (!body) return;
+      // The caption leads with one short sentence, set apart from the details after it.
+      var lead = summary.querySelector("[data-demo-lead]");
+      var details = summary.querySelector("[data-demo-details]");
+      if (lead && details) {
+        lead.textContent = body.lead;
+        details.textContent = body.details;
+      } else {
+        summary.textContent = body.summary;
+      }
+      image.alt = body.summary;
+    }
+
+    // Nothing is on its way any more: ask for what the controls say now, if they moved.
+    function settled() {
+      loading = false;
+      if (again) {
+        again = false;
+        if (query() !== shown) { draw(); return; }
+      }
+      numbers();
+      finish();
+    }
+
+    // The figure and its numbers are asked for together when the browser finds every value in
+    // its range; otherwise the numbers first, so that a value out of range is named beside its
+    // field and the figure (a broken image otherwise) stays the last good one.
     function draw() {
+      if (loading) { again = true; return; }
       var q = query();
-      var mine = ++ticket;
       busy(true);
-      fetch(dataUrl + "?" + q, { headers: { Accept: "application/json" } })
+      words = { q: q };
+      clearTimeout(later);
+      waiting = null;
+      if (!form.checkValidity()) { ask(q, false); return; }
+      // The numbers wait a moment for the figure: one the server has already drawn comes at
+      // once, and computing them meanwhile would only hold it up.
+      waiting = q;
+      later = setTimeout(numbers, NUMBERS_AFTER);
+      show(q);
+    }
+
+    // Ask for the numbers that wait for their figure, now.
+    function numbers() {
+      clearTimeout(later);
+      if (waiting === null) return;
+      var q = waiting;
+      waiting = null;
+      ask(q, true);
+    }
+
+    // Fetch the numbers of q; valid: its figure is asked for already, else only once they come.
+    function ask(q, valid) {
+      if (asking) asking.abort();  // numbers for values the reader has moved past
+      var mine = asking = new AbortController();
+      fetch(dataUrl + "?" + q, { headers: { Accept: "application/json" }, signal: mine.signal })
         .then(function (response) {
           return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
         })
         .then(function (result) {
-          if (mine !== ticket) return;
+          if (mine !== asking) return;
+          asking = null;
           if (result.ok) {
             clearErrors();
-            show(q, result.body);
+            if (words.q === q) words.body = result.body;
+            if (valid) finish(); else show(q);
             return;
           }
-          busy(false);
+          if (!loading) busy(false);
           var detail = result.body && result.body.detail;
           if (Array.isArray(detail)) showErrors(detail);
           else showErrors([{ msg: typeof detail === "string" ? detail : "The figure could not be drawn (" + result.status + "); try again." }]);
         })
         .catch(function () {
-          if (mine !== ticket) return;
+          if (mine !== asking) return;  // aborted: a newer request took over
+          asking = null;
           clearErrors();
-          show(q, null);  // no numbers (offline?): the figure may still come
+          if (valid) finish(); else show(q);  // no numbers (offline?): the figure may still come
         });
+    }
+
+    // The steps either side of the slider just moved, drawn on the server ahead of the reader,
+    // at its lowest priority: it answers at once, and refuses when it is busy.
+    function prefetch() {
+      var slider = moved;
+      moved = null;
+      if (!slider || loading || again || !image.currentSrc) return;
+      var base = image.currentSrc;
+      var wanted = [];
+      ["stepUp", "stepDown"].forEach(function (step) {
+        var probe = slider.cloneNode();
+        probe.value = slider.value;
+        probe[step]();
+        if (probe.value !== slider.value && wanted.length < NEIGHBOURS) wanted.push(probe.value);
+      });
+      var idle = window.requestIdleCallback || function (callback) { return setTimeout(callback, 0); };
+      idle(function () {
+        wanted.forEach(function (value) {
+          var url = rebase(base, query(base, slider.name, value)) + "&prefetch=1";
+          fetch(url, { priority: "low" }).catch(function () {});
+        });
+      });
     }
 
     // A busy server answers a new figure with 429 and Retry-After; an <img> cannot read
@@ -161,24 +256,12 @@
     var retries = 0;
     image.addEventListener("load", function () {
       retries = 0;
-      busy(false);
-      if (words !== null) {
-        // The caption leads with one short sentence, set apart from the details after it.
-        var lead = summary.querySelector("[data-demo-lead]");
-        var details = summary.querySelector("[data-demo-details]");
-        if (lead && details) {
-          lead.textContent = words.lead;
-          details.textContent = words.details;
-        } else {
-          summary.textContent = words.summary;
-        }
-        image.alt = words.summary;
-        words = null;
-      }
+      settled();
+      prefetch();
     });
     image.addEventListener("error", function () {
       var failed = shown;
-      if (retries >= 5) { busy(false); return; }
+      if (retries >= 5) { settled(); return; }
       retries += 1;
       setTimeout(function () {
         if (shown !== failed) return;
@@ -192,11 +275,11 @@
       if (target && target.name) {
         var output = form.querySelector('[data-output="' + target.name + '"]');
         if (output) output.textContent = target.value;
+        moved = target.type === "range" ? target : null;
       }
-      clearTimeout(timer);
-      timer = setTimeout(draw, DELAY);
+      draw();
     });
-    form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); draw(); });
+    form.addEventListener("submit", function (event) { event.preventDefault(); draw(); });
     section.querySelector("[data-demo-apply]").hidden = true;  // changes apply by themselves
   }
 

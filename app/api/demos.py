@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from app import urls
 from app.api.schemas import DemoOut, ParamOut
 from app.deps import ClientDep, ComputeLimiterDep, DemoCacheDep
-from app.figures.cache import SCALES, RenderCache, Scale, Theme
+from app.figures.cache import SCALES, RenderBusy, RenderCache, Scale, Theme
 from app.figures.demo import Demo, DemoParams
 from app.figures.encode import Format
 from app.figures.layout import LAYOUTS, Layout
@@ -22,6 +22,7 @@ from app.figures.wording import split_lead
 router = APIRouter(prefix=f"{urls.API}/demos", tags=["demos"])
 
 CACHE_CONTROL = "public, max-age=86400"
+PREFETCH = "prefetch"  # prefetch=1: draw the figure for later, at the lowest priority
 COMPUTE_THREADS = 2
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such demo"},
@@ -30,9 +31,10 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     200: {"content": {"image/png": {}, "image/svg+xml": {}}, "description": "The figure"},
+    204: {"description": "prefetch=1: the figure is cached or queued to be drawn"},
     304: {"description": "Not modified (If-None-Match)"},
     429: {"description": "This client has too many figures being drawn (Retry-After)"},
-    503: {"description": "Too many figures are being drawn (Retry-After)"},
+    503: {"description": "Too many figures are being drawn, or (prefetch=1) any (Retry-After)"},
 }
 
 
@@ -71,9 +73,14 @@ def describe_demo(demo: Demo[Any, Any]) -> DemoOut:
     )
 
 
-def demo_params(request: Request, demo: Demo[Any, Any]) -> DemoParams:
-    """Read the demo's parameters from the query string (422 naming what is wrong)."""
-    return parse(demo.params, request.query_params.multi_items(), ignore=(THEME, LAYOUT, SCALE))
+def demo_params(
+    request: Request, demo: Demo[Any, Any], ignore: tuple[str, ...] = (THEME, LAYOUT, SCALE)
+) -> DemoParams:
+    """Read the demo's parameters from the query string (422 naming what is wrong).
+
+    ignore: query parameters that are not the demo's (the route reads them, or not at all).
+    """
+    return parse(demo.params, request.query_params.multi_items(), ignore=ignore)
 
 
 def _one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str:
@@ -120,16 +127,38 @@ async def list_demos() -> list[DemoOut]:
 async def _image(
     request: Request, demo: Demo[Any, Any], fmt: Format, cache: RenderCache, client: str
 ) -> Response:
-    params = demo_params(request, demo)
+    params = demo_params(request, demo, ignore=(THEME, LAYOUT, SCALE, PREFETCH))
     theme = _theme(request)
     layout = _layout(request)
     scale = _scale(request)
+    if _one_of(request, PREFETCH, ("0", "1")) == "1":
+        return _prefetch(demo, params, fmt, theme, layout, scale, cache, client)
     # RenderBusy (429 or 503) when too many are being drawn
     rendered = await cache.render_async(demo, params, fmt, theme, layout, scale, client=client)
     headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(status_code=304, headers=headers)
     return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+def _prefetch(
+    demo: Demo[Any, Any],
+    params: DemoParams,
+    fmt: Format,
+    theme: Theme,
+    layout: Layout,
+    scale: Scale,
+    cache: RenderCache,
+    client: str,
+) -> Response:
+    """Queue a figure a reader may ask for next and answer at once: 204, or 503 when busy."""
+    if not cache.prefetch(demo, params, fmt, theme, layout, scale, client=client):
+        raise RenderBusy(
+            503,
+            1,
+            "The server is drawing figures that readers wait for; this one is not drawn ahead.",
+        )
+    return Response(status_code=204)
 
 
 @router.get("/{demo_id}.png", response_class=Response, responses=IMAGE_RESPONSES)
@@ -139,6 +168,8 @@ async def read_demo_png(
     """Draw the demo as PNG; every query parameter is the demo's, or theme, layout, scale.
 
     scale=2 draws twice the pixels, for a high-density screen (the page's srcset).
+    prefetch=1 draws it for later, at the lowest priority, and answers 204 at once (503
+    while the server is busy drawing figures that readers wait for).
     """
     return await _image(request, demo, "png", cache, client)
 
@@ -147,7 +178,7 @@ async def read_demo_png(
 async def read_demo_svg(
     request: Request, demo: DemoDep, cache: DemoCacheDep, client: ClientDep
 ) -> Response:
-    """Draw the demo as SVG (scale changes nothing: an SVG has no pixels)."""
+    """Draw the demo as SVG (scale changes nothing: an SVG has no pixels); prefetch as for PNG."""
     return await _image(request, demo, "svg", cache, client)
 
 

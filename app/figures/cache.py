@@ -2,24 +2,34 @@
 
 Rendering costs tens of milliseconds of CPU, so each (demo, params, format, theme, layout,
 scale) is drawn once and kept; concurrent requests for a key wait for the one render in
-progress. Requests draw on a pool of their own (RENDER_THREADS), never on the threads that
-pages and the API run on, and the renders waiting for it are bounded: a client may have
-PER_CLIENT cold renders under way, and all clients together MAX_QUEUED; past either,
-RenderBusy (429 or 503 with Retry-After). Cached figures are served at once whatever the pool
-is doing.
+progress. Figures are drawn in worker processes, one per core (RenderPool, shared by every
+cache of the app process), so renders use every core and never take the threads, or the
+GIL, that pages and the API run on. What a reader waits for goes first; the warm-up and the
+prefetch of a slider's neighbouring steps wait at the lowest priority and run on all workers
+but one, and a prefetch is refused at once while real renders take every worker. The renders
+waiting are bounded: a client may have PER_CLIENT cold renders under way, and all clients
+together MAX_QUEUED; past either, RenderBusy (429 or 503 with Retry-After). Cached figures are
+served at once whatever the pool is doing.
 """
 
 import asyncio
+import atexit
 import hashlib
+import heapq
+import itertools
 import logging
 import math
+import multiprocessing
+import os
+import signal
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from app.exceptions import AppError
@@ -33,11 +43,20 @@ Theme = Literal["light", "dark"]
 Scale = Literal[1, 2]
 SCALES: tuple[Scale, ...] = (1, 2)  # 1x and 2x PNGs, for a page's srcset
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
-# One thread: matplotlib holds the GIL while it draws, so a second render thread adds little
-# throughput and takes CPU from the requests of everyone else.
-RENDER_THREADS = 1
+RENDER_PROCESSES = os.cpu_count() or 1  # worker processes that draw figures
 PER_CLIENT = 4  # cold renders one client address may have under way
 MAX_QUEUED = 16  # cold renders under way or waiting, all clients together
+PREFETCH_QUEUED = 4  # prefetches waiting, all clients together (a new one drops the oldest)
+PREFETCH_PER_CLIENT = 2  # prefetches one client address may have waiting
+PRELOAD = (
+    "numpy",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.font_manager",
+    "pydantic",
+    "asyncio",
+)
+REAL, BACKGROUND = 0, 1  # priorities: what a reader waits for; warm-up and prefetch
 log = logging.getLogger(__name__)
 
 
@@ -90,6 +109,208 @@ class Key(NamedTuple):
     scale: Scale = 1  # always 1 for an SVG, which has no pixels
 
 
+def _key(
+    demo: Demo[Any, Any],
+    params: DemoParams,
+    fmt: Format,
+    theme: Theme,
+    layout: Layout,
+    scale: Scale,
+) -> Key:
+    return Key(demo.id, params, fmt, theme, layout, 1 if fmt == "svg" else scale)
+
+
+def _start_worker() -> None:
+    """Set up a render process: Ctrl-C is for the app process to handle, not each worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _draw_in_worker(
+    demo_id: str, params: dict[str, Any], fmt: Format, theme: Theme, layout: Layout, scale: Scale
+) -> Rendered:
+    """Draw one figure in a render process, from what any process can read (params as a dict)."""
+    demo = demos()[demo_id]
+    return draw(demo, demo.params.model_validate(params), fmt, theme, layout, scale)
+
+
+@dataclass(eq=False)
+class _Job:
+    """One figure to draw, the future its waiters share, and whom it is drawn for."""
+
+    cache: "RenderCache"
+    key: Key
+    demo: Demo[Any, Any]
+    params: DemoParams
+    priority: int
+    asker: str | None = None  # the client of a prefetch, for its bound
+    clients: list[str] = field(default_factory=list)  # whose PER_CLIENT and MAX_QUEUED it holds
+    pending: Future[Rendered] = field(default_factory=Future)
+    state: str = "queued"  # then "running", or "dropped" before it ran
+    ran_as: int = REAL
+
+
+class RenderPool:
+    """Worker processes fed from one priority queue by as many dispatcher threads.
+
+    With as many dispatchers as processes, the processes never hold a backlog, so the queue's
+    order is the order of drawing. Background renders (warm-up, prefetch) run on all processes
+    but one, which stays free for a reader. in_threads draws on the dispatcher threads instead
+    (for tests that replace draw(), which a worker process would not see).
+    """
+
+    def __init__(self, workers: int = RENDER_PROCESSES, *, in_threads: bool = False) -> None:
+        self.workers = workers
+        self.in_threads = in_threads
+        self.background_slots = max(1, workers - 1)
+        self._queue: list[tuple[int, int, _Job]] = []
+        self._order = itertools.count()
+        self._changed = threading.Condition()
+        self._dispatchers: list[threading.Thread] = []
+        self._real = 0  # real renders queued or running
+        self._background = 0  # background renders running
+        self._executor: ProcessPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+
+    def submit(self, job: _Job) -> None:
+        """Queue a job; a dispatcher draws it when its turn comes."""
+        with self._changed:
+            if job.priority == REAL:
+                self._real += 1
+            heapq.heappush(self._queue, (job.priority, next(self._order), job))
+            while len(self._dispatchers) < self.workers:  # started on the first render
+                thread = threading.Thread(target=self._dispatch, name="demo-render", daemon=True)
+                self._dispatchers.append(thread)
+                thread.start()
+            self._changed.notify_all()
+
+    def promote(self, job: _Job) -> None:
+        """Move a queued background job up to real priority: a reader waits for it now."""
+        with self._changed:
+            if job.state != "queued" or job.priority == REAL:
+                return
+            job.priority = REAL
+            self._real += 1
+            # Its old entry stays in the queue, and is skipped once the job has run.
+            heapq.heappush(self._queue, (REAL, next(self._order), job))
+            self._changed.notify_all()
+
+    def drop(self, job: _Job) -> bool:
+        """Take a job that has not started off the queue; return whether it was taken off."""
+        with self._changed:
+            if job.state != "queued":
+                return False
+            job.state = "dropped"
+            if job.priority == REAL:
+                self._real -= 1
+            return True
+
+    def full(self) -> bool:
+        """Return whether real renders take every worker, so that background work must wait."""
+        with self._changed:
+            return self._real >= self.workers
+
+    def shutdown(self) -> None:
+        """Stop the worker processes (at exit); renders not started yet are dropped."""
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def _dispatch(self) -> None:
+        while True:
+            with self._changed:
+                job = self._take()
+                while job is None:
+                    self._changed.wait()
+                    job = self._take()
+            self._run(job)
+
+    def _take(self) -> _Job | None:
+        """Return the next job to draw, marked running, or None (lock held)."""
+        while self._queue and self._queue[0][2].state != "queued":
+            heapq.heappop(self._queue)
+        if not self._queue:
+            return None
+        priority, _order, job = self._queue[0]
+        if priority != REAL and self._background >= self.background_slots:
+            return None
+        heapq.heappop(self._queue)
+        job.state = "running"
+        job.ran_as = priority
+        if priority != REAL:
+            self._background += 1
+        return job
+
+    def _run(self, job: _Job) -> None:
+        started = time.perf_counter()
+        outcome: Rendered | BaseException
+        try:
+            outcome = self._draw(job)
+        except BaseException as exc:  # handed to the waiters
+            outcome = exc
+        with self._changed:
+            if job.ran_as == REAL:
+                self._real -= 1
+            else:
+                self._background -= 1
+            self._changed.notify_all()
+        job.cache._finish(job, outcome, time.perf_counter() - started)
+
+    def _draw(self, job: _Job) -> Rendered:
+        """Draw the job's figure; a worker process that died is replaced and tried again."""
+        key = job.key
+        if self.in_threads:
+            return draw(job.demo, job.params, key.fmt, key.theme, key.layout, key.scale)
+        args = (key.demo, job.params.model_dump(), key.fmt, key.theme, key.layout, key.scale)
+        for _attempt in range(3):
+            executor = self._processes()
+            try:
+                future = executor.submit(_draw_in_worker, *args)
+            except (BrokenProcessPool, RuntimeError):  # broken, or shut down by a dispatcher
+                self._replace(executor)
+                continue
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                log.warning("a render process died while drawing %s: starting new ones", key.demo)
+                self._replace(executor)
+        raise RenderBusy(503, 1, "The process drawing this figure stopped; try again in 1 s.")
+
+    def _processes(self) -> ProcessPoolExecutor:
+        with self._executor_lock:
+            if self._executor is None:
+                # Not fork: this process has threads and an event loop. Each worker forks from
+                # a server process that has imported numpy and matplotlib once; the app's own
+                # modules are imported by each worker, from this process's sys.path (which the
+                # server of Python 3.11 does not take, so it would import them from elsewhere).
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(list(PRELOAD))
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=context, initializer=_start_worker
+                )
+            return self._executor
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Drop a broken executor, once: the next render starts new processes."""
+        with self._executor_lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def pids(self) -> list[int]:
+        """Return the process ids of the workers (none before the first render)."""
+        with self._executor_lock:
+            executor = self._executor
+        processes = getattr(executor, "_processes", None) or {}
+        return list(processes)
+
+
+# One per app process, started on its first render and shared by every cache: the tests make
+# many apps in one process, and each would otherwise start processes of its own.
+SHARED_POOL = RenderPool()
+atexit.register(SHARED_POOL.shutdown)
+
+
 class RenderCache:
     """A bounded LRU of rendered figures with single-flight rendering per key."""
 
@@ -98,23 +319,23 @@ class RenderCache:
         max_entries: int = 512,
         max_bytes: int = 64_000_000,
         *,
-        threads: int = RENDER_THREADS,
         per_client: int = PER_CLIENT,
         max_queued: int = MAX_QUEUED,
+        pool: RenderPool | None = None,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._entries: OrderedDict[Key, Rendered] = OrderedDict()
         self._bytes = 0
-        self._pending: dict[Key, Future[Rendered]] = {}
+        self._jobs: dict[Key, _Job] = {}
+        self._prefetches: deque[_Job] = deque()  # queued prefetches, oldest first
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
         self.on_render: Callable[[str, float], None] | None = None
         self.per_client = per_client
         self.max_queued = max_queued
-        self.threads = threads
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="demo-render")
+        self.pool = pool or SHARED_POOL
         self._queued = 0
         self._by_client: Counter[str] = Counter()
         self._seconds = 0.1  # running mean of a render's time, for Retry-After
@@ -143,23 +364,25 @@ class RenderCache:
         theme: Theme,
         layout: Layout = "wide",
         scale: Scale = 1,
+        *,
+        background: bool = False,
     ) -> Rendered:
-        """Return the figure for these parameters, drawing it only if no one has."""
-        key = Key(demo.id, params, fmt, theme, layout, 1 if fmt == "svg" else scale)
+        """Return the figure for these parameters, drawing it only if no one has.
+
+        Waits for the render pool. background: at the lowest priority, as the warm-up draws.
+        """
+        key = _key(demo, params, fmt, theme, layout, scale)
+        priority = BACKGROUND if background else REAL
         with self._lock:
             found = self._cached(key)
             if found is not None:
                 return found
-            pending = self._pending.get(key)
-            owner = pending is None
-            if pending is None:
-                pending = Future()
-                self._pending[key] = pending
-                self.misses += 1
-        if not owner:
-            return pending.result()
-        # On the render pool too, so that at most RENDER_THREADS figures are drawn at once.
-        return self._executor.submit(self._draw, key, demo, params, pending).result()
+            job = self._jobs.get(key)
+            if job is None:
+                job = self._start(key, demo, params, priority)
+            else:
+                self._adopt(job, priority)
+        return job.pending.result()
 
     async def render_async(
         self,
@@ -177,27 +400,88 @@ class RenderCache:
         The one get-or-draw of the card page and the image API. client names who asks (the
         route's dependency reads it). Raise RenderBusy when the client already has PER_CLIENT
         renders under way or the pool has MAX_QUEUED; waiting for a render that someone else
-        started costs nothing and is always allowed.
+        started costs nothing and is always allowed (and puts a prefetch ahead of warm-ups).
         """
-        key = Key(demo.id, params, fmt, theme, layout, 1 if fmt == "svg" else scale)
+        key = _key(demo, params, fmt, theme, layout, scale)
         with self._lock:
             found = self._cached(key)
             if found is not None:
                 return found
-            pending = self._pending.get(key)
-            if pending is None:
+            job = self._jobs.get(key)
+            if job is None:
                 self._admit(client)
-                pending = Future()
-                self._pending[key] = pending
-                self.misses += 1
+                job = self._start(key, demo, params, REAL)
+                job.clients.append(client)
                 self._queued += 1
                 self._by_client[client] += 1
-                self._executor.submit(self._draw_queued, key, demo, params, pending, client)
-        return await _awaitable(pending)
+            else:
+                self._adopt(job, REAL)
+        return await _awaitable(job.pending)
+
+    def prefetch(
+        self,
+        demo: Demo[Any, Any],
+        params: DemoParams,
+        fmt: Format,
+        theme: Theme,
+        layout: Layout = "wide",
+        scale: Scale = 1,
+        *,
+        client: str,
+    ) -> bool:
+        """Queue a figure a reader may ask for next, at the lowest priority; False if refused.
+
+        Refused at once while real renders take every worker. At most PREFETCH_PER_CLIENT of a
+        client's and PREFETCH_QUEUED of all wait: a new one drops the oldest, which the reader
+        has moved past. They hold none of the client's PER_CLIENT.
+        """
+        key = _key(demo, params, fmt, theme, layout, scale)
+        with self._lock:
+            if key in self._entries or key in self._jobs:
+                return True
+            if self.pool.full():
+                return False
+            mine = [job for job in self._prefetches if job.asker == client]
+            if len(mine) >= PREFETCH_PER_CLIENT:
+                self._drop(mine[0])
+            elif len(self._prefetches) >= PREFETCH_QUEUED:
+                self._drop(self._prefetches[0])
+            job = self._start(key, demo, params, BACKGROUND, asker=client)
+            self._prefetches.append(job)
+        return True
+
+    def _start(
+        self,
+        key: Key,
+        demo: Demo[Any, Any],
+        params: DemoParams,
+        priority: int,
+        asker: str | None = None,
+    ) -> _Job:
+        """Queue a new render of key on the pool (lock held)."""
+        job = _Job(self, key, demo, params, priority, asker)
+        self._jobs[key] = job
+        self.pool.submit(job)
+        return job
+
+    def _adopt(self, job: _Job, priority: int) -> None:
+        """Make a queued prefetch someone's render: never dropped, and first if real (lock held)."""
+        if job in self._prefetches:
+            self._prefetches.remove(job)
+        if priority == REAL:
+            self.pool.promote(job)
+
+    def _drop(self, job: _Job) -> None:
+        """Forget a prefetch, and take it off the pool's queue unless it has started (lock held)."""
+        self._prefetches.remove(job)
+        if self.pool.drop(job):
+            del self._jobs[job.key]
+            job.pending.cancel()  # nobody waits for it: a waiter would have adopted it
 
     def _admit(self, client: str) -> None:
         """Raise RenderBusy if this client or the pool has too many renders (lock held)."""
-        retry_after = max(1, math.ceil((self._queued + 1) * self._seconds / self.threads))
+        workers = self.pool.workers
+        retry_after = max(1, math.ceil((self._queued + 1) * self._seconds / workers))
         if self._by_client[client] >= self.per_client:
             raise RenderBusy(
                 429,
@@ -213,54 +497,46 @@ class RenderCache:
                 f"{retry_after} s.",
             )
 
-    def _draw_queued(
-        self,
-        key: Key,
-        demo: Demo[Any, Any],
-        params: DemoParams,
-        pending: Future[Rendered],
-        client: str,
-    ) -> None:
-        try:
-            self._draw(key, demo, params, pending)
-        except Exception:  # handed to the waiters through pending
-            return
-        finally:
-            with self._lock:
-                self._queued -= 1
-                self._by_client[client] -= 1
-                if not self._by_client[client]:
-                    del self._by_client[client]
+    def _release(self, job: _Job) -> None:
+        """Give back what a job held of its clients' PER_CLIENT and of MAX_QUEUED (lock held)."""
+        for client in job.clients:
+            self._queued -= 1
+            self._by_client[client] -= 1
+            if not self._by_client[client]:
+                del self._by_client[client]
+        job.clients.clear()
 
-    def _draw(
-        self,
-        key: Key,
-        demo: Demo[Any, Any],
-        params: DemoParams,
-        pending: Future[Rendered],
-    ) -> Rendered:
-        """Draw the figure of key, store it and hand it to its waiters (as its one owner)."""
-        started = time.perf_counter()
-        try:
-            rendered = draw(demo, params, key.fmt, key.theme, key.layout, key.scale)
-        except BaseException as exc:
-            with self._lock:
-                del self._pending[key]
-            pending.set_exception(exc)
-            raise
-        seconds = time.perf_counter() - started
-        if self.on_render is not None:
-            self.on_render(demo.id, seconds)
+    def _finish(self, job: _Job, outcome: Rendered | BaseException, seconds: float) -> None:
+        """Store a job's figure and hand it (or its error) to its waiters."""
         with self._lock:
-            self._seconds = 0.8 * self._seconds + 0.2 * seconds
-            del self._pending[key]
-            self._store(key, rendered)
-        pending.set_result(rendered)
-        return rendered
+            if self._jobs.get(job.key) is job:
+                del self._jobs[job.key]
+            self.misses += 1  # drawn (or tried): a prefetch dropped before it ran is not
+            if job in self._prefetches:
+                self._prefetches.remove(job)
+            self._release(job)
+            if isinstance(outcome, Rendered):
+                self._seconds = 0.8 * self._seconds + 0.2 * seconds
+                self._store(job.key, outcome)
+        if isinstance(outcome, Rendered):
+            if self.on_render is not None:
+                self.on_render(job.demo.id, seconds)
+            job.pending.set_result(outcome)
+        else:
+            job.pending.set_exception(outcome)
 
     def close(self) -> None:
-        """Stop the render pool; renders not started yet are dropped."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Take this cache's renders that have not started off the pool; their waiters get 503."""
+        dropped = []
+        with self._lock:
+            for job in list(self._jobs.values()):
+                if self.pool.drop(job):
+                    del self._jobs[job.key]
+                    self._release(job)
+                    dropped.append(job)
+            self._prefetches.clear()
+        for job in dropped:
+            job.pending.set_exception(RenderBusy(503, 1, "The server is stopping."))
 
     def _store(self, key: Key, rendered: Rendered) -> None:
         self._entries[key] = rendered
@@ -303,7 +579,7 @@ def _awaitable(pending: Future[Rendered]) -> "asyncio.Future[Rendered]":
 
 
 def warm_defaults(cache: RenderCache, stop: threading.Event | None = None) -> None:
-    """Render every demo's default PNG in both themes, wide (at start, in the background).
+    """Render every demo's default PNG in both themes, wide (at start, at the lowest priority).
 
     Stops early once `stop` is set, so a shutting-down server does not wait for all of them.
     """
@@ -313,6 +589,6 @@ def warm_defaults(cache: RenderCache, stop: threading.Event | None = None) -> No
             if stop is not None and stop.is_set():
                 return
             try:
-                cache.render(demo, demo.params(), "png", theme)
+                cache.render(demo, demo.params(), "png", theme, background=True)
             except Exception:
                 log.exception("could not draw demo %s (%s theme)", demo.id, theme)

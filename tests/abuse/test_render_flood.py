@@ -12,7 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.figures.cache import RenderBusy, RenderCache
+from app.figures import cache as render_module
+from app.figures.cache import RenderBusy, RenderCache, Rendered, RenderPool
 from app.figures.registry import demos
 from tests.helpers import PASSWORD, attr, soup, text_of
 from tests.server import running_server
@@ -124,11 +125,18 @@ def test_one_client_asking_for_many_cold_figures_gets_429(
             }
 
 
-def test_the_render_cache_bounds_each_client_and_the_queue() -> None:
+def test_the_render_cache_bounds_each_client_and_the_queue(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     demo = demos()["dropout-mask"]
-    cache = RenderCache(per_client=2, max_queued=3)
     gate = threading.Event()
-    cache._executor.submit(gate.wait)  # the one render thread is busy: renders queue up
+
+    def slow_draw(*_args: object) -> Rendered:
+        gate.wait(30)  # every render is under way until the flood is in: renders queue up
+        return Rendered(b"x", "image/png", '"x"', "alt")
+
+    monkeypatch.setattr(render_module, "draw", slow_draw)
+    cache = RenderCache(per_client=2, max_queued=3, pool=RenderPool(1, in_threads=True))
 
     async def flood() -> list[object]:
         calls = [

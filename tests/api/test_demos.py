@@ -1,5 +1,7 @@
 """The demo API: list, describe, images with caching headers, data, and bad parameters."""
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -138,6 +140,85 @@ def test_a_bad_scale_is_422_naming_it(client: TestClient, value: str, message: s
         (error,) = response.json()["detail"]
         assert error["loc"] == ["query", "scale"]
         assert error["msg"] == message
+
+
+def test_prefetch_draws_the_figure_for_later_and_answers_at_once(client: TestClient) -> None:
+    cache = client.app.state.demo_cache  # type: ignore[attr-defined]
+    query = "p=0.35&layout=narrow&theme=dark&scale=2"
+    response = client.get(f"{URL}.png?{query}&prefetch=1")
+    assert response.status_code == 204
+    assert response.content == b""
+    key = ("dropout-mask", demos()["dropout-mask"].params(p=0.35), "png", "dark", "narrow", 2)
+    deadline = time.monotonic() + 60
+    while cache.get(key) is None:  # drawn in the background
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    hits = cache.hits
+    figure = client.get(f"{URL}.png?{query}")
+    assert figure.status_code == 200
+    assert figure.content == cache.get(key).body
+    assert cache.hits == hits + 2  # the request, and the check above
+    assert client.get(f"{URL}.png?{query}&prefetch=1").status_code == 204  # already drawn
+    assert client.get(f"{URL}.svg?p=0.35&prefetch=0").status_code == 200
+
+
+def test_prefetch_is_refused_at_once_while_the_pool_is_busy(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = client.app.state.demo_cache  # type: ignore[attr-defined]
+    monkeypatch.setattr(cache.pool, "full", lambda: True)
+    response = client.get(f"{URL}.png?p=0.4&prefetch=1")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json() == {
+        "detail": "The server is drawing figures that readers wait for; this one is not drawn "
+        "ahead."
+    }
+    assert len(cache) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "loc", "message"),
+    [
+        ("prefetch=yes", "prefetch", "prefetch: use 0 or 1"),
+        ("prefetch=true", "prefetch", "prefetch: use 0 or 1"),
+        ("prefetch=", "prefetch", "prefetch: use 0 or 1"),
+        ("prefetch=" + "1" * 400, "prefetch", "prefetch: use 0 or 1"),
+        ("prefetch=1&prefetch=1", "prefetch", "parameter 'prefetch' is given twice: give it once"),
+        (
+            "prefetch=1&p=2",
+            "p",
+            "p: Input should be less than or equal to 0.9; allowed a number from 0 to 0.9",
+        ),
+        (
+            "prefetch=1&seed=-1",
+            "seed",
+            "seed: Input should be greater than or equal to 0; allowed an integer from 0 to 9999",
+        ),
+        (
+            "prefetch=1&colour=red",
+            "colour",
+            "unknown parameter 'colour': use p, units, batch, seed",
+        ),
+    ],
+    ids=["word", "true", "empty", "huge", "twice", "param-out-of-range", "bad-seed", "unknown"],
+)
+def test_a_bad_prefetch_is_422_naming_it(
+    client: TestClient, query: str, loc: str, message: str
+) -> None:
+    for suffix in (".png", ".svg"):
+        response = client.get(f"{URL}{suffix}?{query}")
+        assert response.status_code == 422, suffix
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["query", loc]
+        assert error["msg"] == message
+    assert len(client.app.state.demo_cache) == 0  # type: ignore[attr-defined]
+
+
+def test_the_data_takes_no_prefetch(client: TestClient) -> None:
+    response = client.get(f"{URL}/data?prefetch=1")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "prefetch"]
 
 
 def test_the_data_ignores_how_the_figure_is_drawn(client: TestClient) -> None:

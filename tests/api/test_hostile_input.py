@@ -271,6 +271,7 @@ def test_import_with_nul_in_an_id_is_422(client: TestClient, auth: dict[str, str
         ("/api/v1/decks/regularization/cards/dropout%00", ["path", "card_id"]),
         ("/api/v1/demos/dropout-mask%00", ["path", "demo_id"]),
         ("/api/v1/demos/dropout-mask%00.png", ["path", "demo_id"]),
+        ("/api/v1/demos/dropout-mask.png?prefetch=1%00", ["query", "prefetch"]),
     ],
 )
 def test_api_query_and_path_refuse_nul(

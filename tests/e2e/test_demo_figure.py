@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route, expect
+from playwright.sync_api import Browser, Page, Request, Response, Route, expect
 
 from tests.e2e.conftest import Tab
 from tests.server import running_server
@@ -169,3 +169,29 @@ def test_a_chosen_theme_is_kept_on_the_next_page(tab: Tab, base_url: str) -> Non
     assert page.url == base_url + CARD
     no_sideways_scroll(page)
     assert tab.errors == [], tab.errors
+
+
+def test_a_moved_slider_has_its_neighbouring_steps_drawn_ahead(desktop: Tab, base_url: str) -> None:
+    page = desktop.page
+    page.goto(base_url + CARD)
+    wait_for_figure(page)
+    page.wait_for_load_state("networkidle")
+    ahead: list[Response] = []
+    page.on(
+        "response",
+        lambda response: ahead.append(response) if "prefetch=1" in response.url else None,
+    )
+    page.focus("#demo-n")
+    page.keyboard.press("ArrowRight")  # n from 50 to 60
+    page.wait_for_function(
+        "() => document.querySelector('img[data-demo-image]').currentSrc.includes('&n=60&')"
+    )
+    wait_for_figure(page)
+    page.wait_for_load_state("networkidle")
+    shown = current_src(page)
+    # The steps either side, as the page would show them (same theme, layout and scale).
+    assert sorted(response.url for response in ahead) == sorted(
+        shown.replace("&n=60&", f"&n={n}&") + "&prefetch=1" for n in (50, 70)
+    )
+    assert [response.status for response in ahead] == [204, 204]
+    assert desktop.errors == [], desktop.errors

@@ -1,5 +1,7 @@
-"""Rendering: the LRU cache, one render per key under concurrency, warming, formats."""
+"""Rendering: the LRU cache, one render per key under concurrency, warming, formats, the pool."""
 
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -8,11 +10,21 @@ from typing import Any
 import pytest
 
 from app.figures import cache as render_module
-from app.figures.cache import RenderCache, Rendered, warm_defaults
+from app.figures.cache import (
+    PREFETCH_PER_CLIENT,
+    SHARED_POOL,
+    RenderBusy,
+    RenderCache,
+    Rendered,
+    RenderPool,
+    warm_defaults,
+)
 from app.figures.demo import Demo, DemoParams
 from app.figures.registry import demos
 
 DEMO = demos()["dropout-mask"]
+# Draws on threads of the test process, where a replaced draw() is seen.
+THREADS = RenderPool(2, in_threads=True)
 
 
 def fake_draw(calls: list[tuple[str, Any]], size: int = 10, delay: float = 0.0) -> Any:
@@ -48,7 +60,7 @@ def test_real_png_and_svg() -> None:
 def test_cache_hits_and_misses(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(render_module, "draw", fake_draw(calls))
-    cache = RenderCache()
+    cache = RenderCache(pool=THREADS)
     first = cache.render(DEMO, DEMO.params(), "png", "light")
     again = cache.render(DEMO, DEMO.params(), "png", "light")
     assert first is again
@@ -63,13 +75,13 @@ def test_cache_hits_and_misses(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_lru_is_bounded_by_entries_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(render_module, "draw", fake_draw(calls, size=100))
-    cache = RenderCache(max_entries=3, max_bytes=1_000_000)
+    cache = RenderCache(pool=THREADS, max_entries=3, max_bytes=1_000_000)
     for seed in range(5):
         cache.render(DEMO, DEMO.params(seed=seed), "png", "light")
     assert len(cache) == 3
     assert cache.get((DEMO.id, DEMO.params(seed=0), "png", "light")) is None
     assert cache.get((DEMO.id, DEMO.params(seed=4), "png", "light")) is not None
-    small = RenderCache(max_entries=100, max_bytes=250)
+    small = RenderCache(pool=THREADS, max_entries=100, max_bytes=250)
     for seed in range(5):
         small.render(DEMO, DEMO.params(seed=seed), "png", "light")
     assert len(small) == 2
@@ -78,7 +90,7 @@ def test_lru_is_bounded_by_entries_and_bytes(monkeypatch: pytest.MonkeyPatch) ->
 def test_recently_used_entries_stay(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(render_module, "draw", fake_draw(calls))
-    cache = RenderCache(max_entries=2)
+    cache = RenderCache(pool=THREADS, max_entries=2)
     cache.render(DEMO, DEMO.params(seed=1), "png", "light")
     cache.render(DEMO, DEMO.params(seed=2), "png", "light")
     cache.render(DEMO, DEMO.params(seed=1), "png", "light")  # touch 1
@@ -90,7 +102,7 @@ def test_recently_used_entries_stay(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_one_render_per_key_when_many_ask_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(render_module, "draw", fake_draw(calls, delay=0.2))
-    cache = RenderCache()
+    cache = RenderCache(pool=THREADS)
     results: list[Rendered] = []
     threads = [
         threading.Thread(
@@ -115,7 +127,7 @@ def test_a_failed_render_reaches_every_waiter_and_is_not_cached(
         raise ValueError("boom")
 
     monkeypatch.setattr(render_module, "draw", broken)
-    cache = RenderCache()
+    cache = RenderCache(pool=THREADS)
     errors: list[BaseException] = []
 
     def ask() -> None:
@@ -136,7 +148,7 @@ def test_a_failed_render_reaches_every_waiter_and_is_not_cached(
 def test_warm_defaults_renders_every_demo_in_both_themes(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(render_module, "draw", fake_draw(calls))
-    cache = RenderCache()
+    cache = RenderCache(pool=THREADS)
     warm_defaults(cache)
     assert len(cache) == 2 * len(demos())
     for demo in demos().values():
@@ -178,7 +190,7 @@ def test_shutdown_stops_the_warm_up(tmp_path: Path) -> None:
 def test_each_layout_is_its_own_figure(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(render_module, "draw", fake_draw(calls))
-    cache = RenderCache()
+    cache = RenderCache(pool=THREADS)
     wide = cache.render(DEMO, DEMO.params(), "png", "light")
     narrow = cache.render(DEMO, DEMO.params(), "png", "light", "narrow")
     assert narrow is not wide
@@ -191,7 +203,7 @@ def test_each_layout_is_its_own_figure(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_each_scale_is_its_own_png_but_one_svg(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr(render_module, "draw", fake_draw(calls))
-    cache = RenderCache()
+    cache = RenderCache(pool=THREADS)
     one = cache.render(DEMO, DEMO.params(), "png", "dark", "narrow")
     two = cache.render(DEMO, DEMO.params(), "png", "dark", "narrow", 2)
     assert two is not one
@@ -214,3 +226,167 @@ def png_size(body: bytes) -> tuple[int, int]:
     """Return a PNG's width and height in pixels, read from its header."""
     assert body.startswith(b"\x89PNG\r\n\x1a\n")
     return int.from_bytes(body[16:20], "big"), int.from_bytes(body[20:24], "big")
+
+
+def gated_draw(calls: list[int], gates: dict[int, threading.Event]) -> Any:
+    """Return a stand-in for draw() that notes each seed it starts and waits for its gate."""
+
+    def draw(demo: Demo[Any, Any], params: DemoParams, *_args: object) -> Rendered:
+        seed = int(params.seed)
+        calls.append(seed)
+        if seed in gates:
+            assert gates[seed].wait(30)
+        return Rendered(b"x", "image/png", f'"{seed}"', "alt")
+
+    return draw
+
+
+def wait_for(condition: Any) -> None:
+    """Wait until condition() is true (the pool's threads work on their own time)."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def in_thread(action: Any) -> threading.Thread:
+    """Start action in a thread of its own and return the thread."""
+    thread = threading.Thread(target=action)
+    thread.start()
+    return thread
+
+
+def test_renders_are_drawn_in_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    def not_here(*_args: object) -> Rendered:
+        raise AssertionError("drawn in the app's process")
+
+    monkeypatch.setattr(render_module, "draw", not_here)
+    cache = RenderCache()
+    png = cache.render(DEMO, DEMO.params(seed=11), "png", "dark", "narrow", 2)
+    assert png.body.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "With drop probability p = 0.50" in png.alt
+    workers = SHARED_POOL.pids()
+    assert workers
+    assert os.getpid() not in workers
+
+
+def test_a_killed_worker_process_is_replaced() -> None:
+    cache = RenderCache()
+    cache.render(DEMO, DEMO.params(seed=21), "png", "light")
+    for pid in SHARED_POOL.pids():
+        os.kill(pid, signal.SIGKILL)
+    # The next render finds the pool broken, starts new processes and draws.
+    drawn = cache.render(DEMO, DEMO.params(seed=22), "png", "light")
+    assert drawn.body.startswith(b"\x89PNG\r\n\x1a\n")
+    assert SHARED_POOL.pids()
+
+
+def test_a_render_whose_process_dies_is_not_left_waiting() -> None:
+    cache = RenderCache()
+    cache.render(DEMO, DEMO.params(seed=31), "png", "light")  # the workers are up
+    outcome: list[object] = []
+
+    def ask() -> None:
+        try:
+            outcome.append(cache.render(DEMO, DEMO.params(seed=32), "svg", "light"))
+        except RenderBusy as exc:
+            outcome.append(exc)
+
+    thread = in_thread(ask)
+    for pid in SHARED_POOL.pids():
+        os.kill(pid, signal.SIGKILL)
+    thread.join(60)
+    assert not thread.is_alive()
+    # Drawn again on new processes, or, if those died too, a 503 that says so.
+    assert isinstance(outcome[0], Rendered) or (
+        isinstance(outcome[0], RenderBusy) and outcome[0].status == 503
+    )
+    assert cache.render(DEMO, DEMO.params(seed=33), "png", "light").body
+
+
+def test_a_queued_prefetch_waits_for_a_real_render_asked_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    gates = {1: threading.Event()}
+    monkeypatch.setattr(render_module, "draw", gated_draw(calls, gates))
+    cache = RenderCache(pool=RenderPool(1, in_threads=True))
+    warming = in_thread(
+        lambda: cache.render(DEMO, DEMO.params(seed=1), "png", "light", background=True)
+    )
+    wait_for(lambda: calls == [1])  # the one worker is busy
+    assert cache.prefetch(DEMO, DEMO.params(seed=2), "png", "light", client="a")
+    real = in_thread(lambda: cache.render(DEMO, DEMO.params(seed=3), "png", "light"))
+    wait_for(lambda: cache.pool.full())  # the real render is queued
+    gates[1].set()
+    warming.join()
+    real.join()
+    wait_for(lambda: len(cache) == 3)
+    assert calls == [1, 3, 2]
+
+
+def test_a_real_render_takes_a_queued_prefetch_ahead_of_the_warm_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    gates = {1: threading.Event()}
+    monkeypatch.setattr(render_module, "draw", gated_draw(calls, gates))
+    cache = RenderCache(pool=RenderPool(1, in_threads=True))
+    warming = in_thread(
+        lambda: cache.render(DEMO, DEMO.params(seed=1), "png", "light", background=True)
+    )
+    wait_for(lambda: calls == [1])
+    warm = in_thread(
+        lambda: cache.render(DEMO, DEMO.params(seed=2), "png", "light", background=True)
+    )
+    wait_for(lambda: len(cache._jobs) == 2)
+    assert cache.prefetch(DEMO, DEMO.params(seed=3), "png", "light", client="a")
+    # A reader asks for the prefetched figure: it is drawn before the warm-up's next one.
+    real = in_thread(lambda: cache.render(DEMO, DEMO.params(seed=3), "png", "light"))
+    wait_for(lambda: cache.pool.full())
+    gates[1].set()
+    for thread in (warming, warm, real):
+        thread.join()
+    assert calls == [1, 3, 2]
+
+
+def test_prefetch_is_refused_while_real_renders_fill_the_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    gates = {1: threading.Event()}
+    monkeypatch.setattr(render_module, "draw", gated_draw(calls, gates))
+    cache = RenderCache(pool=RenderPool(1, in_threads=True))
+    real = in_thread(lambda: cache.render(DEMO, DEMO.params(seed=1), "png", "light"))
+    wait_for(lambda: calls == [1])
+    assert not cache.prefetch(DEMO, DEMO.params(seed=2), "png", "light", client="a")
+    gates[1].set()
+    real.join()
+    # A figure already drawn needs no prefetch, whatever the load.
+    assert cache.prefetch(DEMO, DEMO.params(seed=1), "png", "light", client="a")
+    assert cache.prefetch(DEMO, DEMO.params(seed=2), "png", "light", client="a")
+    wait_for(lambda: len(cache) == 2)
+    assert calls == [1, 2]
+
+
+def test_prefetches_are_bounded_and_the_oldest_are_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    gates = {1: threading.Event()}
+    monkeypatch.setattr(render_module, "draw", gated_draw(calls, gates))
+    cache = RenderCache(pool=RenderPool(1, in_threads=True))
+    warming = in_thread(
+        lambda: cache.render(DEMO, DEMO.params(seed=1), "png", "light", background=True)
+    )
+    wait_for(lambda: calls == [1])
+    for seed in range(10, 15):  # one reader moving a slider along
+        assert cache.prefetch(DEMO, DEMO.params(seed=seed), "png", "light", client="a")
+    for seed in range(20, 27):  # many readers, one step each
+        assert cache.prefetch(DEMO, DEMO.params(seed=seed), "png", "light", client=f"c{seed}")
+    gates[1].set()
+    warming.join()
+    wait_for(lambda: not cache._jobs)
+    # Only the newest few of all, at most PREFETCH_PER_CLIENT of one client, are drawn.
+    assert calls == [1, 23, 24, 25, 26]
+    assert PREFETCH_PER_CLIENT == 2
