@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         default=True,
         description="Render every demo's default figure in the background at start.",
     )
+    render_processes: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Processes that draw demo figures; 0: one per core, shared out among "
+        "the server's workers.",
+    )
     fsrs_fit_worker: bool = Field(
         default=True,
         description="Run queued FSRS parameter fits in a background worker of each app process.",

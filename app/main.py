@@ -17,7 +17,7 @@ from app.api.schemas import INVALID_INPUT
 from app.config import Settings, get_settings
 from app.content.loader import load_library
 from app.db import make_engine, make_sessionmaker
-from app.figures.cache import RenderCache, warm_defaults
+from app.figures.cache import SHARED_POOL, RenderCache, warm_defaults
 from app.figures.registry import demo_ids
 from app.input_checks import document_text_rule
 from app.middleware.body_limit import BodyLimitMiddleware
@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings)
     count_queries(engine)
 
+    if settings.render_processes:
+        SHARED_POOL.resize(settings.render_processes)
     demo_cache = RenderCache()
 
     @asynccontextmanager

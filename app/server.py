@@ -67,6 +67,10 @@ def serve_workers(workers: int, options: dict[str, Any]) -> None:
     """
     from app.serving import NoDelayConfig, Supervisor
 
+    # Each server process draws figures on processes of its own: share the cores out.
+    os.environ.setdefault(
+        "PREPDECK_RENDER_PROCESSES", str(max(1, (os.cpu_count() or 1) // workers))
+    )
     config = NoDelayConfig("app.server:server_app", factory=True, workers=workers, **options)
     with metrics_folder():
         listener = config.bind_socket()

@@ -171,6 +171,12 @@ class RenderPool:
         self._executor: ProcessPoolExecutor | None = None
         self._executor_lock = threading.Lock()
 
+    def resize(self, workers: int) -> None:
+        """Draw on this many processes from now on (the next ones started)."""
+        with self._changed:
+            self.workers = max(1, workers)
+            self.background_slots = max(1, self.workers - 1)
+
     def submit(self, job: _Job) -> None:
         """Queue a job; a dispatcher draws it when its turn comes."""
         with self._changed:

@@ -390,3 +390,18 @@ def test_prefetches_are_bounded_and_the_oldest_are_dropped(
     # Only the newest few of all, at most PREFETCH_PER_CLIENT of one client, are drawn.
     assert calls == [1, 23, 24, 25, 26]
     assert PREFETCH_PER_CLIENT == 2
+
+
+def test_render_processes_setting_sizes_the_shared_pool(settings: Any) -> None:
+    """PREPDECK_RENDER_PROCESSES sets how many processes draw; 0 keeps one per core."""
+    from app.main import create_app
+
+    before = SHARED_POOL.workers
+    try:
+        create_app(settings.model_copy(update={"render_processes": 1}))
+        assert (SHARED_POOL.workers, SHARED_POOL.background_slots) == (1, 1)
+        SHARED_POOL.resize(before)
+        create_app(settings.model_copy(update={"render_processes": 0}))
+        assert SHARED_POOL.workers == before
+    finally:
+        SHARED_POOL.resize(before)
