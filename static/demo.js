@@ -248,7 +248,7 @@
           var url = rebase(base, query(base, slider.name, value)) + "&prefetch=1";
           fetch(url, { priority: "low" }).catch(function () {});
         });
-      });
+      }, { timeout: 500 });  // idle time, or half a second at most
     }
 
     // A busy server answers a new figure with 429 and Retry-After; an <img> cannot read
