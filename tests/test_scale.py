@@ -30,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERIES = {
     # token; today's reviews by deck and kind; interview dates; card states
     "GET /api/v1/study/next": 4,
-    # token; repeat of the review id?; state; log insert; update; import running? (the id of
-    # the scheduler configuration in force is known after the process's first review under it)
-    "POST /api/v1/reviews": 6,
+    # token; state; log insert; update; import running? (a repeated review id is found when
+    # its insert fails; the id of the scheduler configuration in force is known after the
+    # process's first review under it)
+    "POST /api/v1/reviews": 5,
     # token; last review; last bury or suspend; the review's card state; delete; restore;
     # import running?
     "POST /api/v1/reviews/undo": 7,
