@@ -26,7 +26,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN IMMEDIATE")
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:
@@ -40,7 +40,7 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
     lock = threading.Lock()
 
     def before_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not conn.info.get("writing") and statement.lstrip()[:7].upper().startswith(_WRITES):
+        if not conn.info.get("writing") and statement.lstrip()[:15].upper().startswith(_WRITES):
             lock.acquire()
             conn.info["writing"] = True
 
@@ -57,6 +57,21 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
     event.listen(engine, "commit", release)
     event.listen(engine, "rollback", release)
     event.listen(engine.pool, "checkin", release_on_checkin)
+
+
+def begin_writing(session: Session) -> None:
+    """Start the session's transaction as a writer, if none is under way.
+
+    On SQLite this is BEGIN IMMEDIATE: the transaction holds the write lock from its first
+    read, so what it reads cannot change before it writes, and its SAVEPOINTs nest inside it
+    (outside a transaction, releasing a savepoint would commit). PostgreSQL needs nothing.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -23,6 +23,7 @@ from app.content.queries import MAX_QUERY_LENGTH
 from app.figures.cache import RenderCache
 from app.models import User
 from app.observability import Metrics
+from app.study.group_commit import GroupCommitter
 from app.urls import api_login
 
 
@@ -69,6 +70,15 @@ async def get_metrics(request: Request) -> Metrics:
 
 
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+async def get_committer(request: Request) -> GroupCommitter:
+    """Return the committer that records concurrent reviews in shared commits."""
+    committer: GroupCommitter = request.app.state.committer
+    return committer
+
+
+CommitterDep = Annotated[GroupCommitter, Depends(get_committer)]
 
 
 async def get_demo_cache(request: Request) -> RenderCache:

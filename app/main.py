@@ -27,6 +27,7 @@ from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.observability import Metrics, count_queries
 from app.request_checks import reject_unsafe_input
 from app.study.fit_worker import FitWorker
+from app.study.group_commit import GroupCommitter
 from app.web import routes as web_routes
 from app.web.templating import make_templates
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         stop.set()
         fit_worker.stop()
+        committer.close()  # after the last request: its queued reviews are committed
         metrics.stop()
         if warmer.is_alive():
             warmer.join(timeout=10)  # at most the render in progress
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     fit_worker = FitWorker(app.state.sessionmaker)
+    committer = app.state.committer = GroupCommitter(app.state.sessionmaker)
     app.state.fit_worker = fit_worker
     app.state.templates = make_templates()
     app.state.demo_cache = demo_cache

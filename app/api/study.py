@@ -27,6 +27,7 @@ from app.api.schemas import (
 from app.content.models import Library
 from app.deps import (
     ApiDifficultyParam,
+    CommitterDep,
     CsrfProtected,
     CurrentUser,
     LibraryDep,
@@ -38,8 +39,9 @@ from app.models import User, utcnow
 from app.study.next_card import next_card
 from app.study.queue import StudyFilter
 from app.study.reviews import (
+    ReviewStep,
     question_of,
-    record_review,
+    record_grouped,
     set_flag,
     undo_last_action,
     undo_message,
@@ -148,11 +150,19 @@ def _state_out(card_id: str, memory: Memory, version: int) -> CardStateOut:
     responses={**CONFLICT, **CSRF_FAILED, 404: {"description": "No such card"}},
 )
 def create_review(
-    body: ReviewIn, user: CurrentUser, session: SessionDep, library: LibraryDep, metrics: MetricsDep
+    body: ReviewIn,
+    user: CurrentUser,
+    session: SessionDep,
+    library: LibraryDep,
+    metrics: MetricsDep,
+    committer: CommitterDep,
 ) -> ReviewOut:
-    """Record a review; the same review_id again returns the same review and records nothing."""
-    result, _created = record_review(
-        session=session,
+    """Record a review; the same review_id again returns the same review and records nothing.
+
+    Answered once the review is committed (durable), in a commit shared with the reviews
+    that arrived meanwhile.
+    """
+    step = ReviewStep(
         user=user,
         library=library,
         card_id=body.card_id,
@@ -161,8 +171,8 @@ def create_review(
         now=utcnow(),
         duration_ms=body.duration_ms,
         expected_version=body.version,
-        reviews=metrics.reviews,
     )
+    result, _created = record_grouped(committer, step, metrics.reviews, own=session)
     log = result.log
     return ReviewOut(
         review_id=log.review_id,

@@ -7,16 +7,16 @@ days before it, put the weakest reviews first (see plan.py).
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Date, bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.content.models import Card, Deck, Difficulty, Library
 from app.content.queries import BadFilter
-from app.models import CardState, ReviewLog, User
+from app.models import CardState, InterviewDate, ReviewLog, User
 from app.study.day import Day, study_day
-from app.study.plan import DeckPlan, deck_plans, load_dates, recall_moment, short_warning
+from app.study.plan import DeckPlan, deck_plans, recall_moment, short_warning
 from app.study.scheduling import NEW, Memory, config_of
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card this close to due is shown
@@ -143,6 +143,13 @@ _DONE_SINCE = (
     .group_by(ReviewLog.deck_id, ReviewLog.kind)
 )
 _STATES = select(CardState).where(CardState.user_id == bindparam("user_id"))
+# Today's reviews and the interview dates in one round trip: a date comes as a row of kind -1.
+_DONE_AND_DATES = union_all(
+    _DONE_SINCE.add_columns(cast(null(), Date)),
+    select(
+        InterviewDate.deck_id, literal_column("-1"), literal_column("0"), InterviewDate.date
+    ).where(InterviewDate.user_id == bindparam("user_id")),
+)
 
 
 def done_today_by_deck(session: Session, user: User, day: Day) -> dict[tuple[str, int], int]:
@@ -157,6 +164,22 @@ def done_today(session: Session, user: User, day: Day) -> dict[int, int]:
     for (_deck_id, kind), count in done_today_by_deck(session, user, day).items():
         totals[kind] += count
     return dict(totals)
+
+
+def done_today_and_dates(
+    session: Session, user: User, day: Day
+) -> tuple[dict[tuple[str, int], int], dict[str, date]]:
+    """Return done_today_by_deck and the user's interview dates by deck id (see load_dates)."""
+    done: dict[tuple[str, int], int] = {}
+    dates: dict[str, date] = {}
+    for deck_id, kind, count, day_of in session.execute(
+        _DONE_AND_DATES, {"user_id": user.id, "since": day.start}
+    ):
+        if kind == -1:
+            dates[deck_id] = day_of
+        else:
+            done[(deck_id, int(kind))] = int(count)
+    return done, dates
 
 
 def user_states(session: Session, user: User) -> dict[str, CardState]:
@@ -175,13 +198,12 @@ def build_queue(
 ) -> Queue:
     """Return what the user studies next and how much is left today."""
     day = study_day(now, user.timezone, user.day_starts_at)
-    by_deck = done_today_by_deck(session, user, day)
+    by_deck, dates = done_today_and_dates(session, user, day)
     done: Counter[int] = Counter()
     for (_deck_id, done_kind), count in by_deck.items():
         done[done_kind] += count
     new_left = max(0, user.new_per_day - done.get(NEW, 0))
     reviews_left = max(0, user.reviews_per_day - done.get(REVIEW, 0))
-    dates = load_dates(session, user)
     states = user_states(session, user)
     plans = (
         {

@@ -15,6 +15,7 @@ from app.content.models import Card, Deck, Library
 from app.exceptions import AppError
 from app.models import CardState, ProgressImport, ReviewLog, StudyAction, User, utcnow
 from app.study.day import study_day
+from app.study.group_commit import GroupCommitter, run_step
 from app.study.leeches import apply_leech_rule, made_leech, undo_leech
 from app.study.schedulers import configs_by_id, scheduler_id
 from app.study.scheduling import NEW, RATINGS, LoggedReview, Memory, config_of, replay
@@ -87,17 +88,25 @@ def import_marker(session: Session, user: User) -> datetime | None:
     return session.scalar(_IMPORT_BEAT, {"user_id": user.id})
 
 
-def refuse_during_import(session: Session, user: User) -> None:
-    """Roll back and raise Conflict while an import of the user's progress runs.
+def import_conflict(session: Session, user: User) -> None:
+    """Raise Conflict while an import of the user's progress runs (the caller rolls back).
 
     Call it after the transaction's first write: by then this transaction holds the write
     lock (SQLite) or its rows (PostgreSQL), so an import that starts later sees its changes.
     """
     beat = import_marker(session, user)
-    if beat is None:
-        return
-    session.rollback()
-    raise Conflict(IMPORT_BROKEN if beat < utcnow() - IMPORT_STALE_AFTER else IMPORT_RUNNING)
+    if beat is not None:
+        raise Conflict(IMPORT_BROKEN if beat < utcnow() - IMPORT_STALE_AFTER else IMPORT_RUNNING)
+
+
+def refuse_during_import(session: Session, user: User) -> None:
+    """Roll back and raise Conflict while an import of the user's progress runs (see
+    import_conflict)."""
+    try:
+        import_conflict(session, user)
+    except Conflict:
+        session.rollback()
+        raise
 
 
 STALE = (
@@ -151,6 +160,120 @@ class Tally(Protocol):
         """Add one."""
 
 
+ReviewOutcome = tuple[ReviewResult, bool]
+
+
+@dataclass(frozen=True)
+class ReviewStep:
+    """One review to record: written by write, uncommitted (see group_commit.run_step)."""
+
+    user: User
+    library: Library
+    card_id: str
+    rating: int
+    review_id: str
+    now: datetime
+    duration_ms: int | None = None
+    expected_version: int | None = None
+
+    def write(self, session: Session) -> ReviewOutcome:
+        """Write the review and the card's new state; return it and True (it is new).
+
+        Raise Conflict when expected_version is not the card's version (graded elsewhere).
+        A repeat of a review_id is not looked up first (that costs a statement on every
+        review): its write fails on the log's unique key, or on a check that the first
+        review changed, and recover answers with the first review.
+        """
+        user, card_id, now = self.user, self.card_id, self.now
+        deck, _card = find_card(self.library, card_id)
+        row = session.get(CardState, (user.id, card_id))
+        version = row.version if row is not None else 0
+        if self.expected_version is not None and self.expected_version != version:
+            raise Conflict(STALE)
+        if row is not None and row.suspended:
+            raise Conflict(f"Card '{card_id}' is suspended: unsuspend it to review it.")
+        if row is not None and row.last_review is not None and row.last_review > now:
+            # Another request (or process) dated its review of this card later than ours but
+            # committed first: ours comes after it, so it is dated no earlier, or a replay of
+            # the log in time order would apply the two in the other order.
+            now = row.last_review
+        before = Memory.of(row) if row is not None else Memory.new(now)
+        duration_ms = capped_duration(self.duration_ms)
+        config = config_of(user)
+        after = before.review(
+            card_id=card_id,
+            rating=self.rating,
+            when=now,
+            desired_retention=user.desired_retention,
+            duration_ms=duration_ms,
+            config=config,
+        )
+        config_id = scheduler_id(session, config)
+        if row is None:
+            row = CardState(user_id=user.id, card_id=card_id, deck_id=deck.id, suspended=False)
+            session.add(row)
+        after.store(row)
+        row.deck_id = deck.id
+        row.buried_until = None
+        leech_before = apply_leech_rule(row, before, after, user)
+        log = ReviewLog(
+            user_id=user.id,
+            review_id=self.review_id,
+            card_id=card_id,
+            deck_id=deck.id,
+            rating=self.rating,
+            kind=before.state,
+            reviewed_at=now,
+            duration_ms=duration_ms,
+            desired_retention=user.desired_retention,
+            state_before=None if before.state == NEW else before.to_json(),
+            scheduler_id=config_id,
+            leech_before=leech_before,
+        )
+        session.add(log)
+        session.flush()
+        import_conflict(session, user)
+        result = ReviewResult(
+            log=log, memory=after, version=row.version, leech=leech_before is not None
+        )
+        return result, True
+
+    def recover(self, session: Session, error: Exception) -> ReviewOutcome:
+        """After write failed and its writes were taken back: return the review already
+        recorded under this review_id and False, or raise (Conflict when another request
+        changed the card first)."""
+        existing = _existing(session, self.user, self.review_id)
+        if existing is not None:
+            return _result(session, self.user, existing, self.card_id, self.rating), False
+        if isinstance(error, IntegrityError | StaleDataError):
+            raise Conflict(STALE) from error
+        raise error
+
+
+def record_grouped(
+    committer: GroupCommitter,
+    step: ReviewStep,
+    reviews: Tally | None = None,
+    *,
+    own: Session | None = None,
+) -> ReviewOutcome:
+    """Record a review through the committer, sharing a commit with concurrent ones; return
+    it once durable, with whether it is new (False: a repeat of review_id).
+
+    A new review counts in `reviews` (the reviews metric). own is the caller's session, if it
+    has one: its transaction (reads only) ends first.
+    """
+    if own is not None:
+        # Its connection goes back to the pool: were every pooled connection held by a request
+        # waiting here, the committer could get none. Committed, not rolled back, so that
+        # the objects read (the user) stay loaded.
+        own.commit()
+    result, created = committer.run(step.write, step.recover)
+    if created and reviews is not None:
+        reviews.inc()
+    return result, created
+
+
 def record_review(
     *,
     session: Session,
@@ -163,78 +286,19 @@ def record_review(
     duration_ms: int | None = None,
     expected_version: int | None = None,
     reviews: Tally | None = None,
-) -> tuple[ReviewResult, bool]:
-    """Record one review and return it with whether it is new (False: a repeat of review_id).
+) -> ReviewOutcome:
+    """Record one review in session's transaction and commit it; return it with whether it is
+    new (False: a repeat of review_id).
 
     A new review counts in `reviews` (the reviews metric). Raise Conflict when
     expected_version is not the card's version (graded elsewhere).
     """
-    existing = _existing(session, user, review_id)
-    if existing is not None:
-        return _result(session, user, existing, card_id, rating), False
-    deck, _card = find_card(library, card_id)
-    row = session.get(CardState, (user.id, card_id))
-    version = row.version if row is not None else 0
-    if expected_version is not None and expected_version != version:
-        raise Conflict(STALE)
-    if row is not None and row.suspended:
-        raise Conflict(f"Card '{card_id}' is suspended: unsuspend it to review it.")
-    if row is not None and row.last_review is not None and row.last_review > now:
-        # Another request (or process) dated its review of this card later than ours but
-        # committed first: ours comes after it, so it is dated no earlier, or a replay of
-        # the log in time order would apply the two in the other order.
-        now = row.last_review
-    before = Memory.of(row) if row is not None else Memory.new(now)
-    duration_ms = capped_duration(duration_ms)
-    config = config_of(user)
-    after = before.review(
-        card_id=card_id,
-        rating=rating,
-        when=now,
-        desired_retention=user.desired_retention,
-        duration_ms=duration_ms,
-        config=config,
-    )
-    # Before the card's row changes: its flush may then fail only inside the try below.
-    config_id = scheduler_id(session, config)
-    if row is None:
-        row = CardState(user_id=user.id, card_id=card_id, deck_id=deck.id, suspended=False)
-        session.add(row)
-    after.store(row)
-    row.deck_id = deck.id
-    row.buried_until = None
-    leech_before = apply_leech_rule(row, before, after, user)
-    log = ReviewLog(
-        user_id=user.id,
-        review_id=review_id,
-        card_id=card_id,
-        deck_id=deck.id,
-        rating=rating,
-        kind=before.state,
-        reviewed_at=now,
-        duration_ms=duration_ms,
-        desired_retention=user.desired_retention,
-        state_before=None if before.state == NEW else before.to_json(),
-        scheduler_id=config_id,
-        leech_before=leech_before,
-    )
-    session.add(log)
-    try:
-        session.flush()
-        refuse_during_import(session, user)
-        session.commit()
-    except (IntegrityError, StaleDataError) as exc:
-        # Another request got there first: the same review_id (a retry), or another grade.
-        session.rollback()
-        existing = _existing(session, user, review_id)
-        if existing is not None:
-            return _result(session, user, existing, card_id, rating), False
-        raise Conflict(STALE) from exc
-    if reviews is not None:
+    step = ReviewStep(user, library, card_id, rating, review_id, now, duration_ms, expected_version)
+    result, created = run_step(session, step.write, step.recover, shared=False)
+    session.commit()
+    if created and reviews is not None:
         reviews.inc()
-    return ReviewResult(
-        log=log, memory=after, version=row.version, leech=leech_before is not None
-    ), True
+    return result, created
 
 
 def _rowcount(result: Result[Any]) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import urls
 from app.content.models import Card, Deck, Difficulty, Library
 from app.deps import (
+    CommitterDep,
     CsrfProtected,
     CurrentUser,
     DifficultyParam,
@@ -39,9 +40,10 @@ from app.study.queue import MAX_FILTER_CARDS, StudyFilter
 from app.study.reviews import (
     Conflict,
     NothingInSession,
+    ReviewStep,
     find_card,
     question_of,
-    record_review,
+    record_grouped,
     session_start,
     set_flag,
     undo_last_action,
@@ -351,6 +353,7 @@ def submit_review(
     session: SessionDep,
     library: LibraryDep,
     metrics: MetricsDep,
+    committer: CommitterDep,
     card_id: FormSlug,
     rating: Annotated[int, Form(ge=1, le=4)],
     review_id: Annotated[uuid.UUID, Form()],
@@ -360,19 +363,18 @@ def submit_review(
     since: SinceForm = None,
 ) -> Response:
     """Record a grade, then show the next card."""
+    step = ReviewStep(
+        user=user,
+        library=library,
+        card_id=card_id,
+        rating=rating,
+        review_id=str(review_id),
+        now=utcnow(),
+        duration_ms=duration_ms,
+        expected_version=version,
+    )
     try:
-        result, _created = record_review(
-            session=session,
-            user=user,
-            library=library,
-            card_id=card_id,
-            rating=rating,
-            review_id=str(review_id),
-            now=utcnow(),
-            duration_ms=duration_ms,
-            expected_version=version,
-            reviews=metrics.reviews,
-        )
+        result, _created = record_grouped(committer, step, metrics.reviews, own=session)
     except Conflict as exc:
         return _conflict_page(page, session, user, library, study_filter, exc, since)
     if result.leech:

@@ -1,0 +1,168 @@
+"""Group commit: the writes that wait at the same moment share one transaction and one commit.
+
+Every acknowledged write must be durable (SQLite syncs its log on each commit), and one sync
+per write caps the writes a second at the disk's syncs a second. A committer thread takes the
+jobs queued meanwhile, runs each in its own SAVEPOINT of one transaction (a failing job takes
+back only its own writes, and its caller gets its own error), commits once, and only then
+answers each caller. A lone job is committed at once: no job waits for company.
+"""
+
+import contextvars
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import begin_writing
+
+T = TypeVar("T")
+Work = Callable[[Session], T]
+Recover = Callable[[Session, Exception], T]
+MAX_BATCH = 64
+
+log = logging.getLogger("prepdeck.group_commit")
+
+
+def run_step(
+    session: Session, work: Work[T], recover: Recover[T] | None = None, *, shared: bool
+) -> T:
+    """Return work(session), uncommitted; on its error take its writes back and return
+    recover(session, error) (which may raise), or raise the error.
+
+    shared: other steps share the transaction, so the step runs in a SAVEPOINT and an error
+    takes back only its own writes; alone, the whole transaction is rolled back.
+    """
+    try:
+        if not shared:
+            return work(session)
+        with session.begin_nested():
+            return work(session)
+    except Exception as exc:
+        if not shared:
+            session.rollback()
+        if recover is None:
+            raise
+        return recover(session, exc)
+
+
+@dataclass
+class _Queued:
+    work: Work[Any]
+    recover: Recover[Any] | None
+    future: "Future[Any]" = field(default_factory=Future)
+    # The caller's context: the step's statements count towards its request, and its log
+    # lines carry the request's fields.
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+
+
+Outcome = tuple[_Queued, Any, BaseException | None]
+
+
+class GroupCommitter:
+    """Run write steps in shared transactions on one thread; answer each after its commit."""
+
+    def __init__(self, factory: sessionmaker[Session], max_batch: int = MAX_BATCH) -> None:
+        self._factory = factory
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def run(self, work: Work[T], recover: Recover[T] | None = None) -> T:
+        """Run a step (see run_step) in a transaction shared with the steps queued meanwhile;
+        return its result, or raise its error, once that transaction is committed.
+
+        The step must not commit or roll back, and what it returns is all its caller sees of
+        the session (closed after the commit).
+        """
+        queued = _Queued(work, recover)
+        with self._lock:
+            if self._closed:
+                # Shut down: no thread to wait for; the step commits alone.
+                self._run_batch([queued])
+                return cast(T, queued.future.result())
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name="group-commit", daemon=True
+                )
+                self._thread.start()
+            self._queue.put(queued)
+        return cast(T, queued.future.result())
+
+    def waiting(self) -> int:
+        """Return how many steps wait for the committer thread."""
+        return self._queue.qsize()
+
+    def close(self) -> None:
+        """Finish every queued step, then stop the thread; later steps commit alone."""
+        with self._lock:
+            self._closed = True
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self._max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._run_batch(batch)
+            if stop:
+                return
+
+    def _run_batch(self, batch: list[_Queued]) -> None:
+        try:
+            done = self._attempt(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                done = [(batch[0], None, exc)]
+            else:
+                # The shared commit failed: commit each step alone, so that one step's
+                # trouble costs the others only a retry.
+                log.warning("a group commit of %d steps failed", len(batch), exc_info=True)
+                for queued in batch:
+                    self._run_batch([queued])
+                return
+        for queued, outcome, error in done:
+            if error is not None:
+                queued.future.set_exception(error)
+            else:
+                queued.future.set_result(outcome)
+
+    def _attempt(self, batch: list[_Queued]) -> list[Outcome]:
+        """Run the steps in one transaction and commit it; raise if the commit fails."""
+        done: list[Outcome] = []
+        shared = len(batch) > 1
+        with self._factory() as session:
+            if shared:
+                begin_writing(session)
+            for queued in batch:
+                try:
+                    outcome = queued.context.run(
+                        run_step, session, queued.work, queued.recover, shared=shared
+                    )
+                except Exception as exc:  # the step's own error, for its caller
+                    done.append((queued, None, exc))
+                else:
+                    done.append((queued, outcome, None))
+            session.commit()
+        return done
