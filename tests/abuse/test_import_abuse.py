@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import math
+import statistics
 import threading
 import time
 import uuid
@@ -152,6 +153,10 @@ def test_other_users_reviews_stay_fast_during_a_large_import(
             for index in range(5):  # warm up the connection and the code paths
                 other_review(index)
             timings.clear()
+            for index in range(21):  # the baseline: reviews with no import running
+                other_review(index)
+            alone = statistics.median(took for _began, took in timings)
+            timings.clear()
             importer = threading.Thread(target=run_import)
             importer.start()
             index = 0
@@ -166,7 +171,12 @@ def test_other_users_reviews_stay_fast_during_a_large_import(
     )
     assert len(during) >= 20, f"only {len(during)} reviews ran during the import"
     p99 = during[math.ceil(0.99 * len(during)) - 1]
-    assert p99 < 0.2, f"p99 {p99 * 1000:.0f} ms over {len(during)} reviews during the import"
+    # A ratio to the same reviews with no import, measured in the same run: an import that held
+    # the database for its whole length would stall them for seconds, hundreds of times longer.
+    assert p99 < 25 * alone, (
+        f"p99 {p99 * 1000:.0f} ms over {len(during)} reviews during the import, "
+        f"{p99 / alone:.0f}x the {alone * 1000:.1f} ms median with no import"
+    )
 
 
 def test_import_time_grows_linearly(db: Session, library: Library) -> None:
