@@ -94,11 +94,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Innermost, so its 413 answers still get the security headers and are counted.
     app.add_middleware(BodyLimitMiddleware, max_import_bytes=settings.max_import_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics, secure=settings.secure_cookies)
+    # FastAPI tries the routes in order, twice a request; the health checks, which probes call
+    # every few seconds and which must stay cheap, come first. No paths overlap, so the order
+    # changes no match.
+    app.include_router(operations.router)
     for router in web_routes.ROUTERS:
         app.include_router(router)
     for router in api_routes.ROUTERS:
         app.include_router(router)
-    app.include_router(operations.router)
     app.mount("/static", StaticFiles(directory=paths.STATIC_DIR), name="static")
     build_openapi = app.openapi
 

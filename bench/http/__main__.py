@@ -168,67 +168,64 @@ def verdict(value: float, aim: float | None, *, below: bool = False) -> str:
     return "met" if (value < aim if below else value >= aim) else "MISSED"
 
 
-def profile(
-    spy: str, pid: int, url: str, route: Route, args: argparse.Namespace, folder: Path
-) -> None:
+def profile(spy: str, pid: int, url: str, route: Route, args: argparse.Namespace) -> None:
     """Load the route once more while py-spy samples the server, and print where time went."""
-    samples = folder / "profile.txt"
-    recorder = subprocess.Popen(
-        [
-            spy,
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(args.seconds),
-            "--rate",
-            "100",
-            "--format",
-            "raw",
-            "--output",
-            str(samples),
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wrk(url, args.seconds + 1, args.connections, route.extra)
-    recorder.wait(timeout=60)
-    print(summarize(samples))
+    with tempfile.TemporaryDirectory() as folder:
+        samples = Path(folder) / "profile.txt"
+        recorder = subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(args.seconds),
+                "--rate",
+                "100",
+                "--format",
+                "raw",
+                "--output",
+                str(samples),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wrk(url, args.seconds + 1, args.connections, route.extra)
+        recorder.wait(timeout=60)
+        print(summarize(samples))
 
 
 def print_table(
-    base: str,
-    table: list[Route],
-    bare: Load,
-    args: argparse.Namespace,
-    spy: str,
-    pid: int,
-    folder: Path,
-) -> dict[str, Load]:
-    """Load each route and print it as ratios to the bare app and to /livez; return the loads."""
+    base: str, bare_url: str, table: list[Route], args: argparse.Namespace, spy: str, pid: int
+) -> None:
+    """Load each route right after the bare app and print it as ratios to the bare app and to
+    /livez.
+
+    Each route is measured in a pair with the bare app, so that a change in the machine's load
+    between routes does not skew their ratios; the /livez column divides the two ratios.
+    """
     print(
-        f"{'route':24} {'req/s':>7} {'/bare':>6} {'/livez':>6} {'aim':>6} {'':6}"
-        f" {'p99 ms':>7} {'/bare':>6} {'<5x':>6}"
+        f"{'route':24} {'req/s':>7} {'bare':>7} {'/bare':>6} {'/livez':>6} {'aim':>6} {'':6}"
+        f" {'p99 ms':>7} {'bare':>6} {'/bare':>6} {'<5x':>6}"
     )
-    print(f"{'bare FastAPI':24} {bare.rate:7.0f} {1:6.2f} {'':6} {'':6} {'':6} {bare.p99:7.1f}")
-    loads: dict[str, Load] = {}
+    livez = 0.0
     for route in table:
-        if loads and args.only not in route.name:
+        if livez and args.only not in route.name:
             continue  # /livez, the second reference, is always measured
-        load = loads[route.name] = measure(base + route.path, args, route.extra)
+        bare = measure(bare_url, args, [])
+        load = measure(base + route.path, args, route.extra)
         ratio = load.rate / bare.rate
-        livez = load.rate / loads["/livez"].rate
+        livez = livez or ratio
         p99 = load.p99 / bare.p99
         aim = f">={route.aim}" if route.aim else ""
         print(
-            f"{route.name:24} {load.rate:7.0f} {ratio:6.2f} {livez:6.2f} {aim:>6}"
-            f" {verdict(ratio, route.aim):6} {load.p99:7.1f} {p99:6.1f}"
+            f"{route.name:24} {load.rate:7.0f} {bare.rate:7.0f} {ratio:6.2f} {ratio / livez:6.2f}"
+            f" {aim:>6} {verdict(ratio, route.aim):6} {load.p99:7.1f} {bare.p99:6.1f} {p99:6.1f}"
             f" {verdict(p99, P99_AIM, below=True):>6}"
         )
         if args.profile and route.path != "/livez":
-            profile(spy, pid, base + route.path, route, args, folder)
-    return loads
+            profile(spy, pid, base + route.path, route, args)
 
 
 def compare_workers(
@@ -297,10 +294,9 @@ def main() -> None:
                 table = routes(auth, script)
                 print(
                     f"wrk -t1 -c{args.connections} -d{args.seconds}s, prepdeck serve --workers "
-                    f"{args.workers}, bare FastAPI (bench/bare_app.py) measured first"
+                    f"{args.workers}; each route after bare FastAPI (bench/bare_app.py)"
                 )
-                bare = measure(bare_url, args, [])
-                print_table(base, table, bare, args, spy, server.pid, folder)
+                print_table(base, bare_url, table, args, spy, server.pid)
                 if args.compare_workers:
                     compare_workers(base, table, args, env, log)
             finally:
