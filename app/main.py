@@ -21,9 +21,7 @@ from app.figures.cache import SHARED_POOL, RenderCache, warm_defaults
 from app.figures.registry import demo_ids
 from app.input_checks import document_text_rule
 from app.middleware.body_limit import BodyLimitMiddleware
-from app.middleware.csrf_cookie import CsrfCookieMiddleware
 from app.middleware.observability import ObservabilityMiddleware
-from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.observability import Metrics, count_queries
 from app.request_checks import reject_unsafe_input
 from app.study.fit_worker import FitWorker
@@ -100,14 +98,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     # Innermost, so its 413 answers still get the security headers and are counted.
     app.add_middleware(BodyLimitMiddleware, max_import_bytes=settings.max_import_bytes)
-    app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
-    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics, secure=settings.secure_cookies)
+    # FastAPI tries the routes in order, twice a request; the health checks, which probes call
+    # every few seconds and which must stay cheap, come first. No paths overlap, so the order
+    # changes no match.
+    app.include_router(operations.router)
     for router in web_routes.ROUTERS:
         app.include_router(router)
     for router in api_routes.ROUTERS:
         app.include_router(router)
-    app.include_router(operations.router)
     app.mount("/static", StaticFiles(directory=paths.STATIC_DIR), name="static")
     build_openapi = app.openapi
 

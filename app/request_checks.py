@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from app import urls
 from app.input_checks import MAX_ERRORS, json_errors, text_error
 
-BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _is_json(request: Request) -> bool:
@@ -32,18 +32,20 @@ def is_form(request: Request) -> bool:
 async def reject_unsafe_input(request: Request) -> None:
     """Answer 422 when the query, path, form or JSON body holds NUL, a surrogate, NaN or Inf."""
     errors: list[dict[str, Any]] = []
-    for name, value in request.query_params.multi_items():
-        for text in (name, value):
-            error = text_error(text, ("query", name))
-            if error:
-                errors.append(error)
-                break
-    for name, value in request.path_params.items():
+    scope = request.scope
+    if scope["query_string"]:  # most requests have none: parse nothing then
+        for name, value in request.query_params.multi_items():
+            for text in (name, value):
+                error = text_error(text, ("query", name))
+                if error:
+                    errors.append(error)
+                    break
+    for name, value in scope.get("path_params", {}).items():
         if isinstance(value, str):
             error = text_error(value, ("path", name))
             if error:
                 errors.append(error)
-    if request.method in BODY_METHODS:
+    if scope["method"] in BODY_METHODS:
         errors.extend(await _body_errors(request))
     if errors:
         raise RequestValidationError(errors[:MAX_ERRORS])
@@ -67,7 +69,7 @@ async def _body_errors(request: Request) -> list[dict[str, Any]]:
                     errors.append(error)
                     break
         return errors
-    if not _is_json(request) or request.url.path in SELF_CHECKED_BODIES:
+    if not _is_json(request) or request.scope["path"] in SELF_CHECKED_BODIES:
         return []
     if not await request.body():
         return []

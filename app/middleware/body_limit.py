@@ -29,8 +29,14 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_of(scope["path"])
         declared, chunked = _framing(scope)
+        # HTTP/1.1 delivers exactly Content-Length bytes (none without it, unless chunked);
+        # only a chunked body, or an HTTP/2 one without a length, must be counted as it comes.
+        counted = chunked or (declared is None and scope.get("http_version") == "2")
+        if declared is None and not counted:
+            await self.app(scope, receive, send)  # no body: no limit to look up
+            return
+        limit = self.limit_of(scope["path"])
         if declared is not None and declared > limit:
             response = errors.error_response(
                 Request(scope),
@@ -40,9 +46,7 @@ class BodyLimitMiddleware:
             )
             await response(scope, receive, send)
             return
-        if not chunked and (declared is not None or scope.get("http_version") != "2"):
-            # HTTP/1.1 delivers exactly Content-Length bytes (none without it, unless
-            # chunked): nothing to count.
+        if not counted:
             await self.app(scope, receive, send)
             return
         received = 0
