@@ -105,8 +105,14 @@ def counts_by_process(folder: Path, route: str) -> dict[int, float]:
     counts = {}
     for path in folder.glob("counter_*.db"):
         merged = MultiProcessCollector.merge([str(path)])  # type: ignore[no-untyped-call]
-        [requests] = [m for m in merged if m.name == REQUESTS]
-        served = sum(s.value for s in requests.samples if s.labels["route"] == route)
+        # A process's file may hold other counters only, so far (or none yet).
+        served = sum(
+            sample.value
+            for metric in merged
+            if metric.name == REQUESTS
+            for sample in metric.samples
+            if sample.labels["route"] == route
+        )
         if served:
             counts[int(path.stem.removeprefix("counter_"))] = served
     return counts

@@ -58,28 +58,28 @@ def load(root: Path) -> None:
         assert "Traceback" not in text
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=st.text(max_size=300))
 def test_any_text_gives_a_clean_answer(content: Path, text: str) -> None:
     (content / CARD).write_text(text, encoding="utf-8")
     load(content)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(raw=st.binary(max_size=200))
 def test_any_bytes_give_a_clean_answer(content: Path, raw: bytes) -> None:
     (content / CARD).write_bytes(raw)
     load(content)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(card=cards)
 def test_any_yaml_mapping_gives_a_clean_answer(content: Path, card: dict[str, object]) -> None:
     (content / CARD).write_text(yaml.safe_dump(card, allow_unicode=True), encoding="utf-8")
     load(content)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(lines=st.lists(st.sampled_from(["a: 1", "  - x", "b: [", "&a x", "*a", "? k", "c: |",
                                         "  text", "!!python/object:os.system x", "d: {e: f}",
                                         "---", "...", "%YAML 1.1", "\t", "id: l1-vs-l2"]),
