@@ -57,12 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             warmer.start()  # readiness does not wait for it
         if settings.fsrs_fit_worker:
             fit_worker.start()
-        metrics.start()
         yield
         stop.set()
         fit_worker.stop()
         committer.close()  # after the last request: its queued reviews are committed
-        metrics.stop()
         if warmer.is_alive():
             warmer.join(timeout=10)  # at most the render in progress
         demo_cache.close()

@@ -4,7 +4,6 @@ The middleware that times, counts and logs each request is app/middleware/observ
 """
 
 import os
-import threading
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 # Where each server process writes its metrics when there are several (`prepdeck serve` sets
 # it before they start); unset, each app keeps its metrics in memory.
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
-SYNC_SECONDS = 1.0  # how stale another process's demo cache figures may be in /metrics
 
 # The SQL statements run for the request in progress: a one-item list, shared by the worker
 # thread a sync handler runs in (it gets a copy of the context, holding the same list).
@@ -34,63 +32,6 @@ def count_queries(engine: Engine) -> None:
             box[0] += 1
 
     event.listen(engine, "before_cursor_execute", before_execute)
-
-
-class _CacheFigures:
-    """The demo cache's hits, misses and size, as metrics copied from the cache.
-
-    The cache counts for itself (app/figures/cache.py); its figures are copied here when
-    metrics are read, and, with several server processes, also every SYNC_SECONDS by a
-    thread of each process, since the process that answers a scrape cannot read the others'
-    caches: then each writes its own figures to the shared files, and the scrape sums them.
-    """
-
-    def __init__(self, cache: "RenderCache", registry: CollectorRegistry) -> None:
-        self.cache = cache
-        self.hits = Counter(
-            "prepdeck_demo_cache_hits", "Demo images served from the cache", registry=registry
-        )
-        self.misses = Counter(
-            "prepdeck_demo_cache_misses", "Demo images that were drawn", registry=registry
-        )
-        # "livesum": the entries of the processes running now (a process's cache ends with it).
-        self.entries = Gauge(
-            "prepdeck_demo_cache_entries",
-            "Demo images in the cache",
-            multiprocess_mode="livesum",
-            registry=registry,
-        )
-        self._copied = (0, 0)
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def copy(self) -> None:
-        """Bring the metrics up to the cache's figures."""
-        with self._lock:
-            hits, misses = self.cache.hits, self.cache.misses
-            self.hits.inc(hits - self._copied[0])
-            self.misses.inc(misses - self._copied[1])
-            self._copied = (hits, misses)
-            self.entries.set(len(self.cache))
-
-    def start(self) -> None:
-        """Copy the figures every SYNC_SECONDS in a thread, until stop."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="metrics-copy", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the thread, copying the figures a last time."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(SYNC_SECONDS):
-            self.copy()
-        self.copy()
 
 
 class Metrics:
@@ -136,21 +77,25 @@ class Metrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
         )
-        self.demo_cache = _CacheFigures(cache, self.registry)
+        # Counted as they happen, so that each process's files hold its own figures.
+        hits = Counter(
+            "prepdeck_demo_cache_hits", "Demo images served from the cache", registry=self.registry
+        )
+        misses = Counter(
+            "prepdeck_demo_cache_misses", "Demo images that were drawn", registry=self.registry
+        )
+        # "livesum": the entries of the processes running now (a process's cache ends with it).
+        entries = Gauge(
+            "prepdeck_demo_cache_entries",
+            "Demo images in the cache",
+            multiprocess_mode="livesum",
+            registry=self.registry,
+        )
+        cache.on_hit, cache.on_miss, cache.on_size = hits.inc, misses.inc, entries.set
         cache.on_render = lambda demo, seconds: self.render_seconds.labels(demo).observe(seconds)
-
-    def start(self) -> None:
-        """Start what the metrics need while the app serves (with several processes only)."""
-        if self.folder is not None:
-            self.demo_cache.start()
-
-    def stop(self) -> None:
-        """Stop what start started."""
-        self.demo_cache.stop()
 
     def exposition(self) -> bytes:
         """Return the metrics in Prometheus text format, of every server process."""
-        self.demo_cache.copy()
         if self.folder is None:
             return generate_latest(self.registry)
         registry = CollectorRegistry()

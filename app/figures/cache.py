@@ -339,6 +339,10 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
         self.on_render: Callable[[str, float], None] | None = None
+        # Told of each hit, miss and change of size as it happens (the metrics count them).
+        self.on_hit: Callable[[], None] | None = None
+        self.on_miss: Callable[[], None] | None = None
+        self.on_size: Callable[[int], None] | None = None
         self.per_client = per_client
         self.max_queued = max_queued
         self.pool = pool or SHARED_POOL
@@ -360,6 +364,8 @@ class RenderCache:
         if found is not None:
             self._entries.move_to_end(key)
             self.hits += 1
+            if self.on_hit is not None:
+                self.on_hit()
         return found
 
     def render(
@@ -518,6 +524,8 @@ class RenderCache:
             if self._jobs.get(job.key) is job:
                 del self._jobs[job.key]
             self.misses += 1  # drawn (or tried): a prefetch dropped before it ran is not
+            if self.on_miss is not None:
+                self.on_miss()
             if job in self._prefetches:
                 self._prefetches.remove(job)
             self._release(job)
@@ -552,6 +560,8 @@ class RenderCache:
         ):
             _old_key, old = self._entries.popitem(last=False)
             self._bytes -= len(old.body)
+        if self.on_size is not None:
+            self.on_size(len(self._entries))
 
     def __len__(self) -> int:
         with self._lock:
