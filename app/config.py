@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app import paths
 
 SECRET_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+SQLITE_FILE = "prepdeck.sqlite3"  # the database file in the data folder, by default
 PLACEHOLDER_KEYS = {
     "",
     "changeme",
@@ -150,7 +151,7 @@ class Settings(BaseSettings):
         """Return DATABASE_URL, or the SQLite file in DATA_DIR when it is unset."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'prepdeck.sqlite3').resolve()}"
+        return f"sqlite:///{(self.data_dir / SQLITE_FILE).resolve()}"
 
 
 @lru_cache

@@ -8,43 +8,93 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from app import migrate, paths
-from app.config import Settings, get_settings
+from app.config import SQLITE_FILE, Settings, get_settings
 from app.content.loader import load_library
 from app.content.models import Library
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
-from tests.postgres import postgres_database_url
+from tests.postgres import PostgresDatabases, postgres_server
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases | None]:
+    """The PostgreSQL server's databases when the suite runs on PostgreSQL, else None."""
+    if os.environ.get("PREPDECK_TEST_DATABASE") != "postgresql":
+        yield None
+        return
+    databases = PostgresDatabases(postgres_server())
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def database_template(
+    tmp_path_factory: pytest.TempPathFactory, postgres_databases: PostgresDatabases | None
+) -> Iterator[str]:
+    """A migrated database that each test's database starts as a copy of.
+
+    A SQLite file's path, or on PostgreSQL a database's name. Copying it is several times
+    quicker than running the migrations for every test.
+    """
+    if postgres_databases is None:
+        data_dir = tmp_path_factory.mktemp("template")
+        engine = make_engine(Settings(data_dir=data_dir, _env_file=None))
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        yield str(data_dir / SQLITE_FILE)
+        return
+    name = postgres_databases.create()
+    engine = create_engine(postgres_databases.url(name))
+    migrate.upgrade(engine)
+    engine.dispose()  # PostgreSQL copies a template only while no one is connected to it
+    yield name
+    postgres_databases.drop(name)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
-    """Settings with a fresh data folder and a fresh database for one test.
+def settings(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    postgres_databases: PostgresDatabases | None,
+) -> Iterator[Settings]:
+    """Settings with a fresh data folder and a fresh, migrated database for one test.
 
     The database is a SQLite file in the data folder, or, when PREPDECK_TEST_DATABASE is
-    "postgresql" (as .ci/run sets it for its second run), a new PostgreSQL database.
+    "postgresql" (as .ci/run sets it for its second run), a new PostgreSQL database. It is a
+    copy of database_template, or empty for a test marked empty_database.
     """
     data_dir = tmp_path / "data"
-    if os.environ.get("PREPDECK_TEST_DATABASE") == "postgresql":
-        with postgres_database_url() as url:
-            yield Settings(
-                data_dir=data_dir,
-                database_url=url,
-                warm_demos=False,
-                fsrs_fit_worker=False,
-                _env_file=None,
-            )
+    empty = request.node.get_closest_marker("empty_database") is not None
+    template = None if empty else request.getfixturevalue("database_template")
+    if postgres_databases is None:
+        if template is not None:
+            data_dir.mkdir()
+            shutil.copyfile(template, data_dir / SQLITE_FILE)
+        yield Settings(data_dir=data_dir, warm_demos=False, fsrs_fit_worker=False, _env_file=None)
         return
-    yield Settings(data_dir=data_dir, warm_demos=False, fsrs_fit_worker=False, _env_file=None)
+    name = postgres_databases.create(template)
+    try:
+        yield Settings(
+            data_dir=data_dir,
+            database_url=postgres_databases.url(name),
+            warm_demos=False,
+            fsrs_fit_worker=False,
+            _env_file=None,
+        )
+    finally:
+        postgres_databases.drop_later(name)
 
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[FastAPI]:
-    """The app on the shipped content and a fresh, migrated database."""
+    """The app on the shipped content and the test's fresh database (migrated, see settings)."""
     app = create_app(settings)
-    migrate.upgrade(app.state.engine)
     yield app
     app.state.engine.dispose()
 
@@ -78,9 +128,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 @pytest.fixture
 def db(settings: Settings) -> Iterator[Session]:
-    """A Session on a fresh, migrated database."""
+    """A Session on the test's fresh database (migrated, see settings)."""
     engine = make_engine(settings)
-    migrate.upgrade(engine)
     with make_sessionmaker(engine)() as session:
         yield session
     engine.dispose()

@@ -16,6 +16,8 @@ from app.db import make_engine
 from app.models import Base, User
 from tests.postgres import postgres_database_url
 
+pytestmark = pytest.mark.empty_database  # these tests run the migrations themselves
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Engine]:

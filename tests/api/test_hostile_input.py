@@ -499,6 +499,7 @@ def test_import_takes_only_integer_ratings(client: TestClient, auth: dict[str, s
     assert "valid integer" in error["msg"]
 
 
+@pytest.mark.empty_database
 def test_migration_maps_stored_non_iana_timezones(settings: Settings) -> None:
     engine = make_engine(settings)
     try:
