@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from app import __version__, errors, operations, paths
+from app import __version__, errors, operations, paths, routing
 from app.api import demos as api_demos
 from app.api import routes as api_routes
 from app.api.schemas import INVALID_INPUT
@@ -97,15 +97,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Innermost, so its 413 answers still get the security headers and are counted.
     app.add_middleware(BodyLimitMiddleware, max_import_bytes=settings.max_import_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics, secure=settings.secure_cookies)
-    # FastAPI tries the routes in order, twice a request; the health checks, which probes call
-    # every few seconds and which must stay cheap, come first. No paths overlap, so the order
-    # changes no match.
     app.include_router(operations.router)
     for router in web_routes.ROUTERS:
         app.include_router(router)
     for router in api_routes.ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=paths.STATIC_DIR), name="static")
+    # Each request tries only the routes its path's leading segments leave possible.
+    routing.index_routes(app)
     build_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
