@@ -98,9 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_import_bytes=settings.max_import_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics, secure=settings.secure_cookies)
     # FastAPI tries the routes in order, twice a request; the health checks, which probes call
-    # every few seconds and which must stay cheap, come first. No paths overlap, so the order
-    # changes no match.
+    # every few seconds and which must stay cheap, come first, then the JSON study routes. No
+    # paths overlap, so the order changes no match.
     app.include_router(operations.router)
+    for router in api_routes.FIRST:
+        app.include_router(router)
     for router in web_routes.ROUTERS:
         app.include_router(router)
     for router in api_routes.ROUTERS:
