@@ -392,6 +392,7 @@ def issue_token(*, session: Session, user: User, kind: str) -> str:
 # Built once: every request that is logged in runs it, and building it costs more than
 # running it.
 # A reset link's token is not a login, and a disabled user's tokens stop working at once.
+# The kinds are compared one by one, not with IN: an IN list is rendered anew on every run.
 LOGIN_KINDS = ("session", "api")
 _USER_OF_TOKEN = (
     select(User)
@@ -399,7 +400,7 @@ _USER_OF_TOKEN = (
     .where(
         AuthToken.token_hash == bindparam("digest"),
         AuthToken.expires_at > bindparam("now"),
-        AuthToken.kind.in_(LOGIN_KINDS),
+        or_(*(AuthToken.kind == kind for kind in LOGIN_KINDS)),
         User.disabled_at.is_(None),
     )
 )

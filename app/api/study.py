@@ -125,9 +125,9 @@ def read_next(
     )
 
 
-def _json(body: BaseModel) -> Response:
+def _json(body: BaseModel, status_code: int = 200) -> Response:
     """Serialize a response model once (FastAPI would validate it all over again)."""
-    return Response(body.model_dump_json(), media_type="application/json")
+    return Response(body.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 def _state_out(card_id: str, memory: Memory, version: int) -> CardStateOut:
@@ -146,6 +146,7 @@ def _state_out(card_id: str, memory: Memory, version: int) -> CardStateOut:
 @router.post(
     "/reviews",
     status_code=201,
+    response_model=ReviewOut,
     dependencies=[CsrfProtected],
     responses={**CONFLICT, **CSRF_FAILED, 404: {"description": "No such card"}},
 )
@@ -156,7 +157,7 @@ def create_review(
     library: LibraryDep,
     metrics: MetricsDep,
     committer: CommitterDep,
-) -> ReviewOut:
+) -> Response:
     """Record a review; the same review_id again returns the same review and records nothing.
 
     Answered once the review is committed (durable), in a commit shared with the reviews
@@ -174,7 +175,7 @@ def create_review(
     )
     result, _created = record_grouped(committer, step, metrics.reviews, own=session)
     log = result.log
-    return ReviewOut(
+    review = ReviewOut(
         review_id=log.review_id,
         card_id=log.card_id,
         rating=log.rating,
@@ -184,6 +185,7 @@ def create_review(
         card=_state_out(log.card_id, result.memory, result.version),
         leech=result.leech,
     )
+    return _json(review, status_code=201)
 
 
 @router.post("/reviews/undo", dependencies=[CsrfProtected], responses={**CONFLICT, **CSRF_FAILED})

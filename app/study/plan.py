@@ -23,6 +23,7 @@ timezone, as if no review came before it (reviews only raise it).
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -34,7 +35,7 @@ from app.content.models import Card, Deck, Library
 from app.exceptions import AppError
 from app.models import CardState, InterviewDate, ReviewLog, User
 from app.study.day import study_day, zone
-from app.study.scheduling import NEW, Memory, config_of
+from app.study.scheduling import NEW, Memory, StoredState, config_of
 
 BUFFER_DAYS = 2
 FINAL_DAYS = 3
@@ -324,7 +325,7 @@ def deck_plans(
     *,
     library: Library,
     dates: dict[str, date],
-    states: dict[str, CardState],
+    states: Mapping[str, StoredState],
     new_today: dict[str, int],
     today: date,
     limit: int,

@@ -8,8 +8,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Date, bindparam, cast, func, literal_column, null, select, union_all
+from sqlalchemy import Date, Table, bindparam, func, literal_column, null, select, union_all
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from app.content.models import Card, Deck, Difficulty, Library
@@ -17,7 +19,7 @@ from app.content.queries import BadFilter
 from app.models import CardState, InterviewDate, ReviewLog, User
 from app.study.day import Day, study_day
 from app.study.plan import DeckPlan, deck_plans, recall_moment, short_warning
-from app.study.scheduling import NEW, Memory, config_of
+from app.study.scheduling import NEW, Memory, StoredState, config_of
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card this close to due is shown
 LEARNING, REVIEW, RELEARNING = 1, 2, 3
@@ -142,10 +144,13 @@ _DONE_SINCE = (
     .where(ReviewLog.user_id == bindparam("user_id"), ReviewLog.reviewed_at >= bindparam("since"))
     .group_by(ReviewLog.deck_id, ReviewLog.kind)
 )
-_STATES = select(CardState).where(CardState.user_id == bindparam("user_id"))
+# Plain rows, not CardState objects: the ORM's bookkeeping of each loaded object costs more
+# than the query, and the queue only reads them.
+_CARD_STATES = cast(Table, CardState.__table__)
+_STATES = select(_CARD_STATES).where(_CARD_STATES.c.user_id == bindparam("user_id"))
 # Today's reviews and the interview dates in one round trip: a date comes as a row of kind -1.
 _DONE_AND_DATES = union_all(
-    _DONE_SINCE.add_columns(cast(null(), Date)),
+    _DONE_SINCE.add_columns(sql_cast(null(), Date)),
     select(
         InterviewDate.deck_id, literal_column("-1"), literal_column("0"), InterviewDate.date
     ).where(InterviewDate.user_id == bindparam("user_id")),
@@ -182,10 +187,15 @@ def done_today_and_dates(
     return done, dates
 
 
-def user_states(session: Session, user: User) -> dict[str, CardState]:
-    """Return the user's card states by card id."""
-    rows = session.scalars(_STATES, {"user_id": user.id})
-    return {row.card_id: row for row in rows}
+def user_states(session: Session, user: User) -> dict[str, StoredState]:
+    """Return the user's card states by card id, as read-only rows.
+
+    Run on the session's connection, after a flush of what the session holds (as the ORM's
+    autoflush would): the ORM's path costs more than the query.
+    """
+    session.flush()
+    rows = session.connection().execute(_STATES, {"user_id": user.id})
+    return {row.card_id: cast(StoredState, row) for row in rows}
 
 
 def build_queue(
