@@ -286,10 +286,6 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     )
 
     _draw_descent(descent_ax, data, palette)
-    for ax in (lasso_ax, ridge_ax, descent_ax):
-        # A title at a fixed height spares matplotlib its search for tick labels above the
-        # axes (there are none here), about a sixth of the render.
-        ax.set_title(ax.get_title(loc="left"), color=palette.text, fontsize=11, loc="left", y=1.0)
 
 
 def summary(data: Data) -> str:

@@ -108,8 +108,12 @@ def plot(data: Data, palette: Palette, axes: list[Axes]) -> None:
     )
     move_legend(curve, "lower left")
 
-    bins = [k - 0.5 for k in range(blocks + 2)]
-    hist.hist(data.depth, bins=bins, color=palette.series[1], alpha=0.85, label="sampled depths")
+    # One filled outline over the counts of 0 .. L active blocks, not a bar patch per count.
+    counts = np.bincount(data.depth, minlength=blocks + 1)
+    edges = np.arange(blocks + 2) - 0.5
+    hist.stairs(
+        counts, edges, fill=True, color=palette.series[1], alpha=0.85, label="sampled depths"
+    )
     hist.axvline(
         data.expected_depth,
         ymax=0.62,

@@ -14,7 +14,9 @@ from matplotlib.transforms import Bbox
 
 from app.demos import batch_norm_noise, dropout_mask, mixing_augmentations
 from app.figures.layout import LAYOUTS, Layout
+from app.figures.registry import demos
 from app.figures.style import DARK, LIGHT, Palette
+from tests.figures.test_skeleton import extreme
 
 PALETTES = [pytest.param(LIGHT, id="light"), pytest.param(DARK, id="dark")]
 
@@ -139,3 +141,18 @@ def test_dropout_activations_stand_out_from_the_background(
     assert float(np.median(ratios)) >= 2.0, ratios
     if palette is DARK:
         assert float(np.mean(luminance(colours[lit]))) >= 0.12
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("key", sorted(demos()))
+def test_titles_have_nothing_above_the_axes_to_clear(key: str, layout: Layout) -> None:
+    """Titles sit at a fixed height: no axes has x tick labels, a label or a y offset above it."""
+    demo = demos()[key]
+    for params in (demo.params(), extreme(demo, "minimum"), extreme(demo, "maximum")):
+        figure = drawn(demo.figure(demo.compute(params), LIGHT, layout))
+        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+        for ax in figure.axes:
+            x_axis = ax.xaxis.get_tightbbox(renderer)
+            assert x_axis is None or x_axis.ymax <= ax.bbox.ymax, key
+            offset = ax.yaxis.offsetText
+            assert not (offset.get_visible() and offset.get_text()), (key, offset.get_text())

@@ -7,11 +7,13 @@ from typing import cast
 import numpy as np
 import pytest
 from hypothesis import given
+from matplotlib.patches import StepPatch
 from pydantic import ValidationError
 
 from app.demos import stochastic_depth as subject
 from app.demos.stochastic_depth import Data, Params, compute, survival
 from app.figures.questions import Question, ask
+from app.figures.style import LIGHT
 from tests.demos.claims import agrees, says, stated
 from tests.demos.strategies import params_for, summary_settings
 
@@ -157,3 +159,13 @@ def test_the_caption_leads_with_skipping_only_when_a_block_can_be_skipped() -> N
     assert skipping.startswith("Stochastic depth skips residual blocks at random in training")
     none = subject.summary(subject.compute(subject.Params(p_last=1.0)))
     assert none.startswith("With every block's survival at 1, no block is skipped")
+
+
+@pytest.mark.parametrize("blocks", [4, 24, 64])
+def test_histogram_counts_every_sampled_depth(blocks: int) -> None:
+    data = compute(Params(blocks=blocks))
+    figure = subject.DEMO.figure(data, LIGHT)
+    (steps,) = [patch for patch in figure.axes[2].patches if isinstance(patch, StepPatch)]
+    counts, edges, _ = steps.get_data()
+    np.testing.assert_array_equal(counts, [np.sum(data.depth == k) for k in range(blocks + 1)])
+    np.testing.assert_array_equal(edges, np.arange(blocks + 2) - 0.5)
