@@ -11,8 +11,15 @@ from app.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 # As many connections as the server has worker threads (40), so no request waits for one.
-POOL = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 30}
-SQLITE_POOL = {"pool_size": 40, "max_overflow": 0}
+CONNECTIONS = 40
+POOL = {"pool_size": 10, "max_overflow": CONNECTIONS - 10, "pool_timeout": 30}
+SQLITE_POOL = {"pool_size": CONNECTIONS, "max_overflow": 0}
+# At most this many requests hold a Session at once; the other connections are for the work
+# outside them (the group committer, the fit worker, a page header's own lookup). A request's
+# Session takes its connection on the event loop (its login lookup) and gives it back there,
+# so were every connection held by requests, the loop would wait for one that only the loop
+# can give back: every request would stall until the pool's timeout.
+REQUEST_SESSIONS = CONNECTIONS - 4
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

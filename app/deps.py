@@ -5,7 +5,7 @@ templates, the metrics) instead of reading `request.app.state` themselves.
 """
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 from anyio import CapacityLimiter
@@ -27,19 +27,27 @@ from app.study.group_commit import GroupCommitter
 from app.urls import api_login
 
 
-async def get_db(request: Request) -> AsyncIterator[Session]:
+async def get_db(request: Request) -> AsyncGenerator[Session]:
     """Yield a Session for one request and close it afterwards.
 
     An async dependency on purpose: its clean-up (handing the connection back to the pool)
     then runs on the event loop. Were it sync, the clean-up would wait for a worker thread,
     while every worker thread could be waiting for a pooled connection: a deadlock under load.
+    At most REQUEST_SESSIONS at once (see app.db): a request beyond them waits here, without
+    holding the event loop, until one closes.
     """
     factory: sessionmaker[Session] = request.app.state.sessionmaker
-    session = factory()
+    slots: CapacityLimiter = request.app.state.session_slots
+    borrower = object()  # released on behalf of the same borrower, whichever task cleans up
+    await slots.acquire_on_behalf_of(borrower)
     try:
-        yield session
+        session = factory()
+        try:
+            yield session
+        finally:
+            session.close()
     finally:
-        session.close()
+        slots.release_on_behalf_of(borrower)
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -16,7 +16,7 @@ from app.api import routes as api_routes
 from app.api.schemas import INVALID_INPUT
 from app.config import Settings, get_settings
 from app.content.loader import load_library
-from app.db import make_engine, make_sessionmaker
+from app.db import REQUEST_SESSIONS, make_engine, make_sessionmaker
 from app.figures.cache import SHARED_POOL, RenderCache, warm_defaults
 from app.figures.registry import demo_ids
 from app.input_checks import document_text_rule
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.demo_cache = demo_cache
     app.state.compute_limiter = CapacityLimiter(api_demos.COMPUTE_THREADS)
+    app.state.session_slots = CapacityLimiter(REQUEST_SESSIONS)
     app.state.fragments = {}
     errors.install(app)
     metrics = Metrics(demo_cache)

@@ -1,9 +1,14 @@
-"""The shared dependencies: an admin-only route lets admins in and refuses everyone else."""
+"""The shared dependencies: an admin-only route lets admins in and refuses everyone else, and
+requests hold a bounded number of database sessions."""
 
+from types import SimpleNamespace
+
+import anyio
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.deps import AdminUser
+from app.db import CONNECTIONS, REQUEST_SESSIONS
+from app.deps import AdminUser, get_db
 from tests.helpers import PASSWORD
 
 
@@ -47,3 +52,41 @@ def test_admin_user_asks_a_guest_to_log_in(app: FastAPI) -> None:
     with TestClient(app) as client:
         response = client.get("/api/v1/admin-only")
     assert response.status_code == 401
+
+
+def test_requests_hold_at_most_request_sessions_sessions(app: FastAPI) -> None:
+    """A request past the limit waits for a slot (not for a connection on the event loop)."""
+    slots = app.state.session_slots
+    assert slots.total_tokens == REQUEST_SESSIONS < CONNECTIONS
+    request = SimpleNamespace(app=app)
+
+    async def run() -> list[str]:
+        events: list[str] = []
+        slots.total_tokens = 1
+        first = get_db(request)  # type: ignore[arg-type]
+        await anext(first)
+        events.append("first open")
+
+        async def second() -> None:
+            later = get_db(request)  # type: ignore[arg-type]
+            await anext(later)
+            events.append("second open")
+            await later.aclose()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(second)
+            await anyio.sleep(0.05)
+            events.append("first closes")
+            await first.aclose()
+        return events
+
+    assert anyio.run(run) == ["first open", "first closes", "second open"]
+
+
+def test_each_request_gives_its_session_slot_back(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        headers = bearer(client, "ada")
+        for _ in range(3):
+            assert client.get("/api/v1/study/next", headers=headers).status_code == 200
+        assert client.get("/api/v1/study/next").status_code == 401
+    assert app.state.session_slots.borrowed_tokens == 0

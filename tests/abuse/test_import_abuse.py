@@ -171,11 +171,13 @@ def test_other_users_reviews_stay_fast_during_a_large_import(
     )
     assert len(during) >= 20, f"only {len(during)} reviews ran during the import"
     p99 = during[math.ceil(0.99 * len(during)) - 1]
-    # A ratio to the same reviews with no import, measured in the same run: an import that held
-    # the database for its whole length would stall them for seconds, hundreds of times longer.
-    assert p99 < 25 * alone, (
-        f"p99 {p99 * 1000:.0f} ms over {len(during)} reviews during the import, "
-        f"{p99 / alone:.0f}x the {alone * 1000:.1f} ms median with no import"
+    # A ratio to the import's own length, measured in the same run (both grow alike on a busy
+    # machine): an import that held the database for its whole length, or for long stretches
+    # of it, would stall a review for about as long as it held it.
+    length = outcome["ended"] - outcome["started"]
+    assert p99 < length / 10, (
+        f"p99 {p99 * 1000:.0f} ms over {len(during)} reviews during the {length:.1f} s import "
+        f"({p99 / alone:.0f}x the {alone * 1000:.1f} ms median with no import)"
     )
 
 
