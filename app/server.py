@@ -2,6 +2,7 @@
 
 import gc
 import os
+import signal
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -14,9 +15,12 @@ from app.cli_common import command_settings, shown
 from app.config import Settings
 from app.content.commands import load_or_exit
 from app.db_commands import upgrade_database
+from app.lifelines import when_ended
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+SUPERVISOR_PID = "PREPDECK_SUPERVISOR_PID"  # set for the server processes of --workers N
 
 
 @click.command()
@@ -71,6 +75,8 @@ def serve_workers(workers: int, options: dict[str, Any]) -> None:
     os.environ.setdefault(
         "PREPDECK_RENDER_PROCESSES", str(max(1, (os.cpu_count() or 1) // workers))
     )
+    # Each server process ends when this one does, even if this one is killed with SIGKILL.
+    os.environ[SUPERVISOR_PID] = str(os.getpid())
     config = NoDelayConfig("app.server:server_app", factory=True, workers=workers, **options)
     with metrics_folder():
         listener = config.bind_socket()
@@ -144,6 +150,15 @@ def server_app(settings: Settings | None = None) -> "FastAPI":
     """
     from app.main import create_app
 
+    supervisor = os.environ.get(SUPERVISOR_PID, "")
+    if supervisor.isdigit() and int(supervisor) != os.getpid():
+        # A server process of `serve --workers N`: stop as on SIGTERM (finishing the requests
+        # in flight) once the supervisor has ended, which left alone it would not notice.
+        when_ended(
+            int(supervisor),
+            lambda: os.kill(os.getpid(), signal.SIGTERM),
+            name="server-ends-with-supervisor",
+        )
     app = create_app(settings)
     gc.collect()
     gc.freeze()

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import httpx2
+import pytest
 
 from app.figures.cache import PER_CLIENT
 from tests.helpers import PASSWORD
@@ -67,10 +68,61 @@ def test_sigterm_finishes_requests_in_flight(tmp_path: Path) -> None:
         threads = [threading.Thread(target=fetch, args=(seed,)) for seed in seeds]
         for thread in threads:
             thread.start()
-        time.sleep(0.5)  # let the requests reach the server (renders take longer than this)
+        # The render processes start with the first render: by then the requests, sent at
+        # once, have reached the server, however loaded the machine (renders take longer).
+        deadline = time.monotonic() + 60
+        while len(_descendants(server.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         server.send_signal(signal.SIGTERM)
         for thread in threads:
             thread.join()
         # uvicorn finishes the requests, then exits by the signal it caught (-15).
         assert server.wait(timeout=40) in (0, -signal.SIGTERM)
     assert results == [200] * PER_CLIENT
+
+
+def _descendants(pid: int) -> set[int]:
+    """Return the ids of every process below pid, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended while listed
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Return whether pid is a process that has not ended (a zombie has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_every_process_a_server_started_ends_when_it_is_killed_with_sigkill(
+    tmp_path: Path, workers: str
+) -> None:
+    import time
+
+    with running_server(tmp_path / "data", args=("--workers", workers)) as (base, server):
+        for seed in range(1, 5):  # with two server processes, both likely draw one
+            figure = httpx2.get(f"{base}/api/v1/demos/norm-layers.png?seed={seed}", timeout=60)
+            assert figure.status_code == 200
+        # Server processes (with --workers 2), forkservers, render workers, resource trackers.
+        helpers = _descendants(server.pid)
+        assert len(helpers) >= 2
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+    deadline = time.monotonic() + 60
+    while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [pid for pid in helpers if _alive(pid)] == []

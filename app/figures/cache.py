@@ -38,6 +38,7 @@ from app.figures.encode import DPI, Format, encode
 from app.figures.layout import Layout
 from app.figures.registry import demos
 from app.figures.style import THEMES
+from app.lifelines import when_ended
 
 Theme = Literal["light", "dark"]
 Scale = Literal[1, 2]
@@ -120,9 +121,16 @@ def _key(
     return Key(demo.id, params, fmt, theme, layout, 1 if fmt == "svg" else scale)
 
 
-def _start_worker() -> None:
-    """Set up a render process: Ctrl-C is for the app process to handle, not each worker."""
+def _start_worker(app_pid: int) -> None:
+    """Set up a render process: Ctrl-C is for the app process to handle, not each worker, and
+    the worker exits when the app process that started it has ended.
+
+    An app process killed with SIGKILL never shuts its pool down, and nothing else would end
+    its workers: each waits on a queue whose write end it holds itself, and holds the pipe
+    whose closing tells the forkserver to exit, so workers and forkserver would live on.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    when_ended(app_pid, lambda: os._exit(0), name="render-ends-with-app")
 
 
 def _draw_in_worker(
@@ -292,7 +300,10 @@ class RenderPool:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(list(PRELOAD))
                 self._executor = ProcessPoolExecutor(
-                    self.workers, mp_context=context, initializer=_start_worker
+                    self.workers,
+                    mp_context=context,
+                    initializer=_start_worker,
+                    initargs=(os.getpid(),),
                 )
             return self._executor
 

@@ -333,9 +333,13 @@ def test_all_done_gives_the_next_learning_card_in_the_users_zone(
     only = "?cards=what-is-regularization"
     _card, data = grade_form(user_client, 1, only)
     user_client.post("/study/review", data=data)
-    due = datetime.now(UTC) + timedelta(hours=2)  # in learning, due past the learn-ahead limit
+    now = datetime.now(UTC)
+    due = now + timedelta(hours=2)  # in learning, due past the learn-ahead limit
+    # The study day starts about 12 hours from now in Tokyo, so due falls within today
+    # whenever the test runs (a learning card due after the day ends is tomorrow's).
+    starts_at = (now.astimezone(ZoneInfo("Asia/Tokyo")).hour + 12) % 24
     with app.state.sessionmaker() as session:
-        session.execute(update(User).values(timezone="Asia/Tokyo"))
+        session.execute(update(User).values(timezone="Asia/Tokyo", day_starts_at=starts_at))
         session.execute(update(CardState).values(due=due))
         session.commit()
     page = soup(user_client.get(f"/study{only}"))
