@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 
 from app import migrate
 from app.config import Settings
-from app.figures.cache import draw
+from app.figures.cache import draw, one_native_thread
 from app.figures.demo import Demo
 from app.figures.encode import DPI
 from app.figures.layout import LAYOUTS, Layout
@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--clock", choices=CLOCKS, default="wall")
     args = parser.parse_args()
     clock = CLOCKS[args.clock]
+    one_native_thread()  # renders here run as in a render process
     layout: Layout = args.layout
     selected = {key: demo for key, demo in demos().items() if not args.demo or key in args.demo}
     with tempfile.TemporaryDirectory() as folder:

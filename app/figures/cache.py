@@ -32,6 +32,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from threadpoolctl import threadpool_limits
+
 from app.exceptions import AppError
 from app.figures.demo import Demo, DemoParams
 from app.figures.encode import DPI, Format, encode
@@ -131,6 +133,17 @@ def _start_worker(app_pid: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     when_ended(app_pid, lambda: os._exit(0), name="render-ends-with-app")
+    one_native_thread()
+
+
+def one_native_thread() -> None:
+    """Keep numpy's linear algebra (BLAS) on this process's thread.
+
+    The pool runs one render process per core already; a BLAS that also started a thread per
+    core in each would have them contend for the same cores, and under load a small
+    eigendecomposition then took several times as long.
+    """
+    threadpool_limits(1)
 
 
 def _draw_in_worker(

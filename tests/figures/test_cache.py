@@ -270,6 +270,18 @@ def test_renders_are_drawn_in_worker_processes(monkeypatch: pytest.MonkeyPatch) 
     assert os.getpid() not in workers
 
 
+def test_a_render_process_runs_numpy_on_one_thread() -> None:
+    from threadpoolctl import threadpool_info
+
+    pool = RenderPool(1)
+    try:
+        found = pool._processes().submit(threadpool_info).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert [library["num_threads"] for library in found] == [1] * len(found)
+    assert any(library["user_api"] == "blas" for library in found)
+
+
 def test_a_killed_worker_process_is_replaced() -> None:
     cache = RenderCache()
     cache.render(DEMO, DEMO.params(seed=21), "png", "light")
