@@ -146,9 +146,13 @@ def server_app(settings: Settings | None = None) -> "FastAPI":
     Everything loaded so far (libraries, content, templates) lives as long as the process, so
     it is moved out of the garbage collector's sight (gc.freeze): otherwise each full
     collection walks all of it, a pause of tens of ms that lands on whatever requests are in
-    flight.
+    flight. numpy's BLAS keeps to one thread, as in a render process: requests already run on
+    many threads, and a quiz question's compute is too small to gain from more.
     """
+    from app.figures.cache import one_native_thread
     from app.main import create_app
+
+    one_native_thread()
 
     supervisor = os.environ.get(SUPERVISOR_PID, "")
     if supervisor.isdigit() and int(supervisor) != os.getpid():

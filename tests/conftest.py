@@ -16,8 +16,12 @@ from app.config import SQLITE_FILE, Settings, get_settings
 from app.content.loader import load_library
 from app.content.models import Library
 from app.db import make_engine, make_sessionmaker
+from app.figures.cache import one_native_thread
 from app.main import create_app
 from tests.postgres import PostgresDatabases, postgres_server
+
+# One BLAS thread, as in the server's processes: the suite already runs a process per core.
+one_native_thread()
 
 
 @pytest.fixture(scope="session")

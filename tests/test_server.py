@@ -149,6 +149,18 @@ def test_server_app_keeps_start_up_objects_out_of_full_collections(tmp_path: Pat
         gc.unfreeze()
 
 
+def test_server_app_keeps_numpy_on_one_thread(tmp_path: Path) -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    settings = Settings(data_dir=tmp_path / "data", warm_demos=False, _env_file=None)
+    with threadpool_limits(2):  # as a fresh process on two cores; put back after
+        try:
+            server_app(settings).state.engine.dispose()
+        finally:
+            gc.unfreeze()
+        assert {library["num_threads"] for library in threadpool_info()} == {1}
+
+
 def test_serve_migrates_and_serves_every_card(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with running_server(data) as (base, _server):
