@@ -54,6 +54,9 @@ def serve(host: str, port: int, workers: int) -> None:
         # Header timeout, header limits and the connection cap (see app/serving.py).
         "http": LimitedHttpProtocol,
         "timeout_keep_alive": 5,  # close a kept-alive connection idle this many seconds
+        # asyncio's own event loop, not uvloop: under load uvloop served some connections
+        # far later than others (a page's p99 at 32 connections 128 ms, against 29 ms here).
+        "loop": "asyncio",
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": settings.trusted_proxies or None,
     }

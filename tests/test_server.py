@@ -217,6 +217,19 @@ def test_serve_prints_where_the_data_lives(tmp_path: Path, monkeypatch: pytest.M
     assert database.is_file()
 
 
+def test_serve_runs_on_asyncios_own_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # uvloop answers connections unevenly under load; asyncio's loop answers them in turn.
+    monkeypatch.setenv("PREPDECK_DATA_DIR", str(tmp_path / "data"))
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr("app.server.server_app", lambda settings: settings)
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.append(options))
+    result = CliRunner().invoke(main, ["serve", "--port", str(free_port())])
+    assert result.exit_code == 0, result.output
+    assert [options["loop"] for options in served] == ["asyncio"]
+
+
 def test_the_database_line_hides_the_password(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path / "data",
