@@ -217,17 +217,24 @@ def test_serve_prints_where_the_data_lives(tmp_path: Path, monkeypatch: pytest.M
     assert database.is_file()
 
 
-def test_serve_runs_on_asyncios_own_event_loop(
+def test_one_server_process_runs_on_asyncios_own_event_loop_several_on_uvloop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # uvloop answers connections unevenly under load; asyncio's loop answers them in turn.
+    # uvloop answers one process's connections unevenly under load; asyncio's loop answers
+    # them in turn, but spreads the connections of one shared socket unevenly over processes.
     monkeypatch.setenv("PREPDECK_DATA_DIR", str(tmp_path / "data"))
-    served: list[dict[str, object]] = []
+    served: list[object] = []
     monkeypatch.setattr("app.server.server_app", lambda settings: settings)
-    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.append(options))
-    result = CliRunner().invoke(main, ["serve", "--port", str(free_port())])
-    assert result.exit_code == 0, result.output
-    assert [options["loop"] for options in served] == ["asyncio"]
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.append(options["loop"]))
+    monkeypatch.setattr(
+        "app.server.serve_workers", lambda workers, options: served.append(options["loop"])
+    )
+    for workers in ("1", "2"):
+        result = CliRunner().invoke(
+            main, ["serve", "--port", str(free_port()), "--workers", workers]
+        )
+        assert result.exit_code == 0, result.output
+    assert served == ["asyncio", "auto"]  # auto: uvloop, which uvicorn[standard] installs
 
 
 def test_the_database_line_hides_the_password(tmp_path: Path) -> None:
