@@ -1,8 +1,10 @@
 """A review acknowledged with a 2xx is in the database after the server is killed."""
 
+import os
 import signal
 import sqlite3
 import uuid
+from contextlib import suppress
 from pathlib import Path
 
 import httpx2
@@ -68,17 +70,40 @@ def test_sigterm_finishes_requests_in_flight(tmp_path: Path) -> None:
         threads = [threading.Thread(target=fetch, args=(seed,)) for seed in seeds]
         for thread in threads:
             thread.start()
-        # The render processes start with the first render: by then the requests, sent at
-        # once, have reached the server, however loaded the machine (renders take longer).
+        # Every request's connection accepted by the server, and the renders under way (their
+        # processes start with the first one), however loaded the machine: the requests are in.
+        port = int(base.rsplit(":", 1)[1])
         deadline = time.monotonic() + 60
-        while len(_descendants(server.pid)) < 2 and time.monotonic() < deadline:
+        while time.monotonic() < deadline and (
+            _accepted_connections(server.pid, port) < PER_CLIENT
+            or len(_descendants(server.pid)) < 2
+        ):
             time.sleep(0.05)
+        time.sleep(0.2)  # for the server to read the requests it has accepted
         server.send_signal(signal.SIGTERM)
         for thread in threads:
             thread.join()
         # uvicorn finishes the requests, then exits by the signal it caught (-15).
         assert server.wait(timeout=40) in (0, -signal.SIGTERM)
     assert results == [200] * PER_CLIENT
+
+
+def _accepted_connections(pid: int, port: int) -> int:
+    """Return how many open connections to port the process pid has accepted, from /proc."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                if local_port == port and fields[3] == "01":  # ESTABLISHED
+                    established.add(fields[9])  # the socket's inode
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with suppress(OSError):
+            target = os.readlink(fd)
+            held += target.startswith("socket:[") and target[8:-1] in established
+    return held
 
 
 def _descendants(pid: int) -> set[int]:
