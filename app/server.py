@@ -64,6 +64,7 @@ def serve(host: str, port: int, workers: int) -> None:
         "forwarded_allow_ips": settings.trusted_proxies or None,
     }
     if workers == 1:
+        os.environ.pop(SUPERVISOR_PID, None)  # this process is the server: it has no supervisor
         uvicorn.run(server_app(settings), **options)
     else:
         serve_workers(workers, options)

@@ -5,6 +5,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +21,7 @@ from sqlalchemy import create_engine
 from app import migrate
 from app.cli import main
 from app.config import Settings
-from app.server import log_config, metrics_folder, server_app, where_data_lives
+from app.server import SUPERVISOR_PID, log_config, metrics_folder, server_app, where_data_lives
 from app.serving import NoDelayConfig
 from tests.commands import assert_one_line_error
 from tests.content.helpers import CARD, break_card
@@ -159,6 +161,15 @@ def test_server_app_keeps_numpy_on_one_thread(tmp_path: Path) -> None:
         finally:
             gc.unfreeze()
         assert {library["num_threads"] for library in threadpool_info()} == {1}
+
+
+def test_one_server_process_ignores_a_supervisor_named_in_its_environment(tmp_path: Path) -> None:
+    # Only the processes of --workers N end with their supervisor; a lone server has none,
+    # whatever its environment says (here a process that has ended).
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    with running_server(tmp_path / "data", env={SUPERVISOR_PID: str(ended.pid)}) as (base, _):
+        assert httpx2.get(f"{base}/healthz").json()["status"] == "ok"
 
 
 def test_serve_migrates_and_serves_every_card(tmp_path: Path) -> None:
