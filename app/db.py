@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
@@ -64,6 +65,17 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
     event.listen(engine, "commit", release)
     event.listen(engine, "rollback", release)
     event.listen(engine.pool, "checkin", release_on_checkin)
+
+
+# PostgreSQL ends one of two transactions that wait for each other (deadlock_detected) or
+# that no serial order reconciles (serialization_failure); run again, it meets no such thing.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def transient(error: BaseException) -> bool:
+    """Return whether error ended a transaction that may simply be run again."""
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return isinstance(error, DBAPIError) and sqlstate in TRANSIENT_SQLSTATES
 
 
 def begin_writing(session: Session) -> None:

@@ -5,6 +5,10 @@ per write caps the writes a second at the disk's syncs a second. A committer thr
 jobs queued meanwhile, runs each in its own SAVEPOINT of one transaction (a failing job takes
 back only its own writes, and its caller gets its own error), commits once, and only then
 answers each caller. A lone job is committed at once: no job waits for company.
+
+With several server processes on PostgreSQL, two such transactions can wait for each other
+(each wrote a row the other wants): PostgreSQL ends one. Its jobs then run again, each alone,
+up to ATTEMPTS times, and their callers never see that error.
 """
 
 import contextvars
@@ -18,12 +22,13 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import begin_writing
+from app.db import begin_writing, transient
 
 T = TypeVar("T")
 Work = Callable[[Session], T]
 Recover = Callable[[Session, Exception], T]
 MAX_BATCH = 64
+ATTEMPTS = 3  # runs of a job whose transaction a deadlock or serialization failure ended
 
 log = logging.getLogger("prepdeck.group_commit")
 
@@ -45,7 +50,7 @@ def run_step(
     except Exception as exc:
         if not shared:
             session.rollback()
-        if recover is None:
+        if recover is None or transient(exc):
             raise
         return recover(session, exc)
 
@@ -130,14 +135,14 @@ class GroupCommitter:
                 return
 
     def _run_batch(self, batch: list[_Queued]) -> None:
-        try:
-            done = self._attempt(batch)
-        except Exception as exc:
-            if len(batch) == 1:
-                done = [(batch[0], None, exc)]
-            else:
-                # The shared commit failed: commit each step alone, so that one step's
-                # trouble costs the others only a retry.
+        if len(batch) == 1:
+            done = self._alone(batch[0])
+        else:
+            try:
+                done = self._attempt(batch)
+            except Exception:
+                # The shared transaction failed (its commit, or a deadlock): commit each step
+                # alone, so that one step's trouble costs the others only a retry.
                 log.warning("a group commit of %d steps failed", len(batch), exc_info=True)
                 for queued in batch:
                     self._run_batch([queued])
@@ -148,8 +153,23 @@ class GroupCommitter:
             else:
                 queued.future.set_result(outcome)
 
+    def _alone(self, queued: _Queued) -> list[Outcome]:
+        """Run one step in a transaction of its own, again if a deadlock or serialization
+        failure ended it (the other transaction went on, so the next run meets no such wait)."""
+        attempt = 1
+        while True:
+            try:
+                return self._attempt([queued])
+            except Exception as exc:
+                if attempt >= ATTEMPTS or not transient(exc):
+                    return [(queued, None, exc)]
+                met = type(getattr(exc, "orig", exc)).__name__
+                log.info("a write met another transaction (%s): running it again", met)
+                attempt += 1
+
     def _attempt(self, batch: list[_Queued]) -> list[Outcome]:
-        """Run the steps in one transaction and commit it; raise if the commit fails."""
+        """Run the steps in one transaction and commit it; raise if the commit fails, or if a
+        step's error (a deadlock) ended the transaction for all of them."""
         done: list[Outcome] = []
         shared = len(batch) > 1
         with self._factory() as session:
@@ -160,8 +180,10 @@ class GroupCommitter:
                     outcome = queued.context.run(
                         run_step, session, queued.work, queued.recover, shared=shared
                     )
-                except Exception as exc:  # the step's own error, for its caller
-                    done.append((queued, None, exc))
+                except Exception as exc:
+                    if transient(exc):
+                        raise
+                    done.append((queued, None, exc))  # the step's own error, for its caller
                 else:
                     done.append((queued, outcome, None))
             session.commit()

@@ -57,6 +57,10 @@ def scheduler_id(session: Session, config: SchedulerConfig) -> int | None:
 
 @event.listens_for(Session, "after_commit")
 def _remember(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A SAVEPOINT released (SQLAlchemy calls this hook for those too): the transaction
+        # around it may still be rolled back, taking the new rows with it.
+        return
     pending = session.info.pop(_PENDING, None)
     if pending:
         _cache(session).update(pending)

@@ -34,6 +34,9 @@ def answer(page: Page, base_url: str, card_id: str, *, right: bool) -> None:
     expect(page.locator("[data-verdict]")).to_have_attribute(
         "data-verdict", "right" if right else "wrong"
     )
+    # The reader sees the figures drawn before moving on: a figure still being drawn holds one
+    # of the few renders a client may have under way, and the next pages ask for more.
+    page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -7,13 +7,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.content.models import Library
 from app.models import CardState, ReviewLog, User
-from app.study.group_commit import GroupCommitter
+from app.study.group_commit import ATTEMPTS, GroupCommitter
 from app.study.reviews import Conflict, ReviewStep, UnknownCard, record_grouped
 from tests.helpers import add_user
 
@@ -276,3 +278,79 @@ def test_a_lone_review_is_committed_at_once(app: FastAPI, library: Library) -> N
             record_grouped(committer, step(ada, library, card))
         committer.close()
     assert counted[0] == len(CARDS)
+
+
+class Deadlock(Exception):
+    """What psycopg raises when PostgreSQL ends a transaction caught in a deadlock."""
+
+    sqlstate = "40P01"
+
+
+def meets_a_deadlock(review: ReviewStep, times: int) -> tuple[Callable[[Session], Any], list[int]]:
+    """Return review's write, made to meet a deadlock on its first `times` runs, and a list
+    that counts its runs."""
+    runs: list[int] = []
+
+    def write(session: Session) -> Any:
+        runs.append(1)
+        if len(runs) <= times:
+            session.execute(select(func.count()).select_from(ReviewLog))
+            raise OperationalError("INSERT INTO card_states ...", {}, Deadlock("deadlock"))
+        return review.write(session)
+
+    return write, runs
+
+
+def test_a_lone_review_that_meets_a_deadlock_runs_again(app: FastAPI, library: Library) -> None:
+    committer = GroupCommitter(app.state.sessionmaker)
+    (ada,) = users(app, 1)
+    review = step(ada, library)
+    write, runs = meets_a_deadlock(review, ATTEMPTS - 1)
+    (_result, created) = committer.run(write, review.recover)
+    committer.close()
+    assert created is True
+    assert len(runs) == ATTEMPTS
+    assert stored_review_ids(app) == {review.review_id}
+
+
+def test_a_deadlock_in_a_batch_runs_each_of_its_reviews_again_alone(
+    app: FastAPI, library: Library
+) -> None:
+    committer = GroupCommitter(app.state.sessionmaker)
+    ada, bob = users(app, 2)
+    first, second = step(ada, library, CARDS[0]), step(bob, library, CARDS[1])
+    write, runs = meets_a_deadlock(second, 1)
+    outcomes: dict[str, Any] = {}
+
+    def submit(name: str, work: Callable[[Session], Any], recover: Any) -> None:
+        outcomes[name] = committer.run(work, recover)
+
+    with held(committer) as queued:
+        threads = [
+            threading.Thread(target=submit, args=("first", first.write, first.recover)),
+            threading.Thread(target=submit, args=("second", write, second.recover)),
+        ]
+        threads[0].start()
+        queued(1)
+        threads[1].start()
+        queued(2)
+    for thread in threads:
+        thread.join()
+    committer.close()
+    assert [outcomes["first"][1], outcomes["second"][1]] == [True, True]
+    assert len(runs) == 2  # in the batch, then alone
+    assert stored_review_ids(app) == {first.review_id, second.review_id}
+
+
+def test_a_review_that_keeps_meeting_deadlocks_gets_the_error_after_the_last_run(
+    app: FastAPI, library: Library
+) -> None:
+    committer = GroupCommitter(app.state.sessionmaker)
+    (ada,) = users(app, 1)
+    review = step(ada, library)
+    write, runs = meets_a_deadlock(review, ATTEMPTS)
+    with pytest.raises(OperationalError):
+        committer.run(write, review.recover)
+    committer.close()
+    assert len(runs) == ATTEMPTS
+    assert stored_review_ids(app) == set()

@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.content.models import Library
+from app.db import begin_writing
 from app.models import CardState, ReviewLog, User
 from app.models import SchedulerConfig as SchedulerRow
 from app.study import schedulers
@@ -203,6 +204,22 @@ def test_a_rolled_back_configuration_is_not_remembered(db: Session) -> None:
     again = scheduler_id(db, config)  # made again, not taken from memory
     db.commit()
     assert db.get(SchedulerRow, again) is not None
+
+
+def test_a_configuration_made_in_a_released_savepoint_is_remembered_only_once_committed(
+    db: Session,
+) -> None:
+    config = SchedulerConfig(None, 78, "UTC", 4, ANKI_RULES)
+    begin_writing(db)
+    with db.begin_nested():  # a group commit's step: released, then its transaction ends
+        scheduler_id(db, config)
+    db.rollback()
+    again = scheduler_id(db, config)  # made again, not taken from memory
+    with db.begin_nested():
+        assert scheduler_id(db, config) == again
+    db.commit()
+    assert db.get(SchedulerRow, again) is not None
+    assert schedulers._cache(db)[config.config_hash] == again
 
 
 def test_export_carries_each_reviews_configuration_and_imports_exactly(
