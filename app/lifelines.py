@@ -42,8 +42,6 @@ def running(pid: int) -> bool:
     """Return whether a process with this id exists."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # the id now belongs to another user's process
+    except (ProcessLookupError, PermissionError):  # gone, or its id now another user's process
         return False
     return True

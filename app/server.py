@@ -162,7 +162,7 @@ def server_app(settings: Settings | None = None) -> "FastAPI":
     one_native_thread()
 
     supervisor = os.environ.get(SUPERVISOR_PID, "")
-    if supervisor.isdigit() and int(supervisor) != os.getpid():
+    if supervisor.isdigit():
         # A server process of `serve --workers N`: stop as on SIGTERM (finishing the requests
         # in flight) once the supervisor has ended, which left alone it would not notice.
         when_ended(

@@ -106,15 +106,22 @@ def _accepted_connections(pid: int, port: int) -> int:
     return held
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """Return the fields of /proc/<pid>/stat after the command's name (state, parent, ...),
+    or None once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _descendants(pid: int) -> set[int]:
     """Return the ids of every process below pid, from /proc."""
     parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended while listed
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
+    for folder in Path("/proc").glob("[0-9]*"):
+        fields = _stat(folder.name)
+        if fields is not None:  # else it ended while listed
+            parents[int(folder.name)] = int(fields[1])
     found: set[int] = set()
     frontier = {pid}
     while frontier:
@@ -125,11 +132,8 @@ def _descendants(pid: int) -> set[int]:
 
 def _alive(pid: int) -> bool:
     """Return whether pid is a process that has not ended (a zombie has ended)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
