@@ -331,6 +331,7 @@ DEMO = Demo(
     compute=compute,
     plot=plot,
     summary=summary,
-    panels=Panels(cols=2, top=0.75, bottom=0.95, gap=0.75),
+    # Stacked, the next panel's title sits below the mask's legend.
+    panels=Panels(cols=2, top=0.75, bottom=0.95, gap=0.75, narrow_gap=1.3),
     questions=QUESTIONS,
 )

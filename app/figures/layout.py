@@ -33,7 +33,8 @@ class Panels:
     empty). Margins and the gap between axes are in inches. height is the wide figure's
     height; narrow_row the height of each panel when stacked, and narrow_top and
     narrow_bottom the margins there when a figure-wide title or legend needs more room once
-    it wraps onto more lines.
+    it wraps onto more lines; narrow_gap the gap between stacked panels when one has a legend
+    below it to hold.
     """
 
     cols: int = 1
@@ -48,6 +49,7 @@ class Panels:
     narrow_row: float = NARROW_ROW
     narrow_top: float | None = None
     narrow_bottom: float | None = None
+    narrow_gap: float | None = None
 
     def __post_init__(self) -> None:
         """Check that the spans fill the grid, row by row, without crossing a row's end."""
@@ -74,7 +76,7 @@ class Panels:
 
     @property
     def _narrow_gap(self) -> float:
-        return max(self.gap, NARROW_GAP)
+        return self.narrow_gap if self.narrow_gap is not None else max(self.gap, NARROW_GAP)
 
     def _margins(self, layout: Layout) -> tuple[float, float]:
         """Return the top and bottom margins in this layout."""

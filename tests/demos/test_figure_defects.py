@@ -156,3 +156,32 @@ def test_titles_have_nothing_above_the_axes_to_clear(key: str, layout: Layout) -
             assert x_axis is None or x_axis.ymax <= ax.bbox.ymax, key
             offset = ax.yaxis.offsetText
             assert not (offset.get_visible() and offset.get_text()), (key, offset.get_text())
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("key", sorted(demos()))
+def test_a_legend_stays_off_the_other_axes_and_their_titles(key: str, layout: Layout) -> None:
+    """A legend placed outside its own axes (below it, say) does not run into the next panel,
+    its title included: when panels stack on a phone, the gap between them has to hold it."""
+    demo = demos()[key]
+    for params in (demo.params(), extreme(demo, "minimum"), extreme(demo, "maximum")):
+        figure = drawn(demo.figure(demo.compute(params), LIGHT, layout))
+        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+        for ax in figure.axes:
+            legend = ax.get_legend()
+            if legend is None:
+                continue
+            box = legend.get_window_extent(renderer)
+            for other in figure.axes:
+                if other is ax:
+                    continue
+                # An axes' own Text children are its notes (ax.texts) and its three titles.
+                titles = [
+                    child
+                    for child in other.get_children()
+                    if isinstance(child, Text) and child not in other.texts
+                ]
+                taken = [other.bbox] + [
+                    title.get_window_extent(renderer) for title in titles if title.get_text()
+                ]
+                assert not any(box.overlaps(area) for area in taken), (key, layout, params)
