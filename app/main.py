@@ -106,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=paths.STATIC_DIR), name="static")
     # Each request tries only the routes its path's leading segments leave possible.
     routing.index_routes(app)
+    # A figure asked for again with the same query is answered before the routes are tried.
+    api_demos.answer_cached_figures(app, demo_cache)
     build_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

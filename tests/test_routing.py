@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from app import paths, routing
+from app.api.demos import CachedFigures
 from app.config import Settings
 from app.main import create_app
 from app.routing import RouteIndex, literal_start
@@ -230,7 +231,9 @@ def test_a_route_added_later_is_indexed(app: FastAPI) -> None:
 
 
 def test_a_router_without_middleware_of_its_own_is_indexed(app: FastAPI) -> None:
-    assert isinstance(app.router.middleware_stack, RouteIndex)
+    # Behind the answer to figures asked for again (app.api.demos.CachedFigures)
+    assert isinstance(app.router.middleware_stack, CachedFigures)
+    assert isinstance(app.router.middleware_stack.app, RouteIndex)
 
 
 # --- whole requests: the indexed app answers as the app with FastAPI's plain matching --------

@@ -5,13 +5,17 @@ from typing import Annotated, Any, cast
 
 import numpy as np
 from anyio import to_thread
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import urls
 from app.api.schemas import DemoOut, ParamOut
 from app.deps import ClientDep, ComputeLimiterDep, DemoCacheDep
-from app.figures.cache import SCALES, RenderBusy, RenderCache, Scale, Theme
+from app.figures.cache import SCALES, RenderBusy, RenderCache, Rendered, Scale, Theme
 from app.figures.demo import Demo, DemoParams
 from app.figures.encode import Format
 from app.figures.layout import LAYOUTS, Layout
@@ -19,7 +23,8 @@ from app.figures.params import LAYOUT, SCALE, THEME, BadParams, describe, parse,
 from app.figures.registry import demos
 from app.figures.wording import split_lead
 
-router = APIRouter(prefix=f"{urls.API}/demos", tags=["demos"])
+ROUTE_PREFIX = f"{urls.API}/demos/"
+router = APIRouter(prefix=ROUTE_PREFIX.rstrip("/"), tags=["demos"])
 
 CACHE_CONTROL = "public, max-age=86400"
 PREFETCH = "prefetch"  # prefetch=1: draw the figure for later, at the lowest priority
@@ -134,11 +139,64 @@ async def _image(
     if _one_of(request, PREFETCH, ("0", "1")) == "1":
         return _prefetch(demo, params, fmt, theme, layout, scale, cache, client)
     # RenderBusy (429 or 503) when too many are being drawn
-    rendered = await cache.render_async(demo, params, fmt, theme, layout, scale, client=client)
+    rendered = await cache.render_async(
+        demo, params, fmt, theme, layout, scale, client=client, target=_target(request.scope)
+    )
+    return _image_response(rendered, request.headers.get("if-none-match"))
+
+
+def _target(scope: Scope) -> tuple[str, bytes]:
+    """Return what names an image request: its path and its query string as sent."""
+    return (scope["path"], scope["query_string"])
+
+
+def _image_response(rendered: Rendered, if_none_match: str | None) -> Response:
     headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
-    if request.headers.get("if-none-match") == rendered.etag:
+    if if_none_match == rendered.etag:
         return Response(status_code=304, headers=headers)
     return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+class CachedFigures:
+    """Answer a request for a figure drawn before for the same path and query, before routing.
+
+    A slider's figure is asked for again and again with the same query string (each reader's
+    browser, each reload). The image route remembers each request it served (RenderCache's
+    target); the same request again, while its figure is cached, is answered here with the
+    route's own response, without the dependency solving and query parsing that cost more
+    than half of the route's time. The request passed the route's checks the first time, and a
+    figure depends only on its path and query. Any other request goes on to the routes.
+    """
+
+    def __init__(self, app: ASGIApp, cache: RenderCache, routes: dict[str, BaseRoute]) -> None:
+        self.app = app
+        self.cache = cache
+        self.routes = routes  # the image routes by the suffix they serve (".png", ".svg")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            route = self.routes.get(path[-4:]) if path.startswith(ROUTE_PREFIX) else None
+            rendered = self.cache.served(_target(scope)) if route is not None else None
+            if rendered is not None:
+                scope["route"] = route  # counted under the route in the metrics
+                response = _image_response(rendered, Headers(scope=scope).get("if-none-match"))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def answer_cached_figures(app: FastAPI, cache: RenderCache) -> None:
+    """Put CachedFigures in front of app's routes (after they are all included and indexed)."""
+    endpoints = {read_demo_png: ".png", read_demo_svg: ".svg"}
+    routes: dict[str, BaseRoute] = {
+        endpoints[route.endpoint]: route
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.endpoint in endpoints
+    }
+    if len(routes) != len(endpoints):
+        raise ValueError("the image routes are not among the demo router's routes")
+    app.router.middleware_stack = CachedFigures(app.router.middleware_stack, cache, routes)
 
 
 def _prefetch(

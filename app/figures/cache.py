@@ -25,7 +25,7 @@ import signal
 import threading
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -373,6 +373,11 @@ class RenderCache:
         self._queued = 0
         self._by_client: Counter[str] = Counter()
         self._seconds = 0.1  # running mean of a render's time, for Retry-After
+        # The requests that asked for a figure (the image route's path and query string),
+        # each with the figure's key: the same request again is answered from the cache
+        # before its query is parsed (see app.api.demos.CachedFigures). Bounded, oldest out.
+        self._targets: OrderedDict[Hashable, Key] = OrderedDict()
+        self.max_targets = 2 * max_entries
 
     def get(self, key: tuple[Any, ...]) -> Rendered | None:
         """Return a cached figure (and mark it recently used), or None.
@@ -391,6 +396,23 @@ class RenderCache:
             if self.on_hit is not None:
                 self.on_hit()
         return found
+
+    def served(self, target: Hashable) -> Rendered | None:
+        """Return the cached figure a request target was answered with before, or None.
+
+        None when the target is new or its figure has left the cache: the route then parses
+        the request and draws the figure again.
+        """
+        with self._lock:
+            key = self._targets.get(target)
+            return None if key is None else self._cached(key)
+
+    def _remember(self, target: Hashable, key: Key) -> None:
+        """Note that target asks for key (lock held)."""
+        self._targets[target] = key
+        self._targets.move_to_end(target)
+        while len(self._targets) > self.max_targets:
+            self._targets.popitem(last=False)
 
     def render(
         self,
@@ -430,6 +452,7 @@ class RenderCache:
         scale: Scale = 1,
         *,
         client: str,
+        target: Hashable | None = None,
     ) -> Rendered:
         """Return the figure from the cache, or draw it on the render pool if no one has.
 
@@ -437,9 +460,12 @@ class RenderCache:
         route's dependency reads it). Raise RenderBusy when the client already has PER_CLIENT
         renders under way or the pool has MAX_QUEUED; waiting for a render that someone else
         started costs nothing and is always allowed (and puts a prefetch ahead of warm-ups).
+        target: the request that asked, remembered for served() (the image route's).
         """
         key = _key(demo, params, fmt, theme, layout, scale)
         with self._lock:
+            if target is not None:
+                self._remember(target, key)
             found = self._cached(key)
             if found is not None:
                 return found

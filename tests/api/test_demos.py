@@ -2,9 +2,11 @@
 
 import time
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api import demos as demos_api
 from app.figures.registry import demos
 
 URL = "/api/v1/demos/dropout-mask"
@@ -279,3 +281,84 @@ def test_unknown_demo_is_404(client: TestClient) -> None:
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.json()["detail"].startswith("There is no demo 'nope'.")
+
+
+def _route_not_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the image route fail if it is reached: only the shortcut may answer now."""
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the image route parsed a request the cache had answered before")
+
+    monkeypatch.setattr(demos_api, "demo_params", refuse)
+
+
+def _same(first: httpx2.Response, second: httpx2.Response) -> None:
+    assert second.status_code == first.status_code
+    assert second.content == first.content
+    assert dict(second.headers) == dict(first.headers)
+
+
+def test_a_figure_asked_again_is_answered_as_the_route_answered_it(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"{URL}.png?p=0.3&units=16"
+    first = client.get(url)
+    assert first.status_code == 200
+    # The same figure, its query in another order: parsed by the route, a 304 for its ETag.
+    not_modified = client.get(
+        f"{URL}.png?units=16&p=0.3", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert not_modified.status_code == 304
+    _route_not_called(monkeypatch)
+    _same(first, client.get(url))
+    _same(not_modified, client.get(url, headers={"If-None-Match": first.headers["etag"]}))
+    stale = client.get(url, headers={"If-None-Match": '"an-older-figure"'})
+    _same(first, stale)
+
+
+def test_an_svg_asked_again_is_answered_as_the_route_answered_it(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = client.get(f"{URL}.svg?p=0.7")
+    assert first.headers["content-type"].startswith("image/svg+xml")
+    _route_not_called(monkeypatch)
+    _same(first, client.get(f"{URL}.svg?p=0.7"))
+
+
+def test_figures_answered_again_are_counted_under_their_route(client: TestClient) -> None:
+    for _ in range(3):
+        assert client.get(f"{URL}.png?p=0.25").status_code == 200
+    text = client.get("/metrics").text
+    route = 'route="/api/v1/demos/{demo_id}.png"'
+    assert f'prepdeck_http_requests_total{{method="GET",{route},status="200"}} 3.0' in text
+    cache = client.app.state.demo_cache  # type: ignore[attr-defined]
+    assert (cache.misses, cache.hits) == (1, 2)
+
+
+def test_a_figure_that_left_the_cache_is_drawn_again_by_the_route(client: TestClient) -> None:
+    cache = client.app.state.demo_cache  # type: ignore[attr-defined]
+    cache.max_entries = 1
+    first = client.get(f"{URL}.png?p=0.1")
+    client.get(f"{URL}.png?p=0.2")  # takes the one place in the cache
+    again = client.get(f"{URL}.png?p=0.1")
+    assert again.content == first.content
+    assert (cache.misses, cache.hits) == (3, 0)
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("p=2", 422), ("p=nan", 422), ("p=0.3%00", 422), ("p=0.3&p=0.4", 422), ("prefetch=1", 204)],
+)
+def test_requests_the_route_refused_or_did_not_draw_are_never_answered_from_the_cache(
+    client: TestClient, query: str, status: int
+) -> None:
+    client.get(f"{URL}.png")  # the default figure is cached
+    first = client.get(f"{URL}.png?{query}")
+    assert first.status_code == status
+    _same(first, client.get(f"{URL}.png?{query}"))
+
+
+def test_only_a_get_is_answered_from_the_cache(client: TestClient) -> None:
+    client.get(f"{URL}.png")
+    assert client.head(f"{URL}.png").status_code == 405
+    assert client.post(f"{URL}.png").status_code == 405

@@ -1,5 +1,6 @@
 """Rendering: the LRU cache, one render per key under concurrency, warming, formats, the pool."""
 
+import asyncio
 import os
 import signal
 import threading
@@ -70,6 +71,31 @@ def test_cache_hits_and_misses(monkeypatch: pytest.MonkeyPatch) -> None:
     cache.render(DEMO, DEMO.params(), "png", "dark")
     assert len(calls) == 3
     assert cache.get((DEMO.id, DEMO.params(), "png", "light")) is first
+
+
+def test_a_request_names_its_figure_while_the_figure_is_cached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(render_module, "draw", fake_draw([]))
+    cache = RenderCache(pool=THREADS, max_entries=2)
+
+    def ask(target: str, p: float) -> Rendered:
+        params = DEMO.params(p=p)
+        return asyncio.run(
+            cache.render_async(DEMO, params, "png", "light", client="a", target=target)
+        )
+
+    first = ask("first", 0.1)
+    assert cache.served("first") is first
+    assert cache.served("never asked") is None
+    assert (cache.hits, cache.misses) == (1, 1)  # served() counts a hit
+    ask("second", 0.2)
+    ask("third", 0.3)  # the first figure leaves the cache, and its request with it
+    assert cache.served("first") is None
+    cache.max_targets = 3
+    for target in ("a", "b", "c", "d"):  # four requests for one figure
+        ask(target, 0.3)
+    assert [cache.served(target) is not None for target in "abcd"] == [False, True, True, True]
 
 
 def test_lru_is_bounded_by_entries_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
