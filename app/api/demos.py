@@ -29,6 +29,7 @@ router = APIRouter(prefix=ROUTE_PREFIX.rstrip("/"), tags=["demos"])
 CACHE_CONTROL = "public, max-age=86400"
 PREFETCH = "prefetch"  # prefetch=1: draw the figure for later, at the lowest priority
 COMPUTE_THREADS = 2
+MAX_TARGET = 1024  # characters of path and query of an image request CachedFigures may answer
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such demo"},
     422: {"description": "A parameter is unknown or out of its range"},
@@ -145,9 +146,15 @@ async def _image(
     return _image_response(rendered, request.headers.get("if-none-match"))
 
 
-def _target(scope: Scope) -> tuple[str, bytes]:
-    """Return what names an image request: its path and its query string as sent."""
-    return (scope["path"], scope["query_string"])
+def _target(scope: Scope) -> tuple[str, bytes] | None:
+    """Return what names an image request: its path and its query string as sent.
+
+    None for a request longer than any the pages make, which is not remembered: the cache
+    keeps at most its max_targets of them, and they should stay small.
+    """
+    path: str = scope["path"]
+    query: bytes = scope["query_string"]
+    return (path, query) if len(path) + len(query) <= MAX_TARGET else None
 
 
 def _image_response(rendered: Rendered, if_none_match: str | None) -> Response:
@@ -177,7 +184,8 @@ class CachedFigures:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
             route = self.routes.get(path[-4:]) if path.startswith(ROUTE_PREFIX) else None
-            rendered = self.cache.served(_target(scope)) if route is not None else None
+            target = _target(scope) if route is not None else None
+            rendered = self.cache.served(target) if target is not None else None
             if rendered is not None:
                 scope["route"] = route  # counted under the route in the metrics
                 response = _image_response(rendered, Headers(scope=scope).get("if-none-match"))

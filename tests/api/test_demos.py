@@ -1,6 +1,7 @@
 """The demo API: list, describe, images with caching headers, data, and bad parameters."""
 
 import time
+from typing import Any
 
 import httpx2
 import pytest
@@ -356,6 +357,24 @@ def test_requests_the_route_refused_or_did_not_draw_are_never_answered_from_the_
     first = client.get(f"{URL}.png?{query}")
     assert first.status_code == status
     _same(first, client.get(f"{URL}.png?{query}"))
+
+
+def test_a_request_longer_than_a_page_makes_is_not_remembered(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    padded = f"{URL}.png?p=0.3" + "0" * demos_api.MAX_TARGET
+    first = client.get(padded)
+    assert first.status_code == 200
+    calls: list[object] = []
+    parse = demos_api.demo_params
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(demos_api, "demo_params", counted)
+    _same(first, client.get(padded))
+    assert len(calls) == 1  # parsed by the route again
 
 
 def test_only_a_get_is_answered_from_the_cache(client: TestClient) -> None:
