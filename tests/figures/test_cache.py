@@ -5,6 +5,7 @@ import os
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +81,13 @@ def test_a_request_names_its_figure_while_the_figure_is_cached(
     cache = RenderCache(pool=THREADS, max_entries=2)
 
     def ask(target: str, p: float) -> Rendered:
-        params = DEMO.params(p=p)
-        return asyncio.run(
-            cache.render_async(DEMO, params, "png", "light", client="a", target=target)
-        )
+        async def render() -> Rendered:
+            params = DEMO.params(p=p)
+            return await cache.render_async(DEMO, params, "png", "light", client="a", target=target)
+
+        # On a thread of its own: a browser test in this process may keep a loop running here.
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            return thread.submit(asyncio.run, render()).result()
 
     first = ask("first", 0.1)
     assert cache.served("first") is first
