@@ -154,7 +154,7 @@ def _state_out(card_id: str, memory: Memory, version: int) -> CardStateOut:
     dependencies=[CsrfProtected],
     responses={**CONFLICT, **CSRF_FAILED, 404: {"description": "No such card"}},
 )
-def create_review(
+async def create_review(
     body: ReviewIn,
     user: CurrentUser,
     session: SessionDep,
@@ -177,7 +177,7 @@ def create_review(
         duration_ms=body.duration_ms,
         expected_version=body.version,
     )
-    result, _created = record_grouped(committer, step, metrics.reviews, own=session)
+    result, _created = await record_grouped(committer, step, metrics.reviews, own=session)
     log = result.log
     review = ReviewOut(
         review_id=log.review_id,

@@ -11,15 +11,18 @@ With several server processes on PostgreSQL, two such transactions can wait for 
 up to ATTEMPTS times, and their callers never see that error.
 """
 
+import asyncio
 import contextvars
 import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from anyio import to_thread
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import begin_writing, transient
@@ -87,18 +90,39 @@ class GroupCommitter:
         the session (closed after the commit).
         """
         queued = _Queued(work, recover)
+        if not self._enqueue(queued):
+            # Shut down: no thread to wait for; the step commits alone.
+            self._run_batch([queued])
+        return cast(T, queued.future.result())
+
+    async def run_async(self, work: Work[T], recover: Recover[T] | None = None) -> T:
+        """As run, for a caller on the event loop: it waits without holding a thread.
+
+        A caller cancelled meanwhile cancels only its wait: its step runs all the same (as it
+        would for a thread blocked in run), so a review sent is recorded even when no one is
+        left to read the answer.
+        """
+        queued = _Queued(work, recover)
+        if not self._enqueue(queued):
+            return await to_thread.run_sync(self._run_batch_of_one, queued)
+        return cast(T, await asyncio.wrap_future(queued.future))
+
+    def _enqueue(self, queued: _Queued) -> bool:
+        """Queue a step for the committer thread (started if need be); False once closed."""
         with self._lock:
             if self._closed:
-                # Shut down: no thread to wait for; the step commits alone.
-                self._run_batch([queued])
-                return cast(T, queued.future.result())
+                return False
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._serve, name="group-commit", daemon=True
                 )
                 self._thread.start()
             self._queue.put(queued)
-        return cast(T, queued.future.result())
+        return True
+
+    def _run_batch_of_one(self, queued: _Queued) -> Any:
+        self._run_batch([queued])
+        return queued.future.result()
 
     def waiting(self) -> int:
         """Return how many steps wait for the committer thread."""
@@ -148,10 +172,12 @@ class GroupCommitter:
                     self._run_batch([queued])
                 return
         for queued, outcome, error in done:
-            if error is not None:
-                queued.future.set_exception(error)
-            else:
-                queued.future.set_result(outcome)
+            # A future its caller cancelled takes no answer; the step was done all the same.
+            with suppress(InvalidStateError):
+                if error is not None:
+                    queued.future.set_exception(error)
+                else:
+                    queued.future.set_result(outcome)
 
     def _alone(self, queued: _Queued) -> list[Outcome]:
         """Run one step in a transaction of its own, again if a deadlock or serialization

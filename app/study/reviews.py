@@ -250,7 +250,7 @@ class ReviewStep:
         raise error
 
 
-def record_grouped(
+async def record_grouped(
     committer: GroupCommitter,
     step: ReviewStep,
     reviews: Tally | None = None,
@@ -260,15 +260,17 @@ def record_grouped(
     """Record a review through the committer, sharing a commit with concurrent ones; return
     it once durable, with whether it is new (False: a repeat of review_id).
 
-    A new review counts in `reviews` (the reviews metric). own is the caller's session, if it
-    has one: its transaction (reads only) ends first.
+    Awaited on the event loop, which it does not hold up: the step runs on the committer's
+    thread, and no thread waits for it meanwhile. A new review counts in `reviews` (the
+    reviews metric). own is the caller's session, if it has one: its transaction (reads
+    only) ends first.
     """
     if own is not None:
         # Its connection goes back to the pool: were every pooled connection held by a request
         # waiting here, the committer could get none. Committed, not rolled back, so that
         # the objects read (the user) stay loaded.
         own.commit()
-    result, created = committer.run(step.write, step.recover)
+    result, created = await committer.run_async(step.write, step.recover)
     if created and reviews is not None:
         reviews.inc()
     return result, created

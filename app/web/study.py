@@ -347,7 +347,7 @@ FilterFormDep = Annotated[StudyFilter, Depends(filter_form)]
 
 
 @router.post("/study/review", dependencies=[CsrfProtected])
-def submit_review(
+async def submit_review(
     page: PageDep,
     user: CurrentUser,
     session: SessionDep,
@@ -374,7 +374,7 @@ def submit_review(
         expected_version=version,
     )
     try:
-        result, _created = record_grouped(committer, step, metrics.reviews, own=session)
+        result, _created = await record_grouped(committer, step, metrics.reviews, own=session)
     except Conflict as exc:
         return _conflict_page(page, session, user, library, study_filter, exc, since)
     if result.leech:

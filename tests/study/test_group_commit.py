@@ -1,8 +1,10 @@
 """Group commit: reviews that wait together share one commit, and each is answered after it."""
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.content.models import Library
 from app.models import CardState, ReviewLog, User
 from app.study.group_commit import ATTEMPTS, GroupCommitter
-from app.study.reviews import Conflict, ReviewStep, UnknownCard, record_grouped
+from app.study.reviews import (
+    Conflict,
+    ReviewOutcome,
+    ReviewStep,
+    UnknownCard,
+    record_grouped,
+)
 from tests.helpers import add_user
 
 NOON = datetime(2026, 6, 10, 12, tzinfo=UTC)
@@ -34,6 +42,31 @@ class Tally:
         """Add one."""
         with self.lock:
             self.count += 1
+
+
+def recorded(
+    committer: GroupCommitter, review: ReviewStep, tally: Tally | None = None
+) -> ReviewOutcome:
+    """Run record_grouped to its end on an event loop of its own thread (as a request would).
+
+    Its own thread: a browser test in this process may keep a loop running in this one. A
+    daemon, given a minute: a committer thread that died would leave it waiting for good.
+    """
+    answers: list[ReviewOutcome | BaseException] = []
+
+    def run() -> None:
+        try:
+            answers.append(asyncio.run(record_grouped(committer, review, tally)))
+        except BaseException as exc:  # handed to the test
+            answers.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert answers, "no answer in a minute: the committer thread is gone"
+    if isinstance(answers[0], BaseException):
+        raise answers[0]
+    return answers[0]
 
 
 def users(app: FastAPI, count: int) -> list[User]:
@@ -96,7 +129,7 @@ def submit_all(
 
     def submit(index: int, review: ReviewStep) -> None:
         try:
-            outcomes[index] = record_grouped(committer, review, tally)
+            outcomes[index] = asyncio.run(record_grouped(committer, review, tally))
         except Exception as exc:
             outcomes[index] = exc
 
@@ -123,7 +156,7 @@ def test_concurrent_reviews_share_a_commit_and_are_answered_after_it(
     tally = Tally()
 
     def answered(review: ReviewStep) -> None:
-        record_grouped(committer, review, tally)
+        asyncio.run(record_grouped(committer, review, tally))
         # Read by another connection: the review was committed before it was answered.
         visible[review.review_id] = review.review_id in stored_review_ids(app)
 
@@ -266,8 +299,60 @@ def test_closing_commits_what_is_queued_and_later_reviews_commit_alone(
         thread.join()
     assert [outcomes[index][1] for index in range(3)] == [True, True, True]
     late = step(learners[0], library, CARDS[1])
-    assert record_grouped(committer, late)[1] is True
+    assert recorded(committer, late)[1] is True
     assert stored_review_ids(app) == {review.review_id for review in [*steps, late]}
+
+
+def test_a_review_whose_caller_is_cancelled_is_still_recorded(
+    app: FastAPI, library: Library
+) -> None:
+    committer = GroupCommitter(app.state.sessionmaker)
+    ada, bob = users(app, 2)
+    first = step(ada, library)
+
+    async def cancelled_while_queued() -> bool:
+        task = asyncio.ensure_future(record_grouped(committer, first))
+        while committer.waiting() < 1:
+            await asyncio.sleep(0.001)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            return True
+        return False
+
+    with held(committer), ThreadPoolExecutor(max_workers=1) as thread:
+        cancelled = thread.submit(asyncio.run, cancelled_while_queued())
+        assert cancelled.result(timeout=30) is True
+    second = step(bob, library)
+    assert recorded(committer, second)[1] is True  # the committer thread goes on
+    committer.close()
+    assert stored_review_ids(app) == {first.review_id, second.review_id}
+
+
+def test_a_review_after_the_committer_closed_commits_alone_off_the_event_loop(
+    app: FastAPI, library: Library
+) -> None:
+    committer = GroupCommitter(app.state.sessionmaker)
+    (ada,) = users(app, 1)
+    committer.close()
+    loop_thread: list[int] = []
+    writer_thread: list[int] = []
+
+    def write(session: Session) -> Any:
+        writer_thread.append(threading.get_ident())
+        return late.write(session)
+
+    late = step(ada, library)
+
+    async def run() -> Any:
+        loop_thread.append(threading.get_ident())
+        return await committer.run_async(write, late.recover)
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        assert thread.submit(asyncio.run, run()).result()[1] is True
+    assert writer_thread != loop_thread
+    assert stored_review_ids(app) == {late.review_id}
 
 
 def test_a_lone_review_is_committed_at_once(app: FastAPI, library: Library) -> None:
@@ -275,7 +360,7 @@ def test_a_lone_review_is_committed_at_once(app: FastAPI, library: Library) -> N
     (ada,) = users(app, 1)
     with commits(app.state.engine) as counted:
         for card in CARDS:
-            record_grouped(committer, step(ada, library, card))
+            recorded(committer, step(ada, library, card))
         committer.close()
     assert counted[0] == len(CARDS)
 
