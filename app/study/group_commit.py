@@ -91,8 +91,7 @@ class GroupCommitter:
         """
         queued = _Queued(work, recover)
         if not self._enqueue(queued):
-            # Shut down: no thread to wait for; the step commits alone.
-            self._run_batch([queued])
+            return cast(T, self._alone_now(queued))
         return cast(T, queued.future.result())
 
     async def run_async(self, work: Work[T], recover: Recover[T] | None = None) -> T:
@@ -104,7 +103,7 @@ class GroupCommitter:
         """
         queued = _Queued(work, recover)
         if not self._enqueue(queued):
-            return await to_thread.run_sync(self._run_batch_of_one, queued)
+            return cast(T, await to_thread.run_sync(self._alone_now, queued))
         return cast(T, await asyncio.wrap_future(queued.future))
 
     def _enqueue(self, queued: _Queued) -> bool:
@@ -120,7 +119,8 @@ class GroupCommitter:
             self._queue.put(queued)
         return True
 
-    def _run_batch_of_one(self, queued: _Queued) -> Any:
+    def _alone_now(self, queued: _Queued) -> Any:
+        """Commit a step alone on the caller's thread (shut down: no committer thread)."""
         self._run_batch([queued])
         return queued.future.result()
 
