@@ -89,7 +89,12 @@ def test_a_fit_runs_in_another_process_while_reviews_go_on(worker_app: FastAPI) 
         assert statistics.median(during) < 5 * statistics.median(alone) + 0.2
         assert max(during) < 5 * statistics.median(alone) + 1.0
         assert wait_for(worker_app, {"adopted", "kept", "failed"}) == "adopted"
-        [(_fit_id, status, result)] = list(worker_app.state.fit_worker.finished)
+        # The worker notes the outcome just after committing it: wait for the note too.
+        finished = worker_app.state.fit_worker.finished
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not finished and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [(_fit_id, status, result)] = list(finished)
     assert status == "adopted"
     assert result is not None
     assert result.pid not in (0, os.getpid())
